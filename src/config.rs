@@ -1,0 +1,213 @@
+//! `config.toml`: every setting with its default in one place, so help text,
+//! docs and code agree (LESSONS 22).
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::duration::Timeout;
+
+/// Default scrollback a job keeps: what tmux keeps by default times five, cheap
+/// because rows are stored as compact formatted text.
+pub const DEFAULT_SCROLLBACK: usize = 10_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Lines of history each job keeps.
+    pub scrollback_lines: usize,
+    /// `TERM` inside sessions.
+    pub term: String,
+    /// Shell for new local sessions; empty means `$SHELL`, then `/bin/sh`.
+    pub shell: String,
+    pub timeouts: Timeouts,
+    pub ui: UiConfig,
+    pub ssh: SshConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Timeouts {
+    /// How long an anonymous session may sit with no view before it is stopped.
+    pub anonymous_idle: Timeout,
+    /// The same for named sessions.
+    pub named_idle: Timeout,
+    /// A job's own limit when its session has none: no client for this long and it exits.
+    pub job_backstop: Timeout,
+    /// How often the reaper looks for idle, dead and finished sessions.
+    #[serde(with = "duration_text")]
+    pub reaper_interval: Duration,
+    /// How long a finished session with no view stays in the list.
+    #[serde(with = "duration_text")]
+    pub done_retention: Duration,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// The prefix key, tmux style: `C-b`, `C-a`, `C-space`, `M-a`.
+    pub prefix: String,
+    /// Where the one-line status bar sits in an attached view: `bottom` or `top`.
+    pub status_bar: String,
+    /// Frames per second at most when output floods.
+    pub max_fps: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SshConfig {
+    /// Seconds between keepalives; a dead link is noticed after `interval * max`.
+    #[serde(with = "duration_text")]
+    pub keepalive_interval: Duration,
+    pub keepalive_max: usize,
+    #[serde(with = "duration_text")]
+    pub connect_timeout: Duration,
+    /// Remote jobs with no client exit after this long.
+    pub remote_idle: Timeout,
+    /// Where the remote sessui binary lives; empty means the default
+    /// `~/.local/share/sessui/bin/sessui-<version>`, uploaded on first use.
+    pub remote_path: String,
+    /// The ssh config file to read; empty means `~/.ssh/config`.
+    pub config_file: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            scrollback_lines: DEFAULT_SCROLLBACK,
+            term: "xterm-256color".into(),
+            shell: String::new(),
+            timeouts: Timeouts::default(),
+            ui: UiConfig::default(),
+            ssh: SshConfig::default(),
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            anonymous_idle: Timeout::After(Duration::from_secs(3600)),
+            named_idle: Timeout::Never,
+            job_backstop: Timeout::After(Duration::from_secs(2 * 86_400)),
+            reaper_interval: Duration::from_secs(60),
+            done_retention: Duration::from_secs(300),
+        }
+    }
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            prefix: "C-b".into(),
+            status_bar: "bottom".into(),
+            max_fps: 60,
+        }
+    }
+}
+
+impl Default for SshConfig {
+    fn default() -> Self {
+        SshConfig {
+            keepalive_interval: Duration::from_secs(15),
+            keepalive_max: 3,
+            connect_timeout: Duration::from_secs(15),
+            remote_idle: Timeout::After(Duration::from_secs(2 * 86_400)),
+            remote_path: String::new(),
+            config_file: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {message}")]
+    Parse { path: String, message: String },
+}
+
+impl Config {
+    /// Reads the file if it exists; a missing file means all defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        Config::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.display().to_string(),
+            message,
+        })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        if config.scrollback_lines > 1_000_000 {
+            return Err("scrollback_lines is at most 1000000".into());
+        }
+        Ok(config)
+    }
+
+    /// The idle timeout a session gets when it was not given its own.
+    pub fn default_idle(&self, named: bool) -> Timeout {
+        if named {
+            self.timeouts.named_idle
+        } else {
+            self.timeouts.anonymous_idle
+        }
+    }
+}
+
+mod duration_text {
+    use std::time::Duration;
+
+    pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::duration::format_duration(*d))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(d)?;
+        crate::duration::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn overrides_parse_and_unknown_keys_are_named() {
+        let c = Config::parse(
+            "scrollback_lines = 500\n[timeouts]\nanonymous_idle = \"30m\"\nnamed_idle = \"never\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.scrollback_lines, 500);
+        assert_eq!(
+            c.timeouts.anonymous_idle,
+            Timeout::After(Duration::from_secs(1800))
+        );
+        let err = Config::parse("scrolback = 1").unwrap_err();
+        assert!(err.contains("scrolback"), "{err}");
+    }
+
+    #[test]
+    fn defaults_written_out_read_back_the_same() {
+        let text = toml::to_string(&Config::default()).unwrap();
+        assert_eq!(Config::parse(&text).unwrap(), Config::default());
+    }
+}

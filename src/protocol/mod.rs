@@ -1,0 +1,59 @@
+//! Wire frames between sessui and its jobs and agents: a fixed-format hello that
+//! negotiates a version, then length-prefixed postcard frames of bounded size.
+//!
+//! Compatibility rule: variants are only ever appended, and a peer only sends
+//! what the negotiated version knows, so a newer sessui keeps talking to jobs
+//! started by an older one (LESSONS 6).
+
+mod frame;
+mod hello;
+mod messages;
+
+pub use frame::{FrameReader, FrameWriter, encode_frame};
+pub use hello::{accept_hello, client_hello};
+pub use messages::*;
+
+/// The version this build speaks best.
+pub const PROTOCOL_VERSION: u16 = 1;
+/// The oldest version this build still speaks.
+pub const MIN_PROTOCOL_VERSION: u16 = 1;
+
+/// Marks the start of a hello; a reader scans for it so banner text or a chatty
+/// `.bashrc` ahead of it on an SSH channel does no harm (LESSONS 19).
+pub const MAGIC: &[u8; 8] = b"\x00SESSUI\x01";
+
+/// Largest frame either side accepts: a snapshot is sent in chunks well below
+/// this, so a bigger length prefix can only be corruption.
+pub const MAX_FRAME: usize = 8 << 20;
+
+/// History lines per `History` frame, keeping frames far below `MAX_FRAME`
+/// even for very wide, very colourful lines.
+pub const HISTORY_CHUNK_LINES: usize = 2_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("connection error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the peer closed the connection")]
+    Closed,
+    #[error("frame of {size} bytes is over the {max}-byte limit (corrupt stream?)")]
+    FrameTooLarge { size: usize, max: usize },
+    #[error("cannot decode a frame: {0}")]
+    Decode(String),
+    #[error("cannot encode a frame: {0}")]
+    Encode(String),
+    #[error("the peer is not a sessui job or agent (no hello received)")]
+    NoHello,
+    #[error(
+        "protocol versions do not overlap: this sessui speaks {ours_min}..={ours_max}, the peer \
+         {theirs_min}..={theirs_max}; run the same sessui version on both sides"
+    )]
+    VersionMismatch {
+        ours_min: u16,
+        ours_max: u16,
+        theirs_min: u16,
+        theirs_max: u16,
+    },
+    #[error("the peer refused the connection: {0}")]
+    Refused(String),
+}

@@ -1,0 +1,354 @@
+//! A byte pass in front of vt100 for what it does not do itself: DEC special
+//! graphics (`ESC ( 0`, SO/SI, the line drawing of ncurses programs), `CSI I`
+//! and `CSI Z` tabs, and marking the points the emulator must act on
+//! (entering the alternate screen, scroll regions, clearing history).
+
+/// Something the emulator must handle at a given offset of the filtered output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// `CSI ? 47/1049 h` starts here: save the main screen before it.
+    AltEnter,
+    /// `CSI t ; b r` just ended: remember the scroll region.
+    ScrollRegion { top: u16, bottom: u16 },
+    /// `CSI 3 J` just ended: forget history.
+    ClearHistory,
+    /// `CSI n Z` was here (removed): move back `n` tab stops.
+    BackTab(u16),
+    /// `ESC c` just ended.
+    Reset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Charset {
+    #[default]
+    Ascii,
+    DecGraphics,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Ground,
+    Escape,
+    /// After `ESC (`, `ESC )`, `ESC *` or `ESC +`: the next byte names a charset.
+    Designate(u8),
+    /// After another intermediate: skip to the final byte.
+    EscIntermediate,
+    Csi,
+    /// OSC, DCS, SOS, PM, APC: until BEL or ST.
+    Text,
+    /// ESC seen inside a text string: `\` ends it.
+    TextEscape,
+}
+
+/// Longest CSI parameter string kept; longer ones are passed through unread.
+const MAX_CSI: usize = 64;
+
+#[derive(Debug, Clone)]
+pub struct Filter {
+    state: State,
+    g: [Charset; 4],
+    /// Which of G0/G1 is shifted into GL (SI = 0, SO = 1).
+    gl: usize,
+    csi: Vec<u8>,
+    csi_start: usize,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            state: State::Ground,
+            g: [Charset::Ascii; 4],
+            gl: 0,
+            csi: Vec::with_capacity(MAX_CSI),
+            csi_start: 0,
+        }
+    }
+}
+
+impl Filter {
+    /// Appends the filtered form of `input` to `out`, and the events found,
+    /// each with the offset in `out` where it applies.
+    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
+        out.reserve(input.len());
+        let mut i = 0;
+        while i < input.len() {
+            if self.state == State::Ground && self.g[self.gl] == Charset::Ascii {
+                // Fast path: copy up to the next byte that can change anything.
+                match memchr3(0x1b, 0x0e, 0x0f, &input[i..]) {
+                    None => {
+                        out.extend_from_slice(&input[i..]);
+                        return;
+                    }
+                    Some(n) => {
+                        out.extend_from_slice(&input[i..i + n]);
+                        i += n;
+                    }
+                }
+            }
+            let b = input[i];
+            i += 1;
+            self.step(b, out, events);
+        }
+    }
+
+    fn step(&mut self, b: u8, out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
+        match self.state {
+            State::Ground => match b {
+                0x1b => {
+                    self.csi_start = out.len();
+                    self.state = State::Escape;
+                    out.push(b);
+                }
+                0x0e => self.gl = 1,
+                0x0f => self.gl = 0,
+                0x20..=0x7e if self.g[self.gl] == Charset::DecGraphics => {
+                    push_graphic(b, out);
+                }
+                _ => out.push(b),
+            },
+            State::Escape => {
+                out.push(b);
+                self.state = match b {
+                    b'(' | b')' | b'*' | b'+' => State::Designate(b),
+                    b'[' => {
+                        self.csi.clear();
+                        State::Csi
+                    }
+                    b']' | b'P' | b'X' | b'^' | b'_' => State::Text,
+                    b'c' => {
+                        self.g = [Charset::Ascii; 4];
+                        self.gl = 0;
+                        events.push((out.len(), Event::Reset));
+                        State::Ground
+                    }
+                    0x1b => {
+                        self.csi_start = out.len() - 1;
+                        State::Escape
+                    }
+                    0x20..=0x2f => State::EscIntermediate,
+                    _ => State::Ground,
+                };
+            }
+            State::Designate(which) => {
+                out.push(b);
+                let slot = match which {
+                    b'(' => 0,
+                    b')' => 1,
+                    b'*' => 2,
+                    _ => 3,
+                };
+                self.g[slot] = if b == b'0' {
+                    Charset::DecGraphics
+                } else {
+                    Charset::Ascii
+                };
+                self.state = State::Ground;
+            }
+            State::EscIntermediate => {
+                out.push(b);
+                if (0x30..=0x7e).contains(&b) {
+                    self.state = State::Ground;
+                }
+            }
+            State::Csi => {
+                out.push(b);
+                match b {
+                    0x40..=0x7e => {
+                        self.state = State::Ground;
+                        self.csi_final(b, out, events);
+                    }
+                    0x1b => {
+                        // An escape aborts the sequence and starts a new one.
+                        self.csi_start = out.len() - 1;
+                        self.state = State::Escape;
+                    }
+                    _ => {
+                        if self.csi.len() < MAX_CSI {
+                            self.csi.push(b);
+                        }
+                    }
+                }
+            }
+            State::Text => {
+                out.push(b);
+                match b {
+                    0x07 => self.state = State::Ground,
+                    0x1b => self.state = State::TextEscape,
+                    _ => {}
+                }
+            }
+            State::TextEscape => {
+                out.push(b);
+                self.state = if b == b'\\' {
+                    State::Ground
+                } else {
+                    State::Text
+                };
+            }
+        }
+    }
+
+    fn csi_final(&mut self, fin: u8, out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
+        let body = &self.csi[..];
+        let (private, params) = match body.first() {
+            Some(p @ (b'?' | b'>' | b'<' | b'=')) => (Some(*p), &body[1..]),
+            _ => (None, body),
+        };
+        if params.iter().any(|c| (0x20..=0x2f).contains(c)) {
+            return; // intermediates: not one of ours
+        }
+        let mut nums = params.split(|&c| c == b';').map(parse_param);
+        match (private, fin) {
+            (Some(b'?'), b'h') if nums.any(|n| matches!(n, Some(47 | 1049))) => {
+                events.push((self.csi_start, Event::AltEnter));
+            }
+            (None, b'r') => {
+                let top = nums.next().flatten().unwrap_or(1).max(1);
+                let bottom = nums.next().flatten().unwrap_or(0);
+                events.push((out.len(), Event::ScrollRegion { top, bottom }));
+            }
+            (None, b'J') if nums.next().flatten() == Some(3) => {
+                events.push((out.len(), Event::ClearHistory));
+            }
+            (None, b'Z') => {
+                let n = nums.next().flatten().unwrap_or(1).max(1);
+                out.truncate(self.csi_start);
+                events.push((out.len(), Event::BackTab(n)));
+            }
+            (None, b'I') => {
+                let n = nums.next().flatten().unwrap_or(1).clamp(1, 256);
+                out.truncate(self.csi_start);
+                out.extend(std::iter::repeat_n(b'\t', usize::from(n)));
+            }
+            _ => {}
+        }
+    }
+
+    /// Escape sequences that put a fresh filter into this one's charset state;
+    /// a snapshot ends with them (after the screen text, which is already Unicode).
+    pub fn state_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (slot, intro) in [b'(', b')', b'*', b'+'].into_iter().enumerate() {
+            if self.g[slot] == Charset::DecGraphics {
+                out.extend_from_slice(&[0x1b, intro, b'0']);
+            }
+        }
+        if self.gl == 1 {
+            out.push(0x0e);
+        }
+        out
+    }
+}
+
+fn parse_param(p: &[u8]) -> Option<u16> {
+    if p.is_empty() {
+        return None;
+    }
+    let mut n: u16 = 0;
+    for &c in p {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n.saturating_mul(10).saturating_add(u16::from(c - b'0'));
+    }
+    Some(n)
+}
+
+fn memchr3(a: u8, b: u8, c: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&x| x == a || x == b || x == c)
+}
+
+/// DEC special graphics for 0x5f..=0x7e, as xterm draws them.
+fn push_graphic(b: u8, out: &mut Vec<u8>) {
+    const MAP: [char; 32] = [
+        '\u{a0}', '◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼', '⎺',
+        '⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
+    ];
+    if b >= 0x5f {
+        let mut tmp = [0u8; 4];
+        out.extend_from_slice(MAP[usize::from(b - 0x5f)].encode_utf8(&mut tmp).as_bytes());
+    } else {
+        out.push(b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(f: &mut Filter, input: &[u8]) -> (String, Vec<(usize, Event)>) {
+        let mut out = Vec::new();
+        let mut ev = Vec::new();
+        f.feed(input, &mut out, &mut ev);
+        (String::from_utf8(out).unwrap(), ev)
+    }
+
+    #[test]
+    fn plain_text_passes_untouched() {
+        let mut f = Filter::default();
+        let (out, ev) = run(&mut f, "héllo \x1b[31mred\x1b[m 世界\r\n".as_bytes());
+        assert_eq!(out, "héllo \x1b[31mred\x1b[m 世界\r\n");
+        assert!(ev.is_empty());
+    }
+
+    #[test]
+    fn dec_graphics_become_box_drawing() {
+        let mut f = Filter::default();
+        let (out, _) = run(&mut f, b"\x1b(0lqqk\x1b(B ok");
+        assert_eq!(out, "\x1b(0┌──┐\x1b(B ok");
+        // SO/SI with G1 designated
+        let (out, _) = run(&mut f, b"\x1b)0a\x0ex\x0fx");
+        assert_eq!(out, "\x1b)0a│x");
+    }
+
+    #[test]
+    fn graphics_state_survives_chunk_splits_and_escapes_are_not_mapped() {
+        let mut f = Filter::default();
+        let (a, _) = run(&mut f, b"\x1b(");
+        let (b, _) = run(&mut f, b"0q\x1b[1");
+        let (c, _) = run(&mut f, b"mq");
+        assert_eq!(format!("{a}{b}{c}"), "\x1b(0─\x1b[1m─");
+        assert_eq!(f.state_bytes(), b"\x1b(0");
+    }
+
+    #[test]
+    fn alt_screen_entry_is_marked_before_the_sequence() {
+        let mut f = Filter::default();
+        let (out, ev) = run(&mut f, b"abc\x1b[?1049hvim");
+        assert_eq!(out, "abc\x1b[?1049hvim");
+        assert_eq!(ev, vec![(3, Event::AltEnter)]);
+        let (_, ev) = run(&mut f, b"\x1b[?1049l\x1b[?25h");
+        assert!(ev.is_empty());
+    }
+
+    #[test]
+    fn tabs_vt100_lacks_are_handled() {
+        let mut f = Filter::default();
+        let (out, ev) = run(&mut f, b"a\x1b[2Ib\x1b[Zc");
+        assert_eq!(out, "a\t\tbc");
+        assert_eq!(ev, vec![(4, Event::BackTab(1))]);
+    }
+
+    #[test]
+    fn regions_and_history_clears_are_reported() {
+        let mut f = Filter::default();
+        let (out, ev) = run(&mut f, b"\x1b[2;20r\x1b[3J\x1b[r");
+        assert_eq!(
+            ev,
+            vec![
+                (7, Event::ScrollRegion { top: 2, bottom: 20 }),
+                (11, Event::ClearHistory),
+                (14, Event::ScrollRegion { top: 1, bottom: 0 }),
+            ]
+        );
+        assert_eq!(out.len(), 14);
+    }
+
+    #[test]
+    fn osc_text_is_not_interpreted() {
+        let mut f = Filter::default();
+        let (out, ev) = run(&mut f, b"\x1b]0;\x1b(0 title\x07q");
+        assert_eq!(out, "\x1b]0;\x1b(0 title\x07q");
+        assert!(ev.is_empty());
+    }
+}

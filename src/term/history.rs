@@ -1,0 +1,116 @@
+//! Scrollback kept as compact SGR-formatted text, one entry per row that left
+//! the screen: a tenth of the memory of vt100's own cell rows, and readable
+//! while the alternate screen is up.
+
+use std::collections::VecDeque;
+
+pub use crate::protocol::HistoryLine;
+
+#[derive(Debug, Clone)]
+struct Row {
+    text: Box<str>,
+    wrapped: bool,
+}
+
+/// Bounded history, oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    rows: VecDeque<Row>,
+    cap: usize,
+}
+
+impl History {
+    pub fn new(cap: usize) -> History {
+        History {
+            rows: VecDeque::new(),
+            cap,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    pub fn push(&mut self, text: &str, wrapped: bool) {
+        if self.cap == 0 {
+            return;
+        }
+        if self.rows.len() >= self.cap {
+            self.rows.pop_front();
+        }
+        self.rows.push_back(Row {
+            text: text.into(),
+            wrapped,
+        });
+    }
+
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.rows.shrink_to_fit();
+    }
+
+    /// The newest `n` lines, oldest first, as sent on the wire.
+    pub fn tail(&self, n: usize) -> Vec<HistoryLine> {
+        let skip = self.rows.len().saturating_sub(n);
+        self.rows
+            .iter()
+            .skip(skip)
+            .map(|r| HistoryLine {
+                text: r.text.to_string(),
+                wrapped: r.wrapped,
+            })
+            .collect()
+    }
+
+    /// Text of line `i` counted from the newest (0 = the row just above the screen).
+    pub fn from_newest(&self, i: usize) -> Option<&str> {
+        let len = self.rows.len();
+        (i < len).then(|| &*self.rows[len - 1 - i].text)
+    }
+
+    pub fn extend(&mut self, lines: impl IntoIterator<Item = HistoryLine>) {
+        for l in lines {
+            self.push(&l.text, l.wrapped);
+        }
+    }
+
+    /// Heap bytes held, for memory reports.
+    pub fn heap_bytes(&self) -> usize {
+        self.rows.capacity() * std::mem::size_of::<Row>()
+            + self.rows.iter().map(|r| r.text.len()).sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_newest_up_to_capacity() {
+        let mut h = History::new(3);
+        for i in 0..5 {
+            h.push(&i.to_string(), false);
+        }
+        assert_eq!(h.len(), 3);
+        let tail: Vec<_> = h.tail(10).into_iter().map(|l| l.text).collect();
+        assert_eq!(tail, ["2", "3", "4"]);
+        assert_eq!(h.from_newest(0), Some("4"));
+        assert_eq!(h.from_newest(3), None);
+        assert_eq!(h.tail(1)[0].text, "4");
+    }
+
+    #[test]
+    fn zero_capacity_keeps_nothing() {
+        let mut h = History::new(0);
+        h.push("x", false);
+        assert!(h.is_empty());
+    }
+}

@@ -1,0 +1,423 @@
+//! The one type that owns terminal emulation: `Emulator` wraps `vt100::Parser`
+//! and does processing, resizing, snapshots, capture, history and drawing.
+//!
+//! Both the job (its mirror) and each view use it, so a snapshot made by one
+//! and loaded by the other reproduces the screen exactly.
+
+mod draw;
+mod filter;
+mod history;
+
+use std::cell::Cell;
+use std::num::NonZeroU16;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+pub use draw::color_of;
+pub use history::{History, HistoryLine};
+
+use filter::{Event, Filter};
+
+/// Widest and tallest screen accepted: vt100 allocates rows eagerly, so a
+/// hostile or mistaken resize must not allocate gigabytes.
+pub const MAX_COLS: u16 = 1000;
+pub const MAX_ROWS: u16 = 500;
+
+thread_local! {
+    /// True while vt100 runs on this thread; a panic hook checks it so a
+    /// caught emulator panic does not tear down the UI's terminal.
+    static IN_EMULATOR: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the current thread is inside vt100 (for panic hooks).
+pub fn in_emulator() -> bool {
+    IN_EMULATOR.with(Cell::get)
+}
+
+/// Everything a fresh emulator needs to show what another one shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub history: Vec<HistoryLine>,
+    pub cols: u16,
+    pub rows: u16,
+    /// Bytes to feed an emulator of `cols` x `rows` after loading `history`.
+    pub state: Vec<u8>,
+    pub title: String,
+}
+
+/// Receives what vt100 reports besides the screen.
+#[derive(Default)]
+struct Recorder {
+    history: History,
+    title: String,
+    bell: bool,
+}
+
+impl vt100::Callbacks for Recorder {
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.bell = true;
+    }
+
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.title = String::from_utf8_lossy(title).chars().take(256).collect();
+    }
+
+    fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate: bool) {
+        if alternate || self.history.capacity() == 0 {
+            return;
+        }
+        let mut text = String::new();
+        let mut state = vt100::capture::BasicFormattedCaptureState::new();
+        // Writing to a String cannot fail.
+        let _ = row.write_formatted_basic(&mut text, &mut state);
+        // The state now knows whether the row wrapped: formatting the row once
+        // more writes a newline first exactly when it did not.
+        let mut probe = FirstChar(None);
+        let _ = row.write_formatted_basic(&mut probe, &mut state);
+        let wrapped = probe.0.is_some_and(|c| c != '\n');
+        self.history.push(&text, wrapped);
+    }
+}
+
+/// A writer that remembers the first character and then stops the formatter.
+struct FirstChar(Option<char>);
+
+impl std::fmt::Write for FirstChar {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0 = s.chars().next();
+        Err(std::fmt::Error)
+    }
+}
+
+pub struct Emulator {
+    parser: vt100::Parser<Recorder>,
+    filter: Filter,
+    scratch: Vec<u8>,
+    events: Vec<(usize, Event)>,
+    /// The main screen as it was when the alternate screen came up, so a
+    /// snapshot can restore both (vt100 hides the main grid meanwhile).
+    saved_main: Option<vt100::Parser>,
+    /// Scroll regions set by programs, [main, alternate]; vt100 does not expose them.
+    regions: [Option<(u16, u16)>; 2],
+}
+
+fn dim(n: u16, max: u16) -> NonZeroU16 {
+    NonZeroU16::new(n.clamp(1, max)).unwrap_or(NonZeroU16::MIN)
+}
+
+impl Emulator {
+    pub fn new(cols: u16, rows: u16, history_lines: usize) -> Emulator {
+        Emulator {
+            parser: new_parser(cols, rows, history_lines),
+            filter: Filter::default(),
+            scratch: Vec::new(),
+            events: Vec::new(),
+            saved_main: None,
+            regions: [None, None],
+        }
+    }
+
+    /// Builds an emulator showing what `snap` shows.
+    pub fn from_snapshot(snap: Snapshot, history_lines: usize) -> Emulator {
+        let mut emu = Emulator::new(snap.cols, snap.rows, history_lines);
+        emu.load_snapshot(snap);
+        emu
+    }
+
+    /// Replaces everything with the snapshot's state.
+    pub fn load_snapshot(&mut self, snap: Snapshot) {
+        let cap = self.parser.callbacks().history.capacity();
+        *self = Emulator::new(snap.cols, snap.rows, cap);
+        let rec = self.parser.callbacks_mut();
+        rec.history.extend(snap.history);
+        rec.title = snap.title;
+        self.process(&snap.state);
+    }
+
+    pub fn size(&self) -> (u16, u16) {
+        let (rows, cols) = self.parser.screen().size();
+        (cols.get(), rows.get())
+    }
+
+    /// Feeds program output.
+    pub fn process(&mut self, bytes: &[u8]) {
+        let mut filtered = std::mem::take(&mut self.scratch);
+        filtered.clear();
+        self.events.clear();
+        self.filter.feed(bytes, &mut filtered, &mut self.events);
+        let events = std::mem::take(&mut self.events);
+        let mut done = 0;
+        for &(at, event) in &events {
+            self.guarded_process(&filtered[done..at]);
+            done = at;
+            self.handle(event);
+        }
+        self.guarded_process(&filtered[done..]);
+        if !self.parser.screen().alternate_screen() {
+            self.saved_main = None;
+            self.regions[1] = None;
+        }
+        self.events = events;
+        if filtered.capacity() > 1 << 20 {
+            filtered = Vec::new();
+        }
+        self.scratch = filtered;
+    }
+
+    fn handle(&mut self, event: Event) {
+        let alt = usize::from(self.parser.screen().alternate_screen());
+        match event {
+            Event::AltEnter => {
+                if alt == 0 {
+                    let (cols, rows) = self.size();
+                    let mut main = new_plain_parser(cols, rows);
+                    main.process(self.parser.screen().contents_formatted().as_bytes());
+                    self.saved_main = Some(main);
+                    self.regions[1] = None;
+                }
+            }
+            Event::ScrollRegion { top, bottom } => {
+                let (_, rows) = self.size();
+                let full = top <= 1 && (bottom == 0 || bottom >= rows);
+                self.regions[alt] = (!full).then_some((top, bottom));
+            }
+            Event::ClearHistory => self.parser.callbacks_mut().history.clear(),
+            Event::BackTab(n) => {
+                let (_, mut col) = self.parser.screen().cursor_position();
+                for _ in 0..n {
+                    col = col.saturating_sub(1) / 8 * 8;
+                }
+                self.guarded_process(format!("\x1b[{}G", col + 1).as_bytes());
+            }
+            Event::Reset => self.regions = [None, None],
+        }
+    }
+
+    fn guarded_process(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let parser = &mut self.parser;
+        if guarded(|| parser.process(bytes)).is_none() {
+            self.recover();
+        }
+    }
+
+    /// vt100 panicked mid-update: rebuild it from what can still be read,
+    /// or start blank, rather than take the job or the view down.
+    fn recover(&mut self) {
+        let (cols, rows) = self.size();
+        let formatted = guarded(|| self.parser.screen().state_formatted());
+        let cap = self.parser.callbacks().history.capacity();
+        let recorder = std::mem::take(self.parser.callbacks_mut());
+        self.parser = new_parser(cols, rows, cap);
+        *self.parser.callbacks_mut() = recorder;
+        if let Some(state) = formatted {
+            let parser = &mut self.parser;
+            if guarded(|| parser.process(state.as_bytes())).is_none() {
+                self.parser = new_parser(cols, rows, cap);
+            }
+        }
+        tracing::warn!("terminal emulator panicked; screen rebuilt");
+    }
+
+    /// Changes the screen size, as a terminal does when its window changes.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        if (cols, rows) == self.size() {
+            return;
+        }
+        let (r, c) = (dim(rows, MAX_ROWS), dim(cols, MAX_COLS));
+        let parser = &mut self.parser;
+        if guarded(|| parser.set_size(r, c)).is_none() {
+            self.recover();
+        }
+        if let Some(main) = &mut self.saved_main {
+            let _ = guarded(|| main.set_size(r, c));
+        }
+        // Like xterm, a resize resets scroll regions.
+        self.regions = [None, None];
+    }
+
+    /// What a fresh emulator needs to show this screen, with up to `history`
+    /// lines of history.
+    pub fn snapshot(&self, history: usize) -> Snapshot {
+        let (cols, rows) = self.size();
+        let screen = self.parser.screen();
+        let mut state = Vec::new();
+        if let (true, Some(main)) = (screen.alternate_screen(), &self.saved_main) {
+            state.extend_from_slice(main.screen().contents_formatted().as_bytes());
+            state.extend_from_slice(b"\x1b[?1049h");
+        }
+        state.extend_from_slice(screen.state_formatted().as_bytes());
+        let alt = usize::from(screen.alternate_screen());
+        if let Some((top, bottom)) = self.regions[alt] {
+            let (row, col) = screen.cursor_position();
+            state.extend_from_slice(
+                format!("\x1b[{top};{bottom}r\x1b[{};{}H", row + 1, col + 1).as_bytes(),
+            );
+        }
+        state.extend_from_slice(&self.filter.state_bytes());
+        let rec = self.parser.callbacks();
+        Snapshot {
+            history: rec.history.tail(history),
+            cols,
+            rows,
+            state,
+            title: rec.title.clone(),
+        }
+    }
+
+    /// The screen as text, after up to `history` lines of history; with SGR
+    /// colours if `ansi`. Trailing empty rows are left out.
+    pub fn capture(&self, history: usize, ansi: bool) -> String {
+        let screen = self.parser.screen();
+        let mut lines: Vec<String> = Vec::new();
+        if !screen.alternate_screen() {
+            for line in self.parser.callbacks().history.tail(history) {
+                if ansi {
+                    lines.push(format!("{}\x1b[m", line.text));
+                } else {
+                    lines.push(strip_sgr(&line.text));
+                }
+            }
+        }
+        let (_, cols) = screen.size();
+        if ansi {
+            let text = screen.contents_formatted_basic();
+            lines.extend(text.split('\n').map(|l| format!("{l}\x1b[m")));
+        } else {
+            lines.extend(screen.rows(0, cols.get()).map(|r| r.trim_end().to_string()));
+        }
+        while lines
+            .last()
+            .is_some_and(|l| l.is_empty() || (ansi && strip_sgr(l).trim().is_empty()))
+        {
+            lines.pop();
+        }
+        let mut out = lines.join("\n");
+        out.push('\n');
+        out
+    }
+
+    pub fn history_len(&self) -> usize {
+        self.parser.callbacks().history.len()
+    }
+
+    pub fn history(&self) -> &History {
+        &self.parser.callbacks().history
+    }
+
+    pub fn title(&self) -> &str {
+        &self.parser.callbacks().title
+    }
+
+    /// Whether the program rang the bell since the last call.
+    pub fn take_bell(&mut self) -> bool {
+        std::mem::take(&mut self.parser.callbacks_mut().bell)
+    }
+
+    pub fn cursor_position(&self) -> (u16, u16) {
+        self.parser.screen().cursor_position()
+    }
+
+    pub fn hide_cursor(&self) -> bool {
+        self.parser.screen().hide_cursor()
+    }
+
+    pub fn alternate_screen(&self) -> bool {
+        self.parser.screen().alternate_screen()
+    }
+
+    /// Input modes the program asked for, which decide how keys are encoded.
+    pub fn modes(&self) -> InputModes {
+        let s = self.parser.screen();
+        InputModes {
+            application_cursor: s.application_cursor(),
+            application_keypad: s.application_keypad(),
+            bracketed_paste: s.bracketed_paste(),
+            mouse: s.mouse_protocol_mode(),
+            mouse_encoding: s.mouse_protocol_encoding(),
+        }
+    }
+
+    /// One screen row as plain text (tests and matching).
+    pub fn row_text(&self, row: u16) -> String {
+        let (_, cols) = self.parser.screen().size();
+        self.parser
+            .screen()
+            .rows(0, cols.get())
+            .nth(usize::from(row))
+            .unwrap_or_default()
+    }
+
+    /// The whole visible screen as plain text, rows joined by newlines.
+    pub fn screen_text(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    /// The vt100 cell at a position, for drawing and for tests.
+    pub fn cell(&self, row: u16, col: u16) -> Option<&vt100::Cell> {
+        self.parser.screen().cell(row, col)
+    }
+
+    /// Rough heap use, for the memory report.
+    pub fn history_heap_bytes(&self) -> usize {
+        self.parser.callbacks().history.heap_bytes()
+    }
+}
+
+/// Modes a program sets that change what keys and mouse events it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputModes {
+    pub application_cursor: bool,
+    pub application_keypad: bool,
+    pub bracketed_paste: bool,
+    pub mouse: vt100::MouseProtocolMode,
+    pub mouse_encoding: vt100::MouseProtocolEncoding,
+}
+
+impl Default for InputModes {
+    fn default() -> Self {
+        InputModes {
+            application_cursor: false,
+            application_keypad: false,
+            bracketed_paste: false,
+            mouse: vt100::MouseProtocolMode::None,
+            mouse_encoding: vt100::MouseProtocolEncoding::Default,
+        }
+    }
+}
+
+fn new_parser(cols: u16, rows: u16, history_lines: usize) -> vt100::Parser<Recorder> {
+    // vt100 keeps no scrollback itself (capacity 0): rows leaving the screen
+    // reach `Recorder::on_scroll` and are kept as text there.
+    vt100::Parser::new_with_callbacks(
+        dim(rows, MAX_ROWS),
+        dim(cols, MAX_COLS),
+        0,
+        Recorder {
+            history: History::new(history_lines),
+            title: String::new(),
+            bell: false,
+        },
+    )
+}
+
+fn new_plain_parser(cols: u16, rows: u16) -> vt100::Parser {
+    vt100::Parser::new(dim(rows, MAX_ROWS), dim(cols, MAX_COLS), 0)
+}
+
+/// Runs `f`, catching a panic; the thread-local flag lets panic hooks stay quiet.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    IN_EMULATOR.with(|c| c.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f)).ok();
+    IN_EMULATOR.with(|c| c.set(false));
+    result
+}
+
+/// Plain text of an SGR-formatted history line.
+pub fn strip_sgr(text: &str) -> String {
+    vt100::capture::basic_formatted_to_plain(text).collect()
+}
+
+#[cfg(test)]
+mod tests;
