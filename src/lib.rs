@@ -3,7 +3,13 @@
 pub mod clock;
 pub mod config;
 pub mod duration;
+pub mod host;
 pub mod ids;
+pub mod job;
+pub mod logging;
+pub mod manager;
 pub mod paths;
+pub mod proc;
 pub mod protocol;
+pub mod store;
 pub mod term;

@@ -1,0 +1,271 @@
+//! Jobs on this machine: `sessui job` processes with sockets in the runtime
+//! directory and records in the state directory.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::net::UnixStream;
+
+use super::{Host, HostError, JobConn, JobRef, JobSummary, StartJob, StartedJob, Stopped};
+use crate::duration::Timeout;
+use crate::ids::{JobId, SessionId, is_valid_job_id};
+use crate::job::{self, JobSpec};
+use crate::paths::Paths;
+use crate::proc::{Liveness, ProcIdentity};
+use crate::protocol::{ClientMsg, ExitInfo, ServerMsg};
+
+/// How long a job gets to end after being asked, before we call the stop failed.
+const STOP_WAIT: Duration = Duration::from_secs(4);
+/// How long after SIGTERM or SIGKILL we look for the process to be gone.
+const SIGNAL_WAIT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    paths: Paths,
+    backstop: Timeout,
+}
+
+impl Local {
+    pub fn new(paths: Paths, backstop: Timeout) -> Local {
+        Local { paths, backstop }
+    }
+
+    pub fn socket_path(&self, job: &JobId) -> PathBuf {
+        self.paths.runtime_dir.join(format!("{job}.sock"))
+    }
+
+    fn log_file(&self) -> PathBuf {
+        self.paths.log_dir().join("sessui.log")
+    }
+
+    /// The job's identity: from the caller's record if it has one, else from the job's own record.
+    fn identity(&self, job: &JobRef) -> Option<ProcIdentity> {
+        if let (Some(pid), Some(token)) = (job.pid, job.start_token.as_deref())
+            && let Some(id) = ProcIdentity::from_token(pid, token)
+        {
+            return Some(id);
+        }
+        job::read_job_record(&self.paths.jobs_dir(), job.id.as_str())
+            .ok()
+            .flatten()
+            .and_then(|r| ProcIdentity::from_token(r.pid, &r.start_token))
+    }
+
+    fn liveness_now(&self, job: &JobRef) -> Liveness {
+        if !is_valid_job_id(job.id.as_str()) {
+            return Liveness::Dead;
+        }
+        match self.identity(job) {
+            Some(id) => id.liveness(),
+            // No identity anywhere: it never started, or ended and was forgotten.
+            None => Liveness::Dead,
+        }
+    }
+
+    fn read_exit(&self, job: &JobId) -> Option<ExitInfo> {
+        job::read_exit_record(&self.paths.jobs_dir(), job.as_str())
+            .ok()
+            .flatten()
+    }
+}
+
+#[async_trait]
+impl Host for Local {
+    fn name(&self) -> &str {
+        super::LOCAL
+    }
+
+    fn job_backstop(&self) -> Timeout {
+        self.backstop
+    }
+
+    async fn start_job(&self, req: StartJob) -> Result<StartedJob, HostError> {
+        self.paths
+            .create_all()
+            .map_err(|e| HostError::Launch(format!("cannot create sessui's directories: {e}")))?;
+        let socket = self.socket_path(&req.job);
+        if socket.as_os_str().len() >= 100 {
+            return Err(HostError::Launch(format!(
+                "the socket path {} is too long for a unix socket; set XDG_RUNTIME_DIR or SESSUI_HOME to a shorter directory",
+                socket.display()
+            )));
+        }
+        let spec = JobSpec {
+            session: req.session.to_string(),
+            job: req.job.to_string(),
+            socket,
+            records: self.paths.jobs_dir(),
+            cols: req.cols,
+            rows: req.rows,
+            idle_timeout: req.idle_timeout,
+            history: req.history,
+            term: req.term,
+            cwd: req.cwd,
+            shell: req.shell,
+            cmd: req.cmd,
+            log: Some(self.log_file()),
+            detach: false,
+        };
+        let started = tokio::task::spawn_blocking(move || job::launch(&spec))
+            .await
+            .map_err(|e| HostError::Launch(e.to_string()))?
+            .map_err(|e| HostError::Launch(e.to_string()))?;
+        Ok(StartedJob {
+            job: req.job,
+            pid: started.pid,
+            start_token: started.start_token,
+        })
+    }
+
+    async fn connect(&self, job: &JobRef) -> Result<JobConn, HostError> {
+        let path = self.socket_path(&job.id);
+        match tokio::time::timeout(Duration::from_secs(5), UnixStream::connect(&path)).await {
+            Ok(Ok(stream)) => {
+                let (r, w) = stream.into_split();
+                Ok(JobConn::open(r, w).await?)
+            }
+            Ok(Err(e)) => match self.liveness_now(job) {
+                Liveness::Dead => {
+                    // A stale socket from a dead job: clean it, say what happened.
+                    let _ = std::fs::remove_file(&path);
+                    Err(HostError::JobGone(job.id.to_string()))
+                }
+                Liveness::Alive => Err(HostError::Unreachable(format!(
+                    "the job {} is running but its socket {} does not answer ({e}); it recreates a lost socket within 5 s, try again",
+                    job.id,
+                    path.display()
+                ))),
+                Liveness::Unknown(why) => Err(HostError::Unreachable(format!(
+                    "cannot reach the job {} ({e}) and cannot tell if it runs: {why}",
+                    job.id
+                ))),
+            },
+            Err(_) => Err(HostError::Unreachable(format!(
+                "connecting to the job {} timed out",
+                job.id
+            ))),
+        }
+    }
+
+    async fn liveness(&self, job: &JobRef) -> Liveness {
+        self.liveness_now(job)
+    }
+
+    async fn stop(&self, job: &JobRef, force: bool) -> Result<Stopped, HostError> {
+        if self.liveness_now(job) == Liveness::Dead {
+            return Ok(Stopped::AlreadyGone(self.read_exit(&job.id)));
+        }
+        // Ask over the socket; the job ends the shell, reports, and exits.
+        let asked = async {
+            let mut conn = self.connect(job).await?;
+            conn.send(ClientMsg::Stop).await?;
+            while let Some(msg) = conn.recv().await {
+                if let ServerMsg::Exited(exit) = msg {
+                    return Ok::<Option<ExitInfo>, HostError>(Some(exit));
+                }
+            }
+            Ok(None)
+        };
+        let exit = match tokio::time::timeout(STOP_WAIT, asked).await {
+            Ok(Ok(exit)) => exit,
+            _ => None,
+        };
+        self.wait_dead(job, SIGNAL_WAIT).await;
+        if self.liveness_now(job) == Liveness::Dead {
+            return Ok(Stopped::Ended(exit.or_else(|| self.read_exit(&job.id))));
+        }
+        // Not answering: SIGTERM makes a job stop its shell too; SIGKILL if forced.
+        let signals: &[nix::sys::signal::Signal] = if force {
+            &[
+                nix::sys::signal::Signal::SIGTERM,
+                nix::sys::signal::Signal::SIGKILL,
+            ]
+        } else {
+            &[nix::sys::signal::Signal::SIGTERM]
+        };
+        for &signal in signals {
+            if let Some(id) = self.identity(job)
+                && id.liveness() == Liveness::Alive
+            {
+                tracing::info!(job = %job.id, ?signal, "job does not answer; signalling it");
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(id.pid as i32), signal);
+                self.wait_dead(job, SIGNAL_WAIT).await;
+            }
+        }
+        match self.liveness_now(job) {
+            Liveness::Dead => Ok(Stopped::Ended(self.read_exit(&job.id))),
+            Liveness::Alive => Err(HostError::StopFailed(format!(
+                "the job {} (pid {}) did not stop; it may be frozen (SIGSTOP) or stuck{}",
+                job.id,
+                self.identity(job).map(|i| i.pid).unwrap_or(0),
+                if force { "" } else { "; --force kills it" }
+            ))),
+            Liveness::Unknown(why) => Err(HostError::Unreachable(format!(
+                "cannot tell whether the job {} stopped: {why}",
+                job.id
+            ))),
+        }
+    }
+
+    async fn list_jobs(&self) -> Result<Vec<JobSummary>, HostError> {
+        let dir = self.paths.jobs_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(HostError::Unreachable(format!(
+                    "cannot read {}: {e}",
+                    dir.display()
+                )));
+            }
+        };
+        let mut jobs = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some(id) = name.strip_suffix(".json") else {
+                continue;
+            };
+            if !is_valid_job_id(id) {
+                continue;
+            }
+            let Ok(Some(rec)) = job::read_job_record(&dir, id) else {
+                continue;
+            };
+            let alive = ProcIdentity::from_token(rec.pid, &rec.start_token)
+                .map(|p| p.liveness() == Liveness::Alive)
+                .unwrap_or(false);
+            jobs.push(JobSummary {
+                job: JobId::from_string(rec.job_id),
+                session: SessionId::from_string(rec.session_id),
+                pid: rec.pid,
+                start_token: rec.start_token,
+                alive,
+                idle_deadline: rec.idle_deadline,
+            });
+        }
+        Ok(jobs)
+    }
+
+    async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo> {
+        if !is_valid_job_id(job.id.as_str()) {
+            return None;
+        }
+        let exit = self.read_exit(&job.id);
+        job::remove_records(&self.paths.jobs_dir(), job.id.as_str());
+        let _ = std::fs::remove_file(self.socket_path(&job.id));
+        exit
+    }
+}
+
+impl Local {
+    async fn wait_dead(&self, job: &JobRef, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while tokio::time::Instant::now() < deadline {
+            if self.liveness_now(job) == Liveness::Dead {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! Where jobs live. `Host` is the seam: `Local` spawns `sessui job` here;
+//! the SSH host does the same on a remote machine through `sessui agent`.
+
+pub mod conn;
+pub mod local;
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+pub use conn::JobConn;
+pub use local::Local;
+
+use crate::duration::Timeout;
+use crate::ids::{JobId, SessionId};
+use crate::proc::Liveness;
+use crate::protocol::{ExitInfo, ProtocolError};
+
+/// The host name of this machine in the database and the list.
+pub const LOCAL: &str = "local";
+
+/// What a new job should run and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartJob {
+    pub session: SessionId,
+    pub job: JobId,
+    pub cols: u16,
+    pub rows: u16,
+    /// The job's own limit with no client attached.
+    pub idle_timeout: Timeout,
+    pub history: usize,
+    pub term: String,
+    pub cwd: Option<PathBuf>,
+    pub shell: Option<String>,
+    pub cmd: Option<String>,
+}
+
+/// A job that started: who it is, so liveness can be checked without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedJob {
+    pub job: JobId,
+    pub pid: u32,
+    pub start_token: String,
+}
+
+/// How to find a job again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRef {
+    pub id: JobId,
+    pub pid: Option<u32>,
+    pub start_token: Option<String>,
+}
+
+/// A job a host knows of, from its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSummary {
+    pub job: JobId,
+    pub session: SessionId,
+    pub pid: u32,
+    pub start_token: String,
+    pub alive: bool,
+    pub idle_deadline: Option<i64>,
+}
+
+/// How a stop went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// The job ended because we asked.
+    Ended(Option<ExitInfo>),
+    /// It was already gone.
+    AlreadyGone(Option<ExitInfo>),
+}
+
+/// A host's connection, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostState {
+    Connected,
+    Connecting(String),
+    /// Down; retrying at this wall-clock time (ms).
+    Reconnecting {
+        error: String,
+        retry_at: i64,
+    },
+    Unreachable(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// Confirmed gone (process dead): the only error that lets the manager mark the session done.
+    #[error("the job {0} is no longer running")]
+    JobGone(String),
+    /// Could not tell or could not reach: nothing may be concluded.
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    Launch(String),
+    #[error("{0}")]
+    Protocol(#[from] ProtocolError),
+    /// The job refused to stop and is still alive.
+    #[error("{0}")]
+    StopFailed(String),
+}
+
+#[async_trait]
+pub trait Host: Send + Sync {
+    /// `local`, or the SSH destination as the user wrote it.
+    fn name(&self) -> &str;
+
+    fn state(&self) -> HostState {
+        HostState::Connected
+    }
+
+    /// The job backstop used when a session has no idle timeout of its own.
+    fn job_backstop(&self) -> Timeout;
+
+    async fn start_job(&self, req: StartJob) -> Result<StartedJob, HostError>;
+
+    /// A connection to a job, past the hello.
+    async fn connect(&self, job: &JobRef) -> Result<JobConn, HostError>;
+
+    async fn liveness(&self, job: &JobRef) -> Liveness;
+
+    /// Ends the job: politely (the shell gets SIGHUP), then, with `force`, by
+    /// killing it. Fails only if the job is still alive afterwards.
+    async fn stop(&self, job: &JobRef, force: bool) -> Result<Stopped, HostError>;
+
+    /// Every job this host has records of.
+    async fn list_jobs(&self) -> Result<Vec<JobSummary>, HostError>;
+
+    /// How a dead job ended, if it left word; forgets the job's records.
+    async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo>;
+}

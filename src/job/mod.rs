@@ -1,0 +1,242 @@
+//! The `sessui job` process: owns one PTY and its shell, mirrors the screen,
+//! serves any number of clients on a unix socket, and outlives them all.
+//!
+//! Started detached (its own session, no terminal, stdio to /dev/null) by a
+//! launcher step, so the job is nobody's child and nobody's terminal can hang it up.
+
+mod pty;
+mod record;
+mod server;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub use record::{JobRecord, read_exit_record, read_job_record, remove_records, write_exit_record};
+
+use crate::duration::Timeout;
+
+/// Everything a job needs to start; also its command line (`sessui job ...`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct JobSpec {
+    /// The session this job serves.
+    #[arg(long)]
+    pub session: String,
+    /// This job's id.
+    #[arg(long)]
+    pub job: String,
+    /// Where to listen.
+    #[arg(long)]
+    pub socket: PathBuf,
+    /// Directory for this job's records (`<job>.json`, `<job>.exit`).
+    #[arg(long)]
+    pub records: PathBuf,
+    #[arg(long, default_value_t = 80)]
+    pub cols: u16,
+    #[arg(long, default_value_t = 24)]
+    pub rows: u16,
+    /// Exit after this long with no client attached (`never` for no limit).
+    #[arg(long, default_value = "2d")]
+    pub idle_timeout: Timeout,
+    /// Lines of history to keep.
+    #[arg(long, default_value_t = crate::config::DEFAULT_SCROLLBACK)]
+    pub history: usize,
+    #[arg(long, default_value = "xterm-256color")]
+    pub term: String,
+    #[arg(long)]
+    pub cwd: Option<PathBuf>,
+    /// The shell to run as a login shell (default `$SHELL`, then /bin/sh).
+    #[arg(long)]
+    pub shell: Option<String>,
+    /// Run this command with `sh -c` instead of a shell.
+    #[arg(long)]
+    pub cmd: Option<String>,
+    /// Append logs to this file.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// Start the job in the background and report when it is ready.
+    #[arg(long)]
+    pub detach: bool,
+}
+
+impl JobSpec {
+    fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec!["job".into()];
+        let mut push = |k: &str, v: std::ffi::OsString| {
+            args.push(format!("--{k}").into());
+            args.push(v);
+        };
+        push("session", self.session.clone().into());
+        push("job", self.job.clone().into());
+        push("socket", self.socket.clone().into());
+        push("records", self.records.clone().into());
+        push("cols", self.cols.to_string().into());
+        push("rows", self.rows.to_string().into());
+        push("idle-timeout", self.idle_timeout.to_string().into());
+        push("history", self.history.to_string().into());
+        push("term", self.term.clone().into());
+        if let Some(cwd) = &self.cwd {
+            push("cwd", cwd.clone().into());
+        }
+        if let Some(shell) = &self.shell {
+            push("shell", shell.clone().into());
+        }
+        if let Some(cmd) = &self.cmd {
+            push("cmd", cmd.clone().into());
+        }
+        if let Some(log) = &self.log {
+            push("log", log.clone().into());
+        }
+        args
+    }
+}
+
+/// A job that reported itself ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub pid: u32,
+    /// `boot_id:start_ticks`, see `proc::ProcIdentity`.
+    pub start_token: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error("cannot run sessui to start a job: {0}")]
+    Spawn(std::io::Error),
+    #[error("the job failed to start: {0}")]
+    Failed(String),
+    #[error("the job exited without saying why (see the log file)")]
+    Silent,
+}
+
+/// The executable to run again for jobs: the running binary itself, which
+/// stays valid even if an upgrade replaced the file meanwhile.
+fn self_exe() -> PathBuf {
+    PathBuf::from("/proc/self/exe")
+}
+
+/// Starts a job in the background and waits until it listens. Blocking.
+pub fn launch(spec: &JobSpec) -> Result<Started, LaunchError> {
+    let mut child = Command::new(self_exe())
+        .args(spec.to_args())
+        .arg("--detach")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(LaunchError::Spawn)?;
+    let line = child
+        .stdout
+        .take()
+        .map(|out| read_ready_line(BufReader::new(out)))
+        .unwrap_or(Err(LaunchError::Silent));
+    // The launcher step exits as soon as it has passed the line on.
+    let _ = child.wait();
+    line
+}
+
+fn read_ready_line(mut out: impl BufRead) -> Result<Started, LaunchError> {
+    let mut line = String::new();
+    out.read_line(&mut line).map_err(|_| LaunchError::Silent)?;
+    parse_ready_line(line.trim_end())
+}
+
+fn parse_ready_line(line: &str) -> Result<Started, LaunchError> {
+    if let Some(rest) = line.strip_prefix("READY ") {
+        let mut parts = rest.split(' ');
+        if let (Some(pid), Some(token)) = (parts.next(), parts.next())
+            && let Ok(pid) = pid.parse()
+        {
+            return Ok(Started {
+                pid,
+                start_token: token.to_string(),
+            });
+        }
+    }
+    match line.strip_prefix("ERROR ") {
+        Some(msg) => Err(LaunchError::Failed(msg.to_string())),
+        None => Err(LaunchError::Silent),
+    }
+}
+
+/// Entry point of `sessui job`.
+pub fn main(spec: JobSpec) -> i32 {
+    if spec.detach {
+        return detach(&spec);
+    }
+    // Our own session: no controlling terminal, so closing the terminal that
+    // started sessui cannot hang the job up.
+    let _ = nix::unistd::setsid();
+    let _log_guard = spec.log.as_deref().and_then(crate::logging::to_file);
+    match server::run(spec) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!("job failed: {e}");
+            1
+        }
+    }
+}
+
+/// The launcher step: start the real job as a grandchild of the caller, pass
+/// its ready line on, and exit, so the job is reparented away from the caller.
+fn detach(spec: &JobSpec) -> i32 {
+    let mut spec = spec.clone();
+    spec.detach = false;
+    let spawned = Command::new(self_exe())
+        .args(spec.to_args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let line = match spawned {
+        Ok(mut child) => {
+            let mut line = String::new();
+            if let Some(out) = child.stdout.take() {
+                let _ = BufReader::new(out).read_line(&mut line);
+            }
+            if line.is_empty() {
+                "ERROR the job exited during start-up (see the log file)\n".to_string()
+            } else {
+                line
+            }
+        }
+        Err(e) => format!("ERROR cannot start the job process: {e}\n"),
+    };
+    let mut out = std::io::stdout();
+    let _ = out.write_all(line.as_bytes());
+    let _ = out.flush();
+    i32::from(!line.starts_with("READY "))
+}
+
+/// Tells the launcher the job is ready (or why not) on stdout, then points
+/// stdout at /dev/null: nobody reads it after this line.
+fn report_ready(line: &str) {
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        let _ = nix::unistd::dup2_stdout(&null);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_lines_parse() {
+        assert_eq!(
+            parse_ready_line("READY 42 abc:7").unwrap(),
+            Started {
+                pid: 42,
+                start_token: "abc:7".into()
+            }
+        );
+        let err = parse_ready_line("ERROR no such directory: /x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the job failed to start: no such directory: /x"
+        );
+        assert!(matches!(parse_ready_line(""), Err(LaunchError::Silent)));
+    }
+}

@@ -1,0 +1,761 @@
+//! The session manager: the state machine (init -> running -> disconnected |
+//! done, done -> running on attach), views, activity, delete rules, reaper.
+//!
+//! The database is the one record; every change is written there first, so a
+//! failed write changes nothing, and other sessui processes see it.
+
+mod names;
+mod reaper;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+pub use names::{MAX_NAME_CHARS, NameError, validate_name};
+pub use reaper::ReapReport;
+
+use crate::clock::{Millis, now_millis};
+use crate::config::Config;
+use crate::duration::Timeout;
+use crate::host::{self, Host, HostError, JobConn, JobRef, StartJob};
+use crate::ids::{JobId, SessionId, ViewId};
+use crate::proc::{Liveness, ProcIdentity};
+use crate::protocol::{ClientMsg, ExitInfo, JobInfo, ServerMsg};
+use crate::store::{
+    ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Status, Store, StoreError, ViewRow,
+};
+
+/// How long an attach waits for another process that is starting the same session's job.
+const START_WAIT: Duration = Duration::from_secs(10);
+/// Requests to a job (capture, info, send) get this long to be answered.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    #[error("no session named or with id '{0}' (see `sessui ls`)")]
+    NotFound(String),
+    #[error("'{key}' matches several sessions: {}; use more of the id", candidates.join(", "))]
+    Ambiguous {
+        key: String,
+        candidates: Vec<String>,
+    },
+    #[error("invalid name: {0}")]
+    InvalidName(#[from] NameError),
+    #[error("the name '{0}' is taken by another session")]
+    NameTaken(String),
+    #[error("session '{label}' has ended ({exit}); attach to it to start a new shell")]
+    Ended { label: String, exit: String },
+    #[error("host '{host}' is unreachable: {detail}")]
+    HostUnreachable { host: String, detail: String },
+    #[error("cannot delete session '{label}': {detail}")]
+    StopRefused { label: String, detail: String },
+    #[error("{context}: {source}")]
+    Host {
+        context: String,
+        #[source]
+        source: HostError,
+    },
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<StoreError> for ManagerError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NameTaken(n) => ManagerError::NameTaken(n),
+            other => ManagerError::Store(other),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ManagerError>;
+
+/// Makes hosts other than `local` (SSH) when a session first needs one.
+pub trait HostFactory: Send + Sync {
+    fn make(&self, name: &str) -> std::result::Result<Arc<dyn Host>, String>;
+}
+
+/// What a new session should be.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOpts {
+    /// As typed: blank means anonymous.
+    pub name: String,
+    /// Blank or `local` for this machine; else an SSH destination.
+    pub host: String,
+    pub cwd: Option<PathBuf>,
+    pub cmd: Option<String>,
+    pub shell: Option<String>,
+    pub idle: Option<Timeout>,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// A view attached to a session: the connection to its job.
+pub struct Attachment {
+    pub session: SessionRow,
+    pub view: ViewId,
+    pub conn: JobConn,
+}
+
+/// How a delete went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deleted {
+    /// Job stopped (or already gone) and record removed.
+    Done,
+    /// Host unreachable: record removed, job to be stopped on the next connection.
+    StopPending,
+}
+
+pub struct Manager {
+    store: Mutex<Store>,
+    config: Config,
+    hosts: Mutex<HashMap<String, Arc<dyn Host>>>,
+    factory: Option<Arc<dyn HostFactory>>,
+    me: ProcIdentity,
+}
+
+/// The host key a destination is stored under: blank and `local` mean this machine.
+pub fn host_key(host: &str) -> String {
+    let h = host.trim();
+    if h.is_empty() || h == host::LOCAL {
+        host::LOCAL.to_string()
+    } else {
+        h.to_string()
+    }
+}
+
+impl Manager {
+    pub fn new(
+        store: Store,
+        config: Config,
+        hosts: Vec<Arc<dyn Host>>,
+        factory: Option<Arc<dyn HostFactory>>,
+    ) -> Result<Manager> {
+        let me = ProcIdentity::current()
+            .map_err(|e| ManagerError::Other(format!("cannot read own process info: {e}")))?;
+        let hosts = hosts
+            .into_iter()
+            .map(|h| (h.name().to_string(), h))
+            .collect();
+        Ok(Manager {
+            store: Mutex::new(store),
+            config,
+            hosts: Mutex::new(hosts),
+            factory,
+            me,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the connection half-written:
+        // SQLite rolls back on its own. Keep going.
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` with the store, for callers that need a query the manager does not wrap.
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
+        f(&mut self.store())
+    }
+
+    pub fn host(&self, name: &str) -> Result<Arc<dyn Host>> {
+        let key = host_key(name);
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(h) = hosts.get(&key) {
+            return Ok(h.clone());
+        }
+        let factory = self
+            .factory
+            .as_ref()
+            .ok_or_else(|| ManagerError::HostUnreachable {
+                host: key.clone(),
+                detail: "remote hosts are not available in this build".into(),
+            })?;
+        let h = factory
+            .make(&key)
+            .map_err(|detail| ManagerError::HostUnreachable {
+                host: key.clone(),
+                detail,
+            })?;
+        hosts.insert(key, h.clone());
+        Ok(h)
+    }
+
+    /// Hosts connected or tried so far.
+    pub fn known_hosts(&self) -> Vec<Arc<dyn Host>> {
+        let hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts.values().cloned().collect()
+    }
+
+    /// A host this process already has, without connecting to a new one.
+    pub fn known_host(&self, name: &str) -> Option<Arc<dyn Host>> {
+        let hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts.get(&host_key(name)).cloned()
+    }
+
+    pub fn list(&self) -> Result<Vec<SessionRow>> {
+        Ok(self.store().list()?)
+    }
+
+    pub fn get(&self, id: &SessionId) -> Result<Option<SessionRow>> {
+        Ok(self.store().get(id)?)
+    }
+
+    /// Changes when another process changed the database.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.store().data_version()?)
+    }
+
+    /// A session by name, full id, or unique id prefix of at least 4 characters.
+    pub fn resolve(&self, key: &str) -> Result<SessionRow> {
+        let key = key.trim();
+        let found = self.store().lookup(key)?;
+        if let Some(exact) = found
+            .iter()
+            .find(|s| s.name.as_deref() == Some(key) || s.id.as_str() == key)
+        {
+            return Ok(exact.clone());
+        }
+        match found.len() {
+            0 => Err(ManagerError::NotFound(key.to_string())),
+            1 => found
+                .into_iter()
+                .next()
+                .ok_or_else(|| ManagerError::NotFound(key.to_string())),
+            _ => Err(ManagerError::Ambiguous {
+                key: key.to_string(),
+                candidates: found
+                    .iter()
+                    .map(|s| match &s.name {
+                        Some(n) => format!("{} ({n})", s.id.short()),
+                        None => s.id.short().to_string(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The idle timeout that applies to a session (its own, or its kind's default).
+    pub fn effective_idle(&self, s: &SessionRow) -> Timeout {
+        match s.idle {
+            IdleSetting::Own(t) => t,
+            IdleSetting::Default => self.config.default_idle(s.name.is_some()),
+        }
+    }
+
+    /// When the reaper will stop this session if nobody attaches (wall clock), if ever.
+    pub fn reap_deadline(&self, s: &SessionRow) -> Option<Millis> {
+        if s.views > 0 || !matches!(s.status, Status::Running | Status::Disconnected) {
+            return None;
+        }
+        let limit = self.effective_idle(s).as_duration()?;
+        let since = s.idle_since?;
+        Some(since + limit.as_millis() as Millis)
+    }
+
+    /// The limit the job itself enforces: the session's, else the host's backstop.
+    fn job_timeout(&self, s: &SessionRow, host: &dyn Host) -> Timeout {
+        match self.effective_idle(s) {
+            Timeout::Never => host.job_backstop(),
+            own => own,
+        }
+    }
+
+    /// Creates a session and starts its shell in the background.
+    pub async fn create(&self, opts: CreateOpts) -> Result<SessionRow> {
+        let name = validate_name(&opts.name)?;
+        let host_name = host_key(&opts.host);
+        let host = self.host(&host_name)?;
+        let now = now_millis();
+        let job = JobId::new();
+        let row = SessionRow {
+            id: SessionId::new(),
+            name,
+            host: host_name,
+            status: Status::Init,
+            job: Some(JobRow {
+                id: job.clone(),
+                pid: None,
+                start_token: None,
+            }),
+            idle: opts
+                .idle
+                .map(IdleSetting::Own)
+                .unwrap_or(IdleSetting::Default),
+            exit: None,
+            cwd: opts.cwd.as_ref().map(|p| p.display().to_string()),
+            command: opts.cmd.clone(),
+            created_at: now,
+            last_active_at: now,
+            idle_since: Some(now),
+            done_at: None,
+            views: 0,
+        };
+        // The record first: a name taken meanwhile fails here, before any shell starts.
+        self.store().insert_session(&row)?;
+        match self
+            .start_job(&row, &*host, job, opts.cols, opts.rows, opts.shell)
+            .await
+        {
+            Ok(row) => Ok(row),
+            Err(e) => {
+                let _ = self.store().delete(&row.id);
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts a job for a session this process has claimed (status init, job id set).
+    async fn start_job(
+        &self,
+        s: &SessionRow,
+        host: &dyn Host,
+        job: JobId,
+        cols: u16,
+        rows: u16,
+        shell: Option<String>,
+    ) -> Result<SessionRow> {
+        let req = StartJob {
+            session: s.id.clone(),
+            job: job.clone(),
+            cols: if cols == 0 { 80 } else { cols },
+            rows: if rows == 0 { 24 } else { rows },
+            idle_timeout: self.job_timeout(s, host),
+            history: self.config.scrollback_lines,
+            term: self.config.term.clone(),
+            cwd: s.cwd.as_ref().map(PathBuf::from),
+            shell: shell.or_else(|| Some(self.config.shell.clone()).filter(|s| !s.is_empty())),
+            cmd: s.command.clone(),
+        };
+        let started = host
+            .start_job(req)
+            .await
+            .map_err(|source| ManagerError::Host {
+                context: format!("starting a shell for session '{}' on {}", s.label(), s.host),
+                source,
+            })?;
+        let job_row = JobRow {
+            id: job,
+            pid: Some(started.pid),
+            start_token: Some(started.start_token),
+        };
+        let recorded = self.store().set_running(&s.id, &job_row, None);
+        match recorded {
+            Ok(true) => {}
+            Ok(false) => {
+                // Deleted or taken over while starting: the job is nobody's.
+                let _ = host.stop(&job_ref(&job_row), true).await;
+                return Err(ManagerError::NotFound(s.label()));
+            }
+            Err(e) => {
+                // The database refused the write: undo the start, change nothing.
+                let _ = host.stop(&job_ref(&job_row), true).await;
+                return Err(e.into());
+            }
+        }
+        self.get(&s.id)?
+            .ok_or_else(|| ManagerError::NotFound(s.label()))
+    }
+
+    /// Renames a session; blank input makes it anonymous.
+    pub async fn rename(&self, key: &str, input: &str) -> Result<SessionRow> {
+        let s = self.resolve(key)?;
+        let name = validate_name(input)?;
+        let before = self.effective_idle(&s);
+        if !self.store().rename(&s.id, name.as_deref())? {
+            return Err(ManagerError::NotFound(key.to_string()));
+        }
+        let s = self
+            .get(&s.id)?
+            .ok_or_else(|| ManagerError::NotFound(key.to_string()))?;
+        if self.effective_idle(&s) != before {
+            self.push_idle_to_job(&s).await;
+        }
+        Ok(s)
+    }
+
+    /// Gives a session its own idle timeout (`None` = back to its kind's default).
+    pub async fn set_idle_timeout(&self, key: &str, idle: Option<Timeout>) -> Result<SessionRow> {
+        let s = self.resolve(key)?;
+        let setting = idle.map(IdleSetting::Own).unwrap_or(IdleSetting::Default);
+        self.store().set_idle(&s.id, setting)?;
+        let s = self
+            .get(&s.id)?
+            .ok_or_else(|| ManagerError::NotFound(key.to_string()))?;
+        self.push_idle_to_job(&s).await;
+        Ok(s)
+    }
+
+    /// Tells a running job its new limit; best effort (the reaper is the backstop).
+    async fn push_idle_to_job(&self, s: &SessionRow) {
+        let (Status::Running, Some(job)) = (s.status, &s.job) else {
+            return;
+        };
+        let Ok(host) = self.host(&s.host) else {
+            return;
+        };
+        let secs = self.job_timeout(s, &*host).as_secs().unwrap_or(0);
+        if let Ok(mut conn) = host.connect(&job_ref(job)).await {
+            let _ = conn
+                .request(
+                    ClientMsg::SetIdleTimeout { secs: Some(secs) },
+                    REQUEST_TIMEOUT,
+                )
+                .await;
+        }
+    }
+
+    /// Deletes a session: stop the job first; refuse (keeping the record) if it
+    /// will not stop; a dead job's record goes anyway.
+    pub async fn kill(&self, key: &str, force: bool) -> Result<Deleted> {
+        let s = self.resolve(key)?;
+        let Some(job) = s.job.clone() else {
+            self.store().delete(&s.id)?;
+            return Ok(Deleted::Done);
+        };
+        let host = match self.host(&s.host) {
+            Ok(h) => h,
+            Err(e) if force => {
+                self.forget_with_pending_stop(&s, &job)?;
+                tracing::warn!("deleting '{}' without reaching its host: {e}", s.label());
+                return Ok(Deleted::StopPending);
+            }
+            Err(e) => return Err(e),
+        };
+        let jref = job_ref(&job);
+        if s.status != Status::Done {
+            match host.stop(&jref, force).await {
+                Ok(_) => {}
+                Err(HostError::StopFailed(detail)) => {
+                    return Err(ManagerError::StopRefused {
+                        label: s.label(),
+                        detail,
+                    });
+                }
+                Err(e) => {
+                    if force {
+                        self.forget_with_pending_stop(&s, &job)?;
+                        return Ok(Deleted::StopPending);
+                    }
+                    return Err(ManagerError::StopRefused {
+                        label: s.label(),
+                        detail: format!(
+                            "{e}; the job may still be running. `sessui kill --force` removes the \
+                             session and stops the job when its host is reachable again"
+                        ),
+                    });
+                }
+            }
+        }
+        host.take_exit(&jref).await;
+        self.store().delete(&s.id)?;
+        Ok(Deleted::Done)
+    }
+
+    fn forget_with_pending_stop(&self, s: &SessionRow, job: &JobRow) -> Result<()> {
+        let store = self.store();
+        store.add_pending_stop(&PendingStop {
+            host: s.host.clone(),
+            job: job.clone(),
+            since: now_millis(),
+        })?;
+        store.delete(&s.id)?;
+        Ok(())
+    }
+
+    /// Attaches a new view: starts a fresh job if the session is done, then
+    /// connects and asks the job for its screen.
+    pub async fn attach(&self, key: &str, cols: u16, rows: u16) -> Result<Attachment> {
+        let s = self.resolve(key)?;
+        let host = self.host(&s.host)?;
+        let s = self.ensure_running(s, &*host, cols, rows).await?;
+        let Some(job) = s.job.clone() else {
+            return Err(ManagerError::Other(format!(
+                "session '{}' has no job",
+                s.label()
+            )));
+        };
+        let conn = match host.connect(&job_ref(&job)).await {
+            Ok(c) => c,
+            Err(HostError::JobGone(_)) => {
+                let exit = self.job_gone(&s, &*host, None).await?;
+                return Err(ManagerError::Ended {
+                    label: s.label(),
+                    exit: exit.description,
+                });
+            }
+            Err(source) => {
+                return Err(ManagerError::Host {
+                    context: format!("attaching to session '{}' on {}", s.label(), s.host),
+                    source,
+                });
+            }
+        };
+        conn.send(ClientMsg::Attach {
+            cols,
+            rows,
+            scrollback: self.config.scrollback_lines as u32,
+        })
+        .await
+        .map_err(|source| ManagerError::Host {
+            context: format!("attaching to session '{}'", s.label()),
+            source,
+        })?;
+        let view = ViewId::new();
+        let added = self.store().add_view(&ViewRow {
+            id: view.clone(),
+            session: s.id.clone(),
+            pid: self.me.pid,
+            start_token: self.me.start_token(),
+            attached_at: now_millis(),
+        })?;
+        if !added {
+            return Err(ManagerError::NotFound(s.label()));
+        }
+        let session = self.get(&s.id)?.unwrap_or(s);
+        Ok(Attachment {
+            session,
+            view,
+            conn,
+        })
+    }
+
+    /// Brings a session to running: a done session gets a fresh job; a
+    /// session another process is starting is waited for.
+    async fn ensure_running(
+        &self,
+        mut s: SessionRow,
+        host: &dyn Host,
+        cols: u16,
+        rows: u16,
+    ) -> Result<SessionRow> {
+        let deadline = tokio::time::Instant::now() + START_WAIT;
+        loop {
+            match s.status {
+                Status::Running => return Ok(s),
+                Status::Disconnected => {
+                    return Err(ManagerError::HostUnreachable {
+                        host: s.host.clone(),
+                        detail: "reconnecting; the session's shell keeps running there".into(),
+                    });
+                }
+                Status::Done => {
+                    let job = JobId::new();
+                    if self
+                        .store()
+                        .claim_start(&s.id, &[Status::Done], &job, now_millis())?
+                    {
+                        let claimed = self
+                            .get(&s.id)?
+                            .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+                        return self.start_job(&claimed, host, job, cols, rows, None).await;
+                    }
+                }
+                Status::Init => {
+                    if tokio::time::Instant::now() >= deadline {
+                        // Whoever claimed the start is gone: take it over.
+                        let job = JobId::new();
+                        if self
+                            .store()
+                            .claim_start(&s.id, &[Status::Init], &job, now_millis())?
+                        {
+                            let claimed = self
+                                .get(&s.id)?
+                                .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+                            return self.start_job(&claimed, host, job, cols, rows, None).await;
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            s = self
+                .get(&s.id)?
+                .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+        }
+    }
+
+    /// The view is gone: forget it.
+    pub fn detach(&self, view: &ViewId) -> Result<()> {
+        Ok(self.store().remove_view(view, now_millis())?)
+    }
+
+    /// Focus or input in a session: it moves to the top of the list.
+    pub fn touch(&self, id: &SessionId) -> Result<()> {
+        Ok(self.store().touch(id, now_millis())?)
+    }
+
+    /// A job ended or was found gone: record how, and forget its records.
+    /// Returns what was recorded.
+    pub async fn job_gone(
+        &self,
+        s: &SessionRow,
+        host: &dyn Host,
+        exit: Option<ExitInfo>,
+    ) -> Result<ExitRow> {
+        let job = s.job.as_ref().map(job_ref);
+        let from_records = match &job {
+            Some(j) => host.take_exit(j).await,
+            None => None,
+        };
+        let exit = exit.or(from_records);
+        let row = exit_row(exit.as_ref());
+        self.store()
+            .set_done(&s.id, job.as_ref().map(|j| &j.id), &row)?;
+        Ok(self.get(&s.id)?.and_then(|s| s.exit).unwrap_or(row))
+    }
+
+    /// Connects to a session's job for a one-off request.
+    async fn connect_for(&self, s: &SessionRow, what: &str) -> Result<(Arc<dyn Host>, JobConn)> {
+        match s.status {
+            Status::Done => {
+                return Err(ManagerError::Ended {
+                    label: s.label(),
+                    exit: s
+                        .exit
+                        .as_ref()
+                        .map(|e| e.description.clone())
+                        .unwrap_or_else(|| "ended".into()),
+                });
+            }
+            Status::Disconnected => {
+                return Err(ManagerError::HostUnreachable {
+                    host: s.host.clone(),
+                    detail: "the session's shell keeps running there; try again when it is back"
+                        .into(),
+                });
+            }
+            Status::Init | Status::Running => {}
+        }
+        let host = self.host(&s.host)?;
+        let job = s.job.as_ref().ok_or_else(|| {
+            ManagerError::Other(format!("session '{}' has no job yet", s.label()))
+        })?;
+        match host.connect(&job_ref(job)).await {
+            Ok(conn) => Ok((host, conn)),
+            Err(HostError::JobGone(_)) => {
+                let exit = self.job_gone(s, &*host, None).await?;
+                Err(ManagerError::Ended {
+                    label: s.label(),
+                    exit: exit.description,
+                })
+            }
+            Err(source) => Err(ManagerError::Host {
+                context: format!("{what} session '{}' on {}", s.label(), s.host),
+                source,
+            }),
+        }
+    }
+
+    /// Types bytes into a session, like `tmux send-keys`.
+    pub async fn send(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        let s = self.resolve(key)?;
+        let (_, mut conn) = self.connect_for(&s, "sending to").await?;
+        conn.send(ClientMsg::Input(bytes))
+            .await
+            .map_err(|source| ManagerError::Host {
+                context: format!("sending to session '{}'", s.label()),
+                source,
+            })?;
+        // The job handles messages in order: the pong means the input was taken.
+        match conn.request(ClientMsg::Ping(1), REQUEST_TIMEOUT).await {
+            Ok(ServerMsg::Pong(_)) => {}
+            Ok(ServerMsg::Error { message }) => return Err(ManagerError::Other(message)),
+            Ok(other) => return Err(ManagerError::Other(format!("unexpected reply {other:?}"))),
+            Err(source) => {
+                return Err(ManagerError::Host {
+                    context: format!("sending to session '{}'", s.label()),
+                    source,
+                });
+            }
+        }
+        self.touch(&s.id)
+    }
+
+    /// The session's screen (and history) as text, like `tmux capture-pane -p`.
+    pub async fn capture(&self, key: &str, scrollback: u32, ansi: bool) -> Result<String> {
+        let s = self.resolve(key)?;
+        let (_, mut conn) = self.connect_for(&s, "capturing").await?;
+        match conn
+            .request(ClientMsg::Capture { scrollback, ansi }, REQUEST_TIMEOUT)
+            .await
+        {
+            Ok(ServerMsg::Captured { text }) => Ok(text),
+            Ok(other) => Err(ManagerError::Other(format!("unexpected reply {other:?}"))),
+            Err(source) => Err(ManagerError::Host {
+                context: format!("capturing session '{}'", s.label()),
+                source,
+            }),
+        }
+    }
+
+    /// Everything known of a session, with the job's own report if it answers.
+    pub async fn info(&self, key: &str) -> Result<(SessionRow, Option<JobInfo>)> {
+        let s = self.resolve(key)?;
+        if s.status != Status::Running {
+            return Ok((s, None));
+        }
+        let info = match self.connect_for(&s, "asking").await {
+            Ok((_, mut conn)) => match conn.request(ClientMsg::Info, REQUEST_TIMEOUT).await {
+                Ok(ServerMsg::Info(info)) => Some(info),
+                _ => None,
+            },
+            Err(ManagerError::Ended { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let s = self.get(&s.id)?.unwrap_or(s);
+        Ok((s, info))
+    }
+
+    /// Liveness of a session's job, as its host sees it.
+    pub async fn job_liveness(&self, s: &SessionRow) -> Liveness {
+        let Some(job) = &s.job else {
+            return Liveness::Dead;
+        };
+        match self.host(&s.host) {
+            Ok(h) => h.liveness(&job_ref(job)).await,
+            Err(e) => Liveness::Unknown(e.to_string()),
+        }
+    }
+
+    /// This process, as recorded in view rows.
+    pub fn process(&self) -> &ProcIdentity {
+        &self.me
+    }
+}
+
+pub fn job_ref(job: &JobRow) -> JobRef {
+    JobRef {
+        id: job.id.clone(),
+        pid: job.pid,
+        start_token: job.start_token.clone(),
+    }
+}
+
+/// The database form of how a job ended; a job that left no word is "gone".
+pub fn exit_row(exit: Option<&ExitInfo>) -> ExitRow {
+    match exit {
+        Some(e) => ExitRow {
+            code: e.code,
+            signal: e.signal.clone(),
+            description: e.describe(),
+            at: e.at,
+        },
+        None => ExitRow {
+            code: None,
+            signal: None,
+            description: "job gone".into(),
+            at: now_millis(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod fake;
+#[cfg(test)]
+mod tests;

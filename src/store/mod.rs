@@ -1,0 +1,589 @@
+//! The SQLite store: schema, migrations, typed rows. No business rules here;
+//! the manager decides, the store records atomically.
+
+mod model;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
+
+pub use model::{ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Status, ViewRow};
+
+use crate::clock::Millis;
+use crate::ids::{JobId, SessionId, ViewId};
+
+/// How long a writer waits for another process's write to finish. Writes are
+/// tiny, so waiting this long means something is wrong, and we say so.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE sessions (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT UNIQUE,
+        host TEXT NOT NULL DEFAULT 'local',
+        status TEXT NOT NULL CHECK (status IN ('init', 'running', 'disconnected', 'done')),
+        job_id TEXT,
+        job_pid INTEGER,
+        job_start TEXT,
+        idle_timeout_secs INTEGER,
+        exit_code INTEGER,
+        exit_signal TEXT,
+        exit_description TEXT,
+        exit_at INTEGER,
+        cwd TEXT,
+        command TEXT,
+        created_at INTEGER NOT NULL,
+        last_active_at INTEGER NOT NULL,
+        idle_since INTEGER,
+        done_at INTEGER
+    );
+    CREATE INDEX sessions_by_activity ON sessions (last_active_at DESC);
+    CREATE INDEX sessions_by_host ON sessions (host);
+    CREATE TABLE views (
+        id TEXT PRIMARY KEY NOT NULL,
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        pid INTEGER NOT NULL,
+        start_token TEXT NOT NULL,
+        attached_at INTEGER NOT NULL
+    );
+    CREATE INDEX views_by_session ON views (session_id);
+    CREATE TABLE pending_stops (
+        host TEXT NOT NULL,
+        job_id TEXT NOT NULL,
+        job_pid INTEGER,
+        job_start TEXT,
+        since INTEGER NOT NULL,
+        PRIMARY KEY (host, job_id)
+    );",
+)];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error(
+        "the database {path} is damaged or is not a sessui database ({message}); nothing was \
+         changed. Move it aside to start afresh: mv '{path}' '{path}.bad'"
+    )]
+    Corrupt { path: PathBuf, message: String },
+    #[error(
+        "the database {path} stayed locked by another process for {secs} s; nothing was changed. \
+         Is a sessui process stuck? (fuser -v '{path}')",
+        secs = BUSY_TIMEOUT.as_secs()
+    )]
+    Locked { path: PathBuf },
+    #[error("cannot write the database {path}: the disk is full; nothing was changed")]
+    DiskFull { path: PathBuf },
+    #[error("the name '{0}' is taken by another session")]
+    NameTaken(String),
+    #[error("database error in {path}: {message}")]
+    Other { path: PathBuf, message: String },
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SESSION_COLUMNS: &str = "s.id, s.name, s.host, s.status, s.job_id, s.job_pid, s.job_start,
+    s.idle_timeout_secs, s.exit_code, s.exit_signal, s.exit_description, s.exit_at, s.cwd,
+    s.command, s.created_at, s.last_active_at, s.idle_since, s.done_at,
+    (SELECT COUNT(*) FROM views v WHERE v.session_id = s.id)";
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database file.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::Open {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Store::setup(conn, path.to_path_buf())
+    }
+
+    /// A private in-memory database, for unit tests beside the real file.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|e| StoreError::Open {
+            path: ":memory:".into(),
+            message: e.to_string(),
+        })?;
+        Store::setup(conn, ":memory:".into())
+    }
+
+    fn setup(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+        let err = |e: rusqlite::Error| classify(&path, e);
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        // WAL lets readers (every list refresh) run beside one writer.
+        let _: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(err)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(err)?;
+        let migrations = Migrations::from_slice(MIGRATIONS);
+        migrations.to_latest(&mut conn).map_err(|e| match e {
+            rusqlite_migration::Error::RusqliteError { err: inner, .. } => classify(&path, inner),
+            other => StoreError::Other {
+                path: path.clone(),
+                message: other.to_string(),
+            },
+        })?;
+        Ok(Store { conn, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Makes every later write fail, as a full disk or a revoked permission
+    /// would (tests of "a failed write changes nothing").
+    pub fn refuse_writes(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA query_only = ON;")
+            .map_err(|e| self.err(e))
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
+    /// Changes whenever another connection commits: cheap to poll, so every
+    /// sessui process notices the others' changes without a repair sweep.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn insert_session(&self, s: &SessionRow) -> Result<(), StoreError> {
+        let r = self.conn.execute(
+            "INSERT INTO sessions (id, name, host, status, job_id, job_pid, job_start,
+                idle_timeout_secs, exit_code, exit_signal, exit_description, exit_at, cwd, command,
+                created_at, last_active_at, idle_since, done_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            params![
+                s.id.as_str(),
+                s.name,
+                s.host,
+                s.status.as_str(),
+                s.job.as_ref().map(|j| j.id.as_str()),
+                s.job.as_ref().and_then(|j| j.pid),
+                s.job.as_ref().and_then(|j| j.start_token.clone()),
+                s.idle.to_column(),
+                s.exit.as_ref().and_then(|e| e.code),
+                s.exit.as_ref().and_then(|e| e.signal.clone()),
+                s.exit.as_ref().map(|e| e.description.clone()),
+                s.exit.as_ref().map(|e| e.at),
+                s.cwd,
+                s.command,
+                s.created_at,
+                s.last_active_at,
+                s.idle_since,
+                s.done_at,
+            ],
+        );
+        self.name_checked(r, s.name.as_deref()).map(|_| ())
+    }
+
+    fn name_checked(
+        &self,
+        r: rusqlite::Result<usize>,
+        name: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        match r {
+            Err(rusqlite::Error::SqliteFailure(f, Some(msg)))
+                if f.code == ErrorCode::ConstraintViolation && msg.contains("sessions.name") =>
+            {
+                Err(StoreError::NameTaken(name.unwrap_or_default().to_string()))
+            }
+            other => other.map_err(|e| self.err(e)),
+        }
+    }
+
+    pub fn get(&self, id: &SessionId) -> Result<Option<SessionRow>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?1"),
+                [id.as_str()],
+                session_from_row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every session, most recently active first.
+    pub fn list(&self) -> Result<Vec<SessionRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s ORDER BY s.last_active_at DESC, s.created_at DESC"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], session_from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sessions whose name equals `key`, or whose id equals or starts with it.
+    pub fn lookup(&self, key: &str) -> Result<Vec<SessionRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions s
+                 WHERE s.name = ?1 OR s.id = ?1 OR (length(?1) >= 4 AND substr(s.id, 1, length(?1)) = ?1)
+                 ORDER BY s.last_active_at DESC"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([key], session_from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Moves a session from one of `from` to `to`, atomically: false if it was
+    /// not in one of `from` (someone else changed it first).
+    pub fn transition(
+        &self,
+        id: &SessionId,
+        from: &[Status],
+        to: Status,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let list = from
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let done_at = if to == Status::Done { Some(now) } else { None };
+        let n = self
+            .conn
+            .execute(
+                &format!(
+                    "UPDATE sessions SET status = ?2, done_at = ?3 WHERE id = ?1 AND status IN ({list})"
+                ),
+                params![id.as_str(), to.as_str(), done_at],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 1)
+    }
+
+    /// Claims a session to start a new job in it: only one process wins.
+    /// Returns false if the session is no longer in one of `from`.
+    pub fn claim_start(
+        &self,
+        id: &SessionId,
+        from: &[Status],
+        job: &JobId,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        let list = from
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let n = self
+            .conn
+            .execute(
+                &format!(
+                    "UPDATE sessions SET status = 'init', job_id = ?2, job_pid = NULL, job_start = NULL,
+                     last_active_at = ?3, done_at = NULL
+                     WHERE id = ?1 AND status IN ({list})"
+                ),
+                params![id.as_str(), job.as_str(), now],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 1)
+    }
+
+    /// Records a started job and makes the session running, if it is still
+    /// ours to start (status init with this job id).
+    pub fn set_running(
+        &self,
+        id: &SessionId,
+        job: &JobRow,
+        cwd: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE sessions SET status = 'running', job_pid = ?3, job_start = ?4,
+                 exit_code = NULL, exit_signal = NULL, exit_description = NULL, exit_at = NULL,
+                 cwd = COALESCE(?5, cwd), done_at = NULL
+                 WHERE id = ?1 AND job_id = ?2 AND status = 'init'",
+                params![id.as_str(), job.id.as_str(), job.pid, job.start_token, cwd],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 1)
+    }
+
+    /// Marks a session done with how its job ended, if that job is still its job.
+    pub fn set_done(
+        &self,
+        id: &SessionId,
+        job: Option<&JobId>,
+        exit: &ExitRow,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE sessions SET status = 'done', exit_code = ?3, exit_signal = ?4,
+                 exit_description = ?5, exit_at = ?6, done_at = ?6
+                 WHERE id = ?1 AND (?2 IS NULL OR job_id = ?2) AND status != 'done'",
+                params![
+                    id.as_str(),
+                    job.map(|j| j.as_str()),
+                    exit.code,
+                    exit.signal,
+                    exit.description,
+                    exit.at
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 1)
+    }
+
+    /// Renames a session; `None` makes it anonymous.
+    pub fn rename(&self, id: &SessionId, name: Option<&str>) -> Result<bool, StoreError> {
+        let r = self.conn.execute(
+            "UPDATE sessions SET name = ?2 WHERE id = ?1",
+            params![id.as_str(), name],
+        );
+        self.name_checked(r, name).map(|n| n == 1)
+    }
+
+    pub fn set_idle(&self, id: &SessionId, idle: IdleSetting) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET idle_timeout_secs = ?2 WHERE id = ?1",
+                params![id.as_str(), idle.to_column()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records activity (focus, input): the list sorts by it.
+    pub fn touch(&self, id: &SessionId, now: Millis) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET last_active_at = MAX(last_active_at, ?2) WHERE id = ?1",
+                params![id.as_str(), now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn delete(&self, id: &SessionId) -> Result<bool, StoreError> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE id = ?1", [id.as_str()])
+            .map(|n| n == 1)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Attaches a view: one transaction checks the session exists and adds the
+    /// view, so a concurrent delete cannot leave a view of nothing.
+    pub fn add_view(&mut self, v: &ViewRow) -> Result<bool, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(&path, e))?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?1)",
+                [v.session.as_str()],
+                |r| r.get(0),
+            )
+            .map_err(|e| classify(&path, e))?;
+        if !exists {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO views (id, session_id, pid, start_token, attached_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                v.id.as_str(),
+                v.session.as_str(),
+                v.pid,
+                v.start_token,
+                v.attached_at
+            ],
+        )
+        .map_err(|e| classify(&path, e))?;
+        tx.execute(
+            "UPDATE sessions SET idle_since = NULL, last_active_at = MAX(last_active_at, ?2) WHERE id = ?1",
+            params![v.session.as_str(), v.attached_at],
+        )
+        .map_err(|e| classify(&path, e))?;
+        tx.commit().map_err(|e| classify(&path, e))?;
+        Ok(true)
+    }
+
+    /// Detaches a view; if it was the session's last, the session starts idling.
+    pub fn remove_view(&mut self, view: &ViewId, now: Millis) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| classify(&path, e))?;
+        let session: Option<String> = tx
+            .query_row(
+                "SELECT session_id FROM views WHERE id = ?1",
+                [view.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| classify(&path, e))?;
+        tx.execute("DELETE FROM views WHERE id = ?1", [view.as_str()])
+            .map_err(|e| classify(&path, e))?;
+        if let Some(session) = session {
+            tx.execute(
+                "UPDATE sessions SET idle_since = ?2
+                 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM views WHERE session_id = ?1)",
+                params![session, now],
+            )
+            .map_err(|e| classify(&path, e))?;
+        }
+        tx.commit().map_err(|e| classify(&path, e))
+    }
+
+    pub fn list_views(&self) -> Result<Vec<ViewRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, session_id, pid, start_token, attached_at FROM views")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| {
+            Ok(ViewRow {
+                id: ViewId::from_string(r.get::<_, String>(0)?),
+                session: SessionId::from_string(r.get::<_, String>(1)?),
+                pid: r.get(2)?,
+                start_token: r.get(3)?,
+                attached_at: r.get(4)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    pub fn add_pending_stop(&self, p: &PendingStop) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO pending_stops (host, job_id, job_pid, job_start, since)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    p.host,
+                    p.job.id.as_str(),
+                    p.job.pid,
+                    p.job.start_token,
+                    p.since
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn pending_stops(&self, host: &str) -> Result<Vec<PendingStop>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT host, job_id, job_pid, job_start, since FROM pending_stops WHERE host = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([host], |r| {
+            Ok(PendingStop {
+                host: r.get(0)?,
+                job: JobRow {
+                    id: JobId::from_string(r.get::<_, String>(1)?),
+                    pid: r.get(2)?,
+                    start_token: r.get(3)?,
+                },
+                since: r.get(4)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    pub fn remove_pending_stop(&self, host: &str, job: &JobId) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM pending_stops WHERE host = ?1 AND job_id = ?2",
+                params![host, job.as_str()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
+
+fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
+    let status: String = r.get(3)?;
+    let job_id: Option<String> = r.get(4)?;
+    let exit_description: Option<String> = r.get(10)?;
+    Ok(SessionRow {
+        id: SessionId::from_string(r.get::<_, String>(0)?),
+        name: r.get(1)?,
+        host: r.get(2)?,
+        status: status.parse().map_err(|e: String| {
+            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
+        })?,
+        job: job_id
+            .map(|id| {
+                Ok::<_, rusqlite::Error>(JobRow {
+                    id: JobId::from_string(id),
+                    pid: r.get(5)?,
+                    start_token: r.get(6)?,
+                })
+            })
+            .transpose()?,
+        idle: IdleSetting::from_column(r.get(7)?),
+        exit: match exit_description {
+            Some(description) => Some(ExitRow {
+                code: r.get(8)?,
+                signal: r.get(9)?,
+                description,
+                at: r.get::<_, Option<i64>>(11)?.unwrap_or(0),
+            }),
+            None => None,
+        },
+        cwd: r.get(12)?,
+        command: r.get(13)?,
+        created_at: r.get(14)?,
+        last_active_at: r.get(15)?,
+        idle_since: r.get(16)?,
+        done_at: r.get(17)?,
+        views: r.get(18)?,
+    })
+}
+
+/// Turns SQLite's codes into errors that name the file and say what to do.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        let message = msg.clone().unwrap_or_else(|| f.to_string());
+        match f.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return StoreError::Locked { path };
+            }
+            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+                return StoreError::Corrupt { path, message };
+            }
+            ErrorCode::DiskFull => return StoreError::DiskFull { path },
+            ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly => {
+                return StoreError::Open { path, message };
+            }
+            _ => {}
+        }
+    }
+    StoreError::Other {
+        path,
+        message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,145 @@
+//! Typed rows: what the database holds about sessions and views.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::clock::Millis;
+use crate::duration::Timeout;
+use crate::ids::{JobId, SessionId, ViewId};
+
+/// A session's state (DESIGN.md, "Session model").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// No job yet (new, or being started).
+    Init,
+    /// Job alive and reachable.
+    Running,
+    /// Host unreachable; job presumed alive.
+    Disconnected,
+    /// Shell exited or job gone.
+    Done,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Init => "init",
+            Status::Running => "running",
+            Status::Disconnected => "disconnected",
+            Status::Done => "done",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "init" => Status::Init,
+            "running" => Status::Running,
+            "disconnected" => Status::Disconnected,
+            "done" => Status::Done,
+            other => return Err(format!("unknown session status '{other}'")),
+        })
+    }
+}
+
+/// A session's own idle timeout, or the default for its kind (named or not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleSetting {
+    /// Follow the configured default for anonymous or named sessions.
+    Default,
+    Own(Timeout),
+}
+
+impl IdleSetting {
+    /// How the column stores it: NULL = default, 0 = never, n = seconds.
+    pub fn to_column(self) -> Option<i64> {
+        match self {
+            IdleSetting::Default => None,
+            IdleSetting::Own(t) => Some(t.as_secs().unwrap_or(0) as i64),
+        }
+    }
+
+    pub fn from_column(v: Option<i64>) -> IdleSetting {
+        match v {
+            None => IdleSetting::Default,
+            Some(s) => IdleSetting::Own(Timeout::from_secs(Some(s.max(0) as u64))),
+        }
+    }
+}
+
+/// The job a session runs (or last ran).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRow {
+    pub id: JobId,
+    pub pid: Option<u32>,
+    /// `boot_id:start_ticks`, so a reused pid is not taken for the job.
+    pub start_token: Option<String>,
+}
+
+/// How a session's last job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExitRow {
+    pub code: Option<i32>,
+    pub signal: Option<String>,
+    /// Human description: `exit 3`, `stopped after idle timeout`.
+    pub description: String,
+    pub at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: SessionId,
+    pub name: Option<String>,
+    /// `local`, or an SSH destination as the user wrote it.
+    pub host: String,
+    pub status: Status,
+    pub job: Option<JobRow>,
+    pub idle: IdleSetting,
+    pub exit: Option<ExitRow>,
+    pub cwd: Option<String>,
+    pub command: Option<String>,
+    pub created_at: Millis,
+    pub last_active_at: Millis,
+    /// When the last view left (or the session was created without one).
+    pub idle_since: Option<Millis>,
+    pub done_at: Option<Millis>,
+    /// Views attached now, in any sessui process.
+    pub views: u32,
+}
+
+impl SessionRow {
+    /// The name, or the short id for anonymous sessions.
+    pub fn label(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| self.id.short().to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewRow {
+    pub id: ViewId,
+    pub session: SessionId,
+    pub pid: u32,
+    pub start_token: String,
+    pub attached_at: Millis,
+}
+
+/// A job to stop once its host is reachable again (forced delete while down).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingStop {
+    pub host: String,
+    pub job: JobRow,
+    pub since: Millis,
+}

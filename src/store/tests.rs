@@ -1,0 +1,198 @@
+use super::*;
+use crate::duration::Timeout;
+
+fn session(name: Option<&str>, at: Millis) -> SessionRow {
+    SessionRow {
+        id: SessionId::new(),
+        name: name.map(str::to_string),
+        host: "local".into(),
+        status: Status::Init,
+        job: None,
+        idle: IdleSetting::Default,
+        exit: None,
+        cwd: None,
+        command: None,
+        created_at: at,
+        last_active_at: at,
+        idle_since: Some(at),
+        done_at: None,
+        views: 0,
+    }
+}
+
+fn file_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("sessions.db")).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn sessions_round_trip_in_a_real_file() {
+    let (_dir, store) = file_store();
+    let mut s = session(Some("build"), 10);
+    s.idle = IdleSetting::Own(Timeout::Never);
+    s.cwd = Some("/tmp".into());
+    store.insert_session(&s).unwrap();
+    assert_eq!(store.get(&s.id).unwrap(), Some(s.clone()));
+    assert_eq!(store.lookup("build").unwrap(), vec![s.clone()]);
+    assert_eq!(store.lookup(s.id.short()).unwrap(), vec![s.clone()]);
+    assert_eq!(store.lookup(&s.id.as_str()[..3]).unwrap(), vec![]);
+}
+
+#[test]
+fn list_is_newest_activity_first() {
+    let store = Store::in_memory().unwrap();
+    let a = session(Some("a"), 1);
+    let b = session(Some("b"), 2);
+    store.insert_session(&a).unwrap();
+    store.insert_session(&b).unwrap();
+    let names: Vec<_> = store.list().unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, [Some("b".into()), Some("a".into())]);
+    store.touch(&a.id, 5).unwrap();
+    let names: Vec<_> = store.list().unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, [Some("a".into()), Some("b".into())]);
+}
+
+#[test]
+fn names_are_unique_and_anonymous_sessions_are_many() {
+    let store = Store::in_memory().unwrap();
+    store.insert_session(&session(Some("x"), 1)).unwrap();
+    let err = store.insert_session(&session(Some("x"), 2)).unwrap_err();
+    assert!(
+        matches!(err, StoreError::NameTaken(ref n) if n == "x"),
+        "{err}"
+    );
+    store.insert_session(&session(None, 3)).unwrap();
+    store.insert_session(&session(None, 4)).unwrap();
+    let y = session(Some("y"), 5);
+    store.insert_session(&y).unwrap();
+    assert!(matches!(
+        store.rename(&y.id, Some("x")),
+        Err(StoreError::NameTaken(_))
+    ));
+    assert!(store.rename(&y.id, None).unwrap());
+    assert_eq!(store.get(&y.id).unwrap().unwrap().name, None);
+}
+
+#[test]
+fn transitions_are_compare_and_set() {
+    let store = Store::in_memory().unwrap();
+    let s = session(None, 1);
+    store.insert_session(&s).unwrap();
+    let job = JobId::new();
+    assert!(store.claim_start(&s.id, &[Status::Init], &job, 2).unwrap());
+    let row = JobRow {
+        id: job.clone(),
+        pid: Some(7),
+        start_token: Some("b:1".into()),
+    };
+    assert!(store.set_running(&s.id, &row, None).unwrap());
+    // a second claimer loses
+    assert!(
+        !store
+            .claim_start(&s.id, &[Status::Init, Status::Done], &JobId::new(), 3)
+            .unwrap()
+    );
+    assert!(
+        store
+            .transition(&s.id, &[Status::Running], Status::Disconnected, 4)
+            .unwrap()
+    );
+    assert!(
+        !store
+            .transition(&s.id, &[Status::Running], Status::Done, 5)
+            .unwrap()
+    );
+    let exit = ExitRow {
+        code: Some(3),
+        signal: None,
+        description: "exit 3".into(),
+        at: 6,
+    };
+    // only the job it runs may end it
+    assert!(!store.set_done(&s.id, Some(&JobId::new()), &exit).unwrap());
+    assert!(store.set_done(&s.id, Some(&job), &exit).unwrap());
+    let got = store.get(&s.id).unwrap().unwrap();
+    assert_eq!(got.status, Status::Done);
+    assert_eq!(got.exit, Some(exit));
+    assert_eq!(got.done_at, Some(6));
+}
+
+#[test]
+fn views_count_and_idle_since_follow_attach_and_detach() {
+    let (_dir, mut store) = file_store();
+    let s = session(None, 1);
+    store.insert_session(&s).unwrap();
+    let v = ViewRow {
+        id: ViewId::new(),
+        session: s.id.clone(),
+        pid: 1,
+        start_token: "b:1".into(),
+        attached_at: 10,
+    };
+    assert!(store.add_view(&v).unwrap());
+    let got = store.get(&s.id).unwrap().unwrap();
+    assert_eq!(
+        (got.views, got.idle_since, got.last_active_at),
+        (1, None, 10)
+    );
+    store.remove_view(&v.id, 20).unwrap();
+    let got = store.get(&s.id).unwrap().unwrap();
+    assert_eq!((got.views, got.idle_since), (0, Some(20)));
+    // a view of a deleted session is refused, and deleting drops views
+    assert!(store.add_view(&v).unwrap());
+    store.delete(&s.id).unwrap();
+    assert!(store.list_views().unwrap().is_empty());
+    assert!(!store.add_view(&v).unwrap());
+}
+
+#[test]
+fn other_connections_changes_bump_data_version() {
+    let (dir, store) = file_store();
+    let other = Store::open(&dir.path().join("sessions.db")).unwrap();
+    let before = store.data_version().unwrap();
+    other.insert_session(&session(None, 1)).unwrap();
+    assert_ne!(store.data_version().unwrap(), before);
+    assert_eq!(store.list().unwrap().len(), 1);
+}
+
+#[test]
+fn reopening_migrates_nothing_twice() {
+    let (dir, store) = file_store();
+    store.insert_session(&session(Some("keep"), 1)).unwrap();
+    drop(store);
+    let store = Store::open(&dir.path().join("sessions.db")).unwrap();
+    assert_eq!(store.lookup("keep").unwrap().len(), 1);
+}
+
+#[test]
+fn a_corrupt_file_is_named_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.db");
+    let junk =
+        b"this is not sqlite at all, but it is long enough to look like a header..".repeat(50);
+    std::fs::write(&path, &junk).unwrap();
+    let err = Store::open(&path).err().unwrap();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains(&path.display().to_string()));
+    assert_eq!(std::fs::read(&path).unwrap(), junk);
+}
+
+#[test]
+fn pending_stops_are_kept_per_host() {
+    let store = Store::in_memory().unwrap();
+    let p = PendingStop {
+        host: "db1".into(),
+        job: JobRow {
+            id: JobId::new(),
+            pid: Some(5),
+            start_token: None,
+        },
+        since: 1,
+    };
+    store.add_pending_stop(&p).unwrap();
+    assert_eq!(store.pending_stops("db1").unwrap(), vec![p.clone()]);
+    assert!(store.pending_stops("local").unwrap().is_empty());
+    store.remove_pending_stop("db1", &p.job.id).unwrap();
+    assert!(store.pending_stops("db1").unwrap().is_empty());
+}
