@@ -41,6 +41,10 @@ pub struct Timeouts {
     /// How long a finished session with no view stays in the list.
     #[serde(with = "duration_text")]
     pub done_retention: Duration,
+    /// How long to wait for another sessui process's database write before
+    /// reporting the database as locked.
+    #[serde(with = "duration_text")]
+    pub db_busy: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -93,6 +97,7 @@ impl Default for Timeouts {
             job_backstop: Timeout::After(Duration::from_secs(2 * 86_400)),
             reaper_interval: Duration::from_secs(60),
             done_retention: Duration::from_secs(300),
+            db_busy: Duration::from_secs(10),
         }
     }
 }

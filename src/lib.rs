@@ -1,5 +1,7 @@
 //! sessui: a terminal session manager whose shells outlive the UI, locally and over SSH.
 
+pub mod app;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod duration;

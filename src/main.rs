@@ -1,1 +1,5 @@
-fn main() {}
+//! sessui's executable: everything lives in the library.
+
+fn main() {
+    std::process::exit(sessui::cli::main());
+}

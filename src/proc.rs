@@ -76,6 +76,18 @@ impl ProcIdentity {
     }
 }
 
+impl ProcIdentity {
+    /// Stopped by a signal (SIGSTOP, SIGTSTP): alive, but it will not answer
+    /// or act on SIGTERM until continued.
+    pub fn is_frozen(&self) -> bool {
+        self.liveness() == Liveness::Alive
+            && stat_fields(self.pid)
+                .ok()
+                .and_then(|f| f.first().cloned())
+                .is_some_and(|state| state == "T" || state == "t")
+    }
+}
+
 fn stat_fields(pid: u32) -> io::Result<Vec<String>> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // The command name (field 2) may hold spaces and parentheses: split after the last ')'.

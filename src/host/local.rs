@@ -15,20 +15,33 @@ use crate::paths::Paths;
 use crate::proc::{Liveness, ProcIdentity};
 use crate::protocol::{ClientMsg, ExitInfo, ServerMsg};
 
-/// How long a job gets to end after being asked, before we call the stop failed.
+/// How long a job gets to answer a stop request and report its shell's end.
+/// It gives the shell 3 s between SIGHUP and SIGKILL, so this is a bit more.
 const STOP_WAIT: Duration = Duration::from_secs(4);
 /// How long after SIGTERM or SIGKILL we look for the process to be gone.
-const SIGNAL_WAIT: Duration = Duration::from_secs(3);
+const SIGNAL_WAIT: Duration = Duration::from_secs(4);
 
 #[derive(Debug, Clone)]
 pub struct Local {
     paths: Paths,
     backstop: Timeout,
+    exe: PathBuf,
 }
 
 impl Local {
     pub fn new(paths: Paths, backstop: Timeout) -> Local {
-        Local { paths, backstop }
+        Local {
+            paths,
+            backstop,
+            exe: job::self_exe(),
+        }
+    }
+
+    /// Runs jobs from another sessui executable (tests drive the library
+    /// from their own binary).
+    pub fn with_exe(mut self, exe: PathBuf) -> Local {
+        self.exe = exe;
+        self
     }
 
     pub fn socket_path(&self, job: &JobId) -> PathBuf {
@@ -107,7 +120,8 @@ impl Host for Local {
             log: Some(self.log_file()),
             detach: false,
         };
-        let started = tokio::task::spawn_blocking(move || job::launch(&spec))
+        let exe = self.exe.clone();
+        let started = tokio::task::spawn_blocking(move || job::launch(&exe, &spec))
             .await
             .map_err(|e| HostError::Launch(e.to_string()))?
             .map_err(|e| HostError::Launch(e.to_string()))?;
@@ -156,35 +170,36 @@ impl Host for Local {
         if self.liveness_now(job) == Liveness::Dead {
             return Ok(Stopped::AlreadyGone(self.read_exit(&job.id)));
         }
-        // Ask over the socket; the job ends the shell, reports, and exits.
-        let asked = async {
-            let mut conn = self.connect(job).await?;
-            conn.send(ClientMsg::Stop).await?;
-            while let Some(msg) = conn.recv().await {
-                if let ServerMsg::Exited(exit) = msg {
-                    return Ok::<Option<ExitInfo>, HostError>(Some(exit));
+        let frozen = self.identity(job).is_some_and(|id| id.is_frozen());
+        if !frozen {
+            // Ask over the socket; the job ends the shell, reports, and exits.
+            let asked = async {
+                let mut conn = self.connect(job).await?;
+                conn.send(ClientMsg::Stop).await?;
+                while let Some(msg) = conn.recv().await {
+                    if let ServerMsg::Exited(exit) = msg {
+                        return Ok::<Option<ExitInfo>, HostError>(Some(exit));
+                    }
+                }
+                Ok(None)
+            };
+            if let Ok(Ok(exit)) = tokio::time::timeout(STOP_WAIT, asked).await {
+                self.wait_dead(job, SIGNAL_WAIT).await;
+                if self.liveness_now(job) == Liveness::Dead {
+                    return Ok(Stopped::Ended(exit.or_else(|| self.read_exit(&job.id))));
                 }
             }
-            Ok(None)
-        };
-        let exit = match tokio::time::timeout(STOP_WAIT, asked).await {
-            Ok(Ok(exit)) => exit,
-            _ => None,
-        };
-        self.wait_dead(job, SIGNAL_WAIT).await;
-        if self.liveness_now(job) == Liveness::Dead {
-            return Ok(Stopped::Ended(exit.or_else(|| self.read_exit(&job.id))));
         }
-        // Not answering: SIGTERM makes a job stop its shell too; SIGKILL if forced.
-        let signals: &[nix::sys::signal::Signal] = if force {
-            &[
-                nix::sys::signal::Signal::SIGTERM,
-                nix::sys::signal::Signal::SIGKILL,
-            ]
-        } else {
-            &[nix::sys::signal::Signal::SIGTERM]
-        };
-        for &signal in signals {
+        // Not answering: SIGTERM makes a job stop its shell too (a frozen job
+        // cannot act on it); SIGKILL if forced.
+        let mut signals = Vec::new();
+        if !frozen {
+            signals.push(nix::sys::signal::Signal::SIGTERM);
+        }
+        if force {
+            signals.push(nix::sys::signal::Signal::SIGKILL);
+        }
+        for signal in signals {
             if let Some(id) = self.identity(job)
                 && id.liveness() == Liveness::Alive
             {
@@ -193,12 +208,17 @@ impl Host for Local {
                 self.wait_dead(job, SIGNAL_WAIT).await;
             }
         }
+        let pid = self.identity(job).map(|i| i.pid).unwrap_or(0);
         match self.liveness_now(job) {
             Liveness::Dead => Ok(Stopped::Ended(self.read_exit(&job.id))),
+            Liveness::Alive if frozen => Err(HostError::StopFailed(format!(
+                "the job {} (pid {pid}) did not stop: it is frozen (stopped by a signal); \
+                 `kill -CONT {pid}` resumes it, --force kills it",
+                job.id
+            ))),
             Liveness::Alive => Err(HostError::StopFailed(format!(
-                "the job {} (pid {}) did not stop; it may be frozen (SIGSTOP) or stuck{}",
+                "the job {} (pid {pid}) did not stop; it may be stuck{}",
                 job.id,
-                self.identity(job).map(|i| i.pid).unwrap_or(0),
                 if force { "" } else { "; --force kills it" }
             ))),
             Liveness::Unknown(why) => Err(HostError::Unreachable(format!(

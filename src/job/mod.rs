@@ -111,13 +111,14 @@ pub enum LaunchError {
 
 /// The executable to run again for jobs: the running binary itself, which
 /// stays valid even if an upgrade replaced the file meanwhile.
-fn self_exe() -> PathBuf {
+pub fn self_exe() -> PathBuf {
     PathBuf::from("/proc/self/exe")
 }
 
-/// Starts a job in the background and waits until it listens. Blocking.
-pub fn launch(spec: &JobSpec) -> Result<Started, LaunchError> {
-    let mut child = Command::new(self_exe())
+/// Starts a job in the background with the sessui executable `exe` and waits
+/// until it listens. Blocking.
+pub fn launch(exe: &std::path::Path, spec: &JobSpec) -> Result<Started, LaunchError> {
+    let mut child = Command::new(exe)
         .args(spec.to_args())
         .arg("--detach")
         .stdin(Stdio::null())

@@ -185,6 +185,13 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                 job.stop(ExitReason::Stopped);
                 kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
             }
+            _ = sleep_until(job.idle_deadline()) => {
+                if job.idle_expired() {
+                    tracing::info!(job = %job.spec.job, "idle timeout: stopping the shell");
+                    job.stop(ExitReason::IdleTimeout);
+                    kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
+                }
+            }
             _ = sleep_until(kill_at) => {
                 job.kill_hard();
                 kill_at = None;
@@ -283,7 +290,7 @@ async fn client_task(id: ClientId, stream: UnixStream, events: mpsc::Sender<Inco
         }
     };
     tokio::select! {
-        _ = reading => {
+        () = reading => {
             let _ = events.send(Incoming::Gone(id)).await;
         }
         // The event loop dropped this client's queue (the job is ending) and
@@ -497,6 +504,17 @@ impl Job {
                 self.write_record();
             }
         }
+    }
+
+    /// When the idle timeout runs out, as a timer deadline. The wall clock
+    /// stays the judge (`idle_expired`); the 5 s tick catches time slept.
+    fn idle_deadline(&self) -> Option<tokio::time::Instant> {
+        if self.stopping.is_some() {
+            return None;
+        }
+        let (since, limit) = (self.idle_since?, self.idle_timeout?);
+        let left = (since + limit.as_millis() as i64 - now_millis()).max(0) as u64;
+        Some(tokio::time::Instant::now() + Duration::from_millis(left))
     }
 
     fn idle_expired(&self) -> bool {

@@ -14,9 +14,9 @@ pub use model::{ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Status, V
 use crate::clock::Millis;
 use crate::ids::{JobId, SessionId, ViewId};
 
-/// How long a writer waits for another process's write to finish. Writes are
-/// tiny, so waiting this long means something is wrong, and we say so.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a writer waits for another process's write to finish, unless
+/// configured. Writes are tiny, so waiting this long means something is wrong.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 const MIGRATIONS: &[M<'static>] = &[M::up(
     "CREATE TABLE sessions (
@@ -69,9 +69,8 @@ pub enum StoreError {
     )]
     Corrupt { path: PathBuf, message: String },
     #[error(
-        "the database {path} stayed locked by another process for {secs} s; nothing was changed. \
-         Is a sessui process stuck? (fuser -v '{path}')",
-        secs = BUSY_TIMEOUT.as_secs()
+        "the database {path} stayed locked by another process; nothing was changed. Is a sessui \
+         process stuck? (fuser -v '{path}')"
     )]
     Locked { path: PathBuf },
     #[error("cannot write the database {path}: the disk is full; nothing was changed")]
@@ -95,6 +94,11 @@ const SESSION_COLUMNS: &str = "s.id, s.name, s.host, s.status, s.job_id, s.job_p
 impl Store {
     /// Opens (creating if needed) and migrates the database file.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with(path, DEFAULT_BUSY_TIMEOUT)
+    }
+
+    /// Opens with a given wait for other writers.
+    pub fn open_with(path: &Path, busy: Duration) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
@@ -105,7 +109,7 @@ impl Store {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        Store::setup(conn, path.to_path_buf())
+        Store::setup(conn, path.to_path_buf(), busy)
     }
 
     /// A private in-memory database, for unit tests beside the real file.
@@ -114,12 +118,12 @@ impl Store {
             path: ":memory:".into(),
             message: e.to_string(),
         })?;
-        Store::setup(conn, ":memory:".into())
+        Store::setup(conn, ":memory:".into(), DEFAULT_BUSY_TIMEOUT)
     }
 
-    fn setup(mut conn: Connection, path: PathBuf) -> Result<Store, StoreError> {
+    fn setup(mut conn: Connection, path: PathBuf, busy: Duration) -> Result<Store, StoreError> {
         let err = |e: rusqlite::Error| classify(&path, e);
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
+        conn.busy_timeout(busy).map_err(err)?;
         // WAL lets readers (every list refresh) run beside one writer.
         let _: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
@@ -127,6 +131,13 @@ impl Store {
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(err)?;
         let migrations = Migrations::from_slice(MIGRATIONS);
+        // Two sessui processes opening a new database at once would both
+        // migrate it; a lock file beside it makes the second wait and find it done.
+        let _lock = if path.as_os_str() == ":memory:" {
+            None
+        } else {
+            Some(migration_lock(&path)?)
+        };
         migrations.to_latest(&mut conn).map_err(|e| match e {
             rusqlite_migration::Error::RusqliteError { err: inner, .. } => classify(&path, inner),
             other => StoreError::Other {
@@ -518,6 +529,26 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
+}
+
+fn migration_lock(db: &Path) -> Result<nix::fcntl::Flock<std::fs::File>, StoreError> {
+    let mut lock_path = db.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| StoreError::Open {
+            path: db.to_path_buf(),
+            message: format!("cannot create the lock file: {e}"),
+        })?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| {
+        StoreError::Open {
+            path: db.to_path_buf(),
+            message: format!("cannot lock for migration: {e}"),
+        }
+    })
 }
 
 fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {

@@ -1,0 +1,30 @@
+//! `sessui capture`: print a session's screen.
+
+use std::io::Write;
+
+use crate::app::App;
+
+use super::{CmdResult, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Name, id or id prefix.
+    pub session: String,
+    /// Also print up to N lines of history above the screen.
+    #[arg(long, short = 's', default_value_t = 0)]
+    pub scrollback: u32,
+    /// Keep colours and attributes as escape sequences.
+    #[arg(long, short = 'e')]
+    pub ansi: bool,
+}
+
+pub async fn run(app: &App, args: Args) -> CmdResult {
+    let text = app
+        .manager
+        .capture(&args.session, args.scrollback, args.ansi)
+        .await?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| Failure::from(format!("cannot write the capture: {e}")))
+}

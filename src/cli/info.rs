@@ -1,0 +1,81 @@
+//! `sessui info`: everything known about one session.
+
+use crate::app::App;
+use crate::clock::rfc3339;
+
+use super::{CmdResult, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Name, id or id prefix.
+    pub session: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(app: &App, args: Args) -> CmdResult {
+    let (s, job) = app.manager.info(&args.session).await?;
+    let mut json = super::ls::session_json(&app.manager, &s);
+    if let Some(info) = &job
+        && let Some(obj) = json.as_object_mut()
+    {
+        obj.insert("job_pid".into(), info.pid.into());
+        obj.insert("shell_pid".into(), info.shell_pid.into());
+        obj.insert("size".into(), format!("{}x{}", info.cols, info.rows).into());
+        obj.insert("clients".into(), info.clients.into());
+        obj.insert("history_lines".into(), info.history_lines.into());
+        obj.insert("job_started_at".into(), rfc3339(info.started_at).into());
+        obj.insert("job_command".into(), info.command.clone().into());
+        obj.insert("title".into(), info.title.clone().into());
+        obj.insert("job_version".into(), info.version.clone().into());
+        obj.insert(
+            "job_idle_timeout".into(),
+            crate::duration::Timeout::from_secs(info.idle_timeout_secs)
+                .to_string()
+                .into(),
+        );
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(&json).map_err(|e| Failure::from(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    let state = super::ls::state_text(&s);
+    println!("session      {}", s.id);
+    println!(
+        "name         {}",
+        s.name.as_deref().unwrap_or("(anonymous)")
+    );
+    println!("host         {}", s.host);
+    println!("state        {state}");
+    if let Some(j) = &s.job {
+        println!("job          {}", j.id);
+    }
+    if let Some(obj) = json.as_object() {
+        for (label, key) in [
+            ("job pid", "job_pid"),
+            ("shell pid", "shell_pid"),
+            ("size", "size"),
+            ("views", "views"),
+            ("history", "history_lines"),
+            ("command", "job_command"),
+            ("cwd", "cwd"),
+            ("title", "title"),
+            ("created", "created_at"),
+            ("last active", "last_active_at"),
+            ("idle since", "idle_since"),
+            ("idle timeout", "idle_timeout"),
+            ("job timeout", "job_idle_timeout"),
+            ("reaped at", "reaped_at"),
+            ("exit code", "exit_code"),
+        ] {
+            match obj.get(key) {
+                None | Some(serde_json::Value::Null) => {}
+                Some(serde_json::Value::String(v)) if v.is_empty() => {}
+                Some(serde_json::Value::String(v)) => println!("{label:<13}{v}"),
+                Some(v) => println!("{label:<13}{v}"),
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! `sessui ls`: the session table, or JSON for scripts.
+
+use serde_json::{Value, json};
+
+use crate::app::App;
+use crate::clock::{rfc3339, since};
+use crate::duration::format_age;
+use crate::manager::Manager;
+use crate::store::{SessionRow, Status};
+
+use super::{CmdResult, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON: full ids, RFC 3339 timestamps.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `running`, `done (exit 3)`, ...
+pub fn state_text(s: &SessionRow) -> String {
+    match (s.status, &s.exit) {
+        (Status::Done, Some(exit)) => format!("done ({})", exit.description),
+        (status, _) => status.to_string(),
+    }
+}
+
+pub fn session_json(mgr: &Manager, s: &SessionRow) -> Value {
+    let idle = mgr.effective_idle(s);
+    json!({
+        "id": s.id.as_str(),
+        "name": s.name,
+        "host": s.host,
+        "state": s.status,
+        "job_id": s.job.as_ref().map(|j| j.id.as_str()),
+        "job_pid": s.job.as_ref().and_then(|j| j.pid),
+        "views": s.views,
+        "created_at": rfc3339(s.created_at),
+        "last_active_at": rfc3339(s.last_active_at),
+        "idle_since": s.idle_since.map(rfc3339),
+        "idle_timeout": idle.to_string(),
+        "reaped_at": mgr.reap_deadline(s).map(rfc3339),
+        "exit_code": s.exit.as_ref().and_then(|e| e.code),
+        "exit": s.exit.as_ref().map(|e| e.description.clone()),
+        "cwd": s.cwd,
+        "command": s.command,
+    })
+}
+
+pub async fn run(app: &App, args: Args) -> CmdResult {
+    // Show the truth: jobs that died since anyone looked are marked done first.
+    if let Err(e) = app.manager.reconcile().await {
+        tracing::warn!("reconcile before ls failed: {e}");
+    }
+    let sessions = app.manager.list()?;
+    if args.json {
+        let all: Vec<Value> = sessions
+            .iter()
+            .map(|s| session_json(&app.manager, s))
+            .collect();
+        let text = serde_json::to_string_pretty(&all).map_err(|e| Failure::from(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    if sessions.is_empty() {
+        println!("no sessions (create one with `sessui new --name NAME` or run `sessui`)");
+        return Ok(());
+    }
+    let rows: Vec<[String; 6]> = sessions
+        .iter()
+        .map(|s| {
+            [
+                s.name.clone().unwrap_or_else(|| "-".into()),
+                s.id.short().to_string(),
+                s.host.clone(),
+                state_text(s),
+                s.job
+                    .as_ref()
+                    .map(|j| j.id.short().to_string())
+                    .unwrap_or_else(|| "-".into()),
+                format_age(since(s.last_active_at)),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(["NAME", "ID", "HOST", "STATE", "JOB", "LAST ACTIVE"], &rows)
+    );
+    Ok(())
+}
+
+/// Left-aligned columns, two spaces apart, widths by display characters.
+fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut l = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            l.push_str(cell);
+            if i + 1 < N {
+                l.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn table_aligns_columns() {
+        let t = super::table(
+            ["A", "BB"],
+            &[["xyz".into(), "1".into()], ["é".into(), "22".into()]],
+        );
+        assert_eq!(t, "A    BB\nxyz  1\né    22\n");
+    }
+}

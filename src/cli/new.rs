@@ -1,0 +1,74 @@
+//! `sessui new`: create a session, print its id.
+
+use std::path::PathBuf;
+
+use crate::app::App;
+use crate::duration::Timeout;
+use crate::manager::CreateOpts;
+
+use super::{CmdResult, Failure, cwd_arg, parse_timeout_arg};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Name the session (letters, digits, spaces...; no '/', at most 64 characters).
+    #[arg(long, short = 'n')]
+    pub name: Option<String>,
+    /// Where the shell runs: `local` (default), an ~/.ssh/config alias, host,
+    /// user@host, user@host:port or ssh://user@host:port.
+    #[arg(long, short = 'H')]
+    pub host: Option<String>,
+    /// Working directory of the shell (default: the current directory).
+    #[arg(long, short = 'c')]
+    pub cwd: Option<PathBuf>,
+    /// Run this command (with sh -c) instead of a login shell.
+    #[arg(long)]
+    pub cmd: Option<String>,
+    /// Stop the session after this long with no view attached: 30m, 2h, 1d, or
+    /// `never`. Default: 1h for anonymous sessions, never for named ones.
+    #[arg(long, value_parser = parse_timeout_arg)]
+    pub idle_timeout: Option<Timeout>,
+    /// Open the UI attached to the new session.
+    #[arg(long, short = 'a')]
+    pub attach: bool,
+    /// Print the session as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(app: &App, args: Args) -> CmdResult {
+    let host = args.host.clone().unwrap_or_default();
+    let cwd = if crate::manager::host_key(&host) == crate::host::LOCAL {
+        cwd_arg(args.cwd)?
+    } else {
+        args.cwd
+    };
+    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    let session = app
+        .manager
+        .create(CreateOpts {
+            name: args.name.unwrap_or_default(),
+            host,
+            cwd,
+            cmd: args.cmd,
+            shell: None,
+            idle: args.idle_timeout,
+            cols,
+            rows,
+        })
+        .await?;
+    if args.json {
+        let json = super::ls::session_json(&app.manager, &session);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).map_err(|e| Failure::from(e.to_string()))?
+        );
+    } else {
+        println!("{}", session.id);
+    }
+    if args.attach {
+        return Err(Failure::from(
+            "the UI is not built yet; the session was created".to_string(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every sessui test. Installs what the tests need when it is missing
+# (OpenSSH server and client, tmux, vim, iproute2), then builds once and runs
+# the whole suite against one shared target directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh >/dev/null || missing+=(openssh-client)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+command -v tmux >/dev/null || missing+=(tmux)
+command -v vi >/dev/null || missing+=(vim-tiny)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v script >/dev/null || missing+=(bsdutils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing test dependencies: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+start=$(date +%s)
+cargo build --all-targets
+cargo test --all-targets -- --test-threads="${SESSUI_TEST_THREADS:-4}"
+echo "all tests passed in $(( $(date +%s) - start )) s"
