@@ -101,6 +101,31 @@ pub enum HostError {
     StopFailed(String),
 }
 
+/// Questions a host may need a person to answer while connecting. The CLI
+/// asks on the terminal (and fails fast without one); the UI shows a popup.
+#[async_trait]
+pub trait Prompter: Send + Sync {
+    /// An unknown host key: trust it and remember it in known_hosts?
+    async fn confirm_host_key(&self, host: &str, key_type: &str, fingerprint: &str) -> bool;
+    /// A secret or an answer (passphrase, password, keyboard-interactive).
+    /// `echo` says whether the answer may be shown as typed. `None`: cancelled,
+    /// or nobody there to ask.
+    async fn ask(&self, host: &str, prompt: &str, echo: bool) -> Option<String>;
+}
+
+/// A prompter for when nobody can answer (scripts, CI): refuses at once.
+pub struct NoPrompter;
+
+#[async_trait]
+impl Prompter for NoPrompter {
+    async fn confirm_host_key(&self, _: &str, _: &str, _: &str) -> bool {
+        false
+    }
+    async fn ask(&self, _: &str, _: &str, _: bool) -> Option<String> {
+        None
+    }
+}
+
 #[async_trait]
 pub trait Host: Send + Sync {
     /// `local`, or the SSH destination as the user wrote it.
@@ -109,6 +134,14 @@ pub trait Host: Send + Sync {
     fn state(&self) -> HostState {
         HostState::Connected
     }
+
+    /// Follows the connection state, for hosts that have one.
+    fn watch_state(&self) -> Option<tokio::sync::watch::Receiver<HostState>> {
+        None
+    }
+
+    /// Try to connect now instead of at the next scheduled retry.
+    fn retry_now(&self) {}
 
     /// The job backstop used when a session has no idle timeout of its own.
     fn job_backstop(&self) -> Timeout;
