@@ -24,6 +24,8 @@ pub struct Config {
     pub timeouts: Timeouts,
     pub ui: UiConfig,
     pub ssh: SshConfig,
+    /// Key overrides per action: `[keys.list]`, `[keys.prefix]`, `[keys.scroll]`.
+    pub keys: crate::ui::keymap::KeysConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -56,6 +58,9 @@ pub struct UiConfig {
     pub status_bar: String,
     /// Frames per second at most when output floods.
     pub max_fps: u32,
+    /// Take mouse events: the wheel scrolls history and programs that ask get
+    /// clicks. Hold Shift to select text in your terminal meanwhile.
+    pub mouse: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -85,6 +90,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             ui: UiConfig::default(),
             ssh: SshConfig::default(),
+            keys: Default::default(),
         }
     }
 }
@@ -108,6 +114,7 @@ impl Default for UiConfig {
             prefix: "C-b".into(),
             status_bar: "bottom".into(),
             max_fps: 60,
+            mouse: true,
         }
     }
 }

@@ -15,3 +15,4 @@ pub mod proc;
 pub mod protocol;
 pub mod store;
 pub mod term;
+pub mod ui;

@@ -40,7 +40,7 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
         println!("{text}");
         return Ok(());
     }
-    let state = super::ls::state_text(&s);
+    let state = s.state_text();
     println!("session      {}", s.id);
     println!(
         "name         {}",

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::clock::{rfc3339, since};
 use crate::duration::format_age;
 use crate::manager::Manager;
-use crate::store::{SessionRow, Status};
+use crate::store::SessionRow;
 
 use super::{CmdResult, Failure};
 
@@ -15,14 +15,6 @@ pub struct Args {
     /// Print JSON: full ids, RFC 3339 timestamps.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `running`, `done (exit 3)`, ...
-pub fn state_text(s: &SessionRow) -> String {
-    match (s.status, &s.exit) {
-        (Status::Done, Some(exit)) => format!("done ({})", exit.description),
-        (status, _) => status.to_string(),
-    }
 }
 
 pub fn session_json(mgr: &Manager, s: &SessionRow) -> Value {
@@ -73,7 +65,7 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
                 s.name.clone().unwrap_or_else(|| "-".into()),
                 s.id.short().to_string(),
                 s.host.clone(),
-                state_text(s),
+                s.state_text(),
                 s.job
                     .as_ref()
                     .map(|j| j.id.short().to_string())

@@ -117,8 +117,28 @@ pub fn main() -> i32 {
     }
 }
 
-fn run_ui(_attach: Option<String>, _force: bool) -> CmdResult {
-    Err(Failure::from("the UI is not built yet".to_string()))
+pub(crate) fn run_ui(attach: Option<String>, force: bool) -> CmdResult {
+    // No nesting by accident (LESSONS 17).
+    if let Ok(id) = std::env::var("SESSUI_SESSION")
+        && !id.is_empty()
+        && !force
+    {
+        return Err(Failure::from(format!(
+            "you are inside sessui session {id}; a second sessui here would stack a second \
+             prefix layer. Detach first (C-b d), or run `sessui --force` to do it anyway"
+        )));
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin())
+        || !std::io::IsTerminal::is_terminal(&std::io::stdout())
+    {
+        return Err(Failure::from(
+            "the session list needs a terminal; for scripts use `sessui ls`, `new`, `send`, \
+             `capture`"
+                .to_string(),
+        ));
+    }
+    let app = App::open()?;
+    crate::ui::run(app, attach).map_err(Failure::from)
 }
 
 fn run_command(cmd: Command) -> CmdResult {

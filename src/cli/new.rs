@@ -56,19 +56,17 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
             rows,
         })
         .await?;
-    if args.json {
+    if args.json && !args.attach {
         let json = super::ls::session_json(&app.manager, &session);
         println!(
             "{}",
             serde_json::to_string_pretty(&json).map_err(|e| Failure::from(e.to_string()))?
         );
-    } else {
+    } else if !args.attach {
         println!("{}", session.id);
     }
     if args.attach {
-        return Err(Failure::from(
-            "the UI is not built yet; the session was created".to_string(),
-        ));
+        return super::run_ui(Some(session.id.to_string()), false);
     }
     Ok(())
 }

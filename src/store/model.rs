@@ -119,6 +119,14 @@ pub struct SessionRow {
 }
 
 impl SessionRow {
+    /// `running`, `done (exit 3)`, ...: the state as lists show it.
+    pub fn state_text(&self) -> String {
+        match (self.status, &self.exit) {
+            (Status::Done, Some(exit)) => format!("done ({})", exit.description),
+            (status, _) => status.to_string(),
+        }
+    }
+
     /// The name, or the short id for anonymous sessions.
     pub fn label(&self) -> String {
         self.name

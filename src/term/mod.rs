@@ -323,6 +323,11 @@ impl Emulator {
         self.parser.screen().hide_cursor()
     }
 
+    /// The cursor shape the program asked for (DECSCUSR).
+    pub fn cursor_style(&self) -> vt100::CursorStyle {
+        self.parser.screen().cursor_style()
+    }
+
     pub fn alternate_screen(&self) -> bool {
         self.parser.screen().alternate_screen()
     }

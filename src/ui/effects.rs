@@ -1,0 +1,156 @@
+//! Running effects: everything that talks to the manager happens here, on
+//! tasks, and reports back as events, so the UI never waits on a host.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::update::{AttachFailure, Attached, Effect, UiEvent};
+use crate::manager::{CreateOpts, Manager, ManagerError};
+
+pub struct Effects {
+    pub manager: Arc<Manager>,
+    pub events: mpsc::Sender<UiEvent>,
+    /// The view size new attaches ask for.
+    pub size: (u16, u16),
+}
+
+impl Effects {
+    /// Starts `effect`; returns a connection to listen to, for `Listen`.
+    pub fn run(&self, effect: Effect) -> Option<(u64, mpsc::Receiver<crate::protocol::ServerMsg>)> {
+        let mgr = self.manager.clone();
+        let tx = self.events.clone();
+        let (cols, rows) = self.size;
+        match effect {
+            Effect::Listen { generation, rx } => return Some((generation, rx)),
+            Effect::Refresh => self.refresh(),
+            Effect::Create { name, host } => {
+                tokio::spawn(async move {
+                    let result = mgr
+                        .create(CreateOpts {
+                            name,
+                            host,
+                            cwd: std::env::current_dir().ok(),
+                            cols,
+                            rows,
+                            ..Default::default()
+                        })
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(UiEvent::Created(Box::new(result))).await;
+                });
+            }
+            Effect::Attach { id, .. } => {
+                tokio::spawn(async move {
+                    let result = attach(&mgr, id.as_str(), cols, rows).await;
+                    let _ = tx
+                        .send(UiEvent::Attached {
+                            result: Box::new(result),
+                            reattach: false,
+                        })
+                        .await;
+                });
+            }
+            Effect::Reattach { id, after, .. } => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let result = attach(&mgr, id.as_str(), cols, rows).await;
+                    let _ = tx
+                        .send(UiEvent::Attached {
+                            result: Box::new(result),
+                            reattach: true,
+                        })
+                        .await;
+                });
+            }
+            Effect::Detach { view } => {
+                if let Err(e) = mgr.detach(&view) {
+                    tracing::warn!("detaching view {view}: {e}");
+                }
+            }
+            Effect::Rename { id, name } => {
+                tokio::spawn(async move {
+                    let result = mgr
+                        .rename(id.as_str(), &name)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(UiEvent::Renamed(Box::new(result))).await;
+                });
+            }
+            Effect::Delete { id, label } => {
+                tokio::spawn(async move {
+                    let result = mgr
+                        .kill(id.as_str(), false)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(UiEvent::Deleted { label, result }).await;
+                });
+            }
+            Effect::JobGone { id, exit } => {
+                tokio::spawn(async move {
+                    if let Ok(Some(row)) = mgr.get(&id)
+                        && let Ok(host) = mgr.host(&row.host)
+                    {
+                        let _ = mgr.job_gone(&row, &*host, exit).await;
+                    }
+                    let _ = tx.send(UiEvent::Tick).await;
+                });
+            }
+            Effect::Touch(id) => {
+                if let Err(e) = mgr.touch(&id) {
+                    tracing::warn!("recording activity: {e}");
+                }
+            }
+            Effect::RetryHost(host) => {
+                if let Some(h) = mgr.known_host(&host) {
+                    h.retry_now();
+                }
+            }
+        }
+        None
+    }
+
+    /// Reads the list (and reap times, host states) off the event loop.
+    pub fn refresh(&self) {
+        let mgr = self.manager.clone();
+        let tx = self.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let Ok(sessions) = mgr.list() else {
+                return;
+            };
+            let reap_at = sessions
+                .iter()
+                .filter_map(|s| mgr.reap_deadline(s).map(|t| (s.id.clone(), t)))
+                .collect();
+            let mut hosts: Vec<_> = mgr
+                .known_hosts()
+                .into_iter()
+                .filter(|h| h.name() != crate::host::LOCAL)
+                .map(|h| (h.name().to_string(), h.state()))
+                .collect();
+            hosts.sort_by(|a, b| a.0.cmp(&b.0));
+            let _ = tx.blocking_send(UiEvent::Listed {
+                sessions,
+                reap_at,
+                hosts,
+            });
+        });
+    }
+}
+
+async fn attach(mgr: &Manager, key: &str, cols: u16, rows: u16) -> Result<Attached, AttachFailure> {
+    match mgr.attach(key, cols, rows).await {
+        Ok(att) => {
+            let (tx, rx) = att.conn.split();
+            Ok(Attached {
+                session: att.session,
+                view: att.view,
+                tx,
+                rx,
+            })
+        }
+        Err(ManagerError::Ended { exit, .. }) => Err(AttachFailure::Ended(exit)),
+        Err(e) => Err(AttachFailure::Other(e.to_string())),
+    }
+}

@@ -1,0 +1,337 @@
+//! The full-screen app: the session list, prompts, and attached views.
+//! Keys become actions (`keymap`), `update` changes state, `render` draws;
+//! the event loop here is generic over its input so tests drive it without a terminal.
+
+mod effects;
+mod filter;
+pub mod keymap;
+pub mod keys;
+mod mouse;
+mod render;
+mod state;
+mod strings;
+mod terminal;
+mod update;
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::Event;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+pub use render::render;
+pub use state::{Popup, Ui};
+pub use update::{Effect, UiEvent, update};
+
+use crate::app::App;
+use crate::manager::Manager;
+use crate::protocol::ServerMsg;
+use effects::Effects;
+use keymap::Keymap;
+
+/// How often the list checks the database for changes by other processes
+/// and relative times tick: well inside the "within a second" promise.
+const TICK: Duration = Duration::from_millis(250);
+/// Session messages applied before the screen is drawn again, at most: a
+/// flood is parsed in big bites, but keys are read between bites.
+const DRAIN_BATCH: usize = 64;
+
+/// The outer screen: a real terminal, or a test backend.
+pub trait Screen {
+    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()>;
+    fn size(&self) -> (u16, u16);
+    /// The cursor shape the session's program asked for.
+    fn cursor_style(&mut self, _style: vt100::CursorStyle) {}
+}
+
+impl<B: Backend> Screen for Terminal<B> {
+    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
+        self.draw(|f| render(ui, f))
+            .map(|_| ())
+            .map_err(|e| io::Error::other(e.to_string()))
+    }
+    fn size(&self) -> (u16, u16) {
+        Terminal::size(self)
+            .map(|s| (s.width, s.height))
+            .unwrap_or((80, 24))
+    }
+}
+
+struct RealScreen(terminal::Guard, Option<vt100::CursorStyle>);
+
+impl Screen for RealScreen {
+    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
+        self.0.terminal.draw_ui(ui)
+    }
+    fn size(&self) -> (u16, u16) {
+        Screen::size(&self.0.terminal)
+    }
+    fn cursor_style(&mut self, style: vt100::CursorStyle) {
+        use crossterm::cursor::SetCursorStyle as S;
+        if self.1 == Some(style) {
+            return;
+        }
+        self.1 = Some(style);
+        let cs = match style {
+            vt100::CursorStyle::Default => S::DefaultUserShape,
+            vt100::CursorStyle::BlinkBlock => S::BlinkingBlock,
+            vt100::CursorStyle::SteadyBlock => S::SteadyBlock,
+            vt100::CursorStyle::BlinkUnderline => S::BlinkingUnderScore,
+            vt100::CursorStyle::SteadyUnderline => S::SteadyUnderScore,
+            vt100::CursorStyle::BlinkVerticalBar => S::BlinkingBar,
+            vt100::CursorStyle::SteadyVerticalBar => S::SteadyBar,
+        };
+        let _ = crossterm::execute!(io::stdout(), cs);
+    }
+}
+
+/// Opens the UI on this terminal; returns when the user quits.
+pub fn run(app: App, attach: Option<String>) -> Result<(), String> {
+    let keymap = Keymap::new(&app.config.ui.prefix, &app.config.keys)
+        .map_err(|e| format!("{}: {e}", app.paths.config_file().display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        // Check the session exists before taking over the screen.
+        if let Some(key) = &attach {
+            app.manager.resolve(key).map_err(|e| e.to_string())?;
+        }
+        let guard = terminal::setup(app.config.ui.mouse)
+            .map_err(|e| format!("cannot set up the terminal: {e}"))?;
+        let mut screen = RealScreen(guard, None);
+        let events = crossterm::event::EventStream::new();
+        let ctx = Context {
+            manager: app.manager.clone(),
+            keymap,
+            status_on_top: app.config.ui.status_bar == "top",
+            max_fps: app.config.ui.max_fps.clamp(1, 1000),
+            history_lines: app.config.scrollback_lines,
+            reaper_interval: app.config.timeouts.reaper_interval,
+            attach,
+        };
+        let result = run_loop(&mut screen, events, ctx).await;
+        drop(screen);
+        result
+    })
+}
+
+pub struct Context {
+    pub manager: Arc<Manager>,
+    pub keymap: Keymap,
+    pub status_on_top: bool,
+    pub max_fps: u32,
+    pub history_lines: usize,
+    pub reaper_interval: Duration,
+    /// Open attached to this session.
+    pub attach: Option<String>,
+}
+
+fn translate(ev: Event) -> Option<UiEvent> {
+    Some(match ev {
+        Event::Key(k) => UiEvent::Key(k),
+        Event::Paste(p) => UiEvent::Paste(p),
+        Event::Mouse(m) => UiEvent::Mouse(m),
+        Event::Resize(c, r) => UiEvent::Resize(c, r),
+        Event::FocusGained => UiEvent::Focus,
+        Event::FocusLost => return None,
+    })
+}
+
+async fn recv_view(rx: &mut Option<(u64, mpsc::Receiver<ServerMsg>)>) -> (u64, Option<ServerMsg>) {
+    match rx {
+        Some((g, r)) => (*g, r.recv().await),
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The event loop: terminal events first (keys never wait behind output),
+/// then session output, then results of effects; draws at most `max_fps`
+/// times a second and only when something changed.
+pub async fn run_loop<S, E>(screen: &mut S, mut events: E, ctx: Context) -> Result<(), String>
+where
+    S: Screen,
+    E: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let (ev_tx, mut ev_rx) = mpsc::channel::<UiEvent>(256);
+    let mut ui = Ui::new(
+        ctx.keymap,
+        ctx.status_on_top,
+        ctx.history_lines,
+        screen.size(),
+    );
+    let mut fx = Effects {
+        manager: ctx.manager.clone(),
+        events: ev_tx.clone(),
+        size: ui.view_size(),
+    };
+    let mut view_rx: Option<(u64, mpsc::Receiver<ServerMsg>)> = None;
+    spawn_background(&ctx.manager, ctx.reaper_interval, &ev_tx);
+
+    // Load the list before the first frame, so it never flashes empty.
+    if let Ok(sessions) = ctx.manager.list() {
+        let reap_at = sessions
+            .iter()
+            .filter_map(|s| ctx.manager.reap_deadline(s).map(|t| (s.id.clone(), t)))
+            .collect();
+        update(
+            &mut ui,
+            UiEvent::Listed {
+                sessions,
+                reap_at,
+                hosts: Vec::new(),
+            },
+        );
+    }
+    if let Some(key) = &ctx.attach
+        && let Ok(s) = ctx.manager.resolve(key)
+    {
+        ui.pending = Some(state::Pending::Attaching { label: s.label() });
+        fx.run(Effect::Attach {
+            id: s.id.clone(),
+            label: s.label(),
+        });
+    }
+
+    let frame = Duration::from_secs(1) / ctx.max_fps;
+    let mut last_draw: Option<Instant> = None;
+    let mut dirty = true;
+    let mut version = ctx.manager.data_version().ok();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    loop {
+        if dirty && last_draw.is_none_or(|t| t.elapsed() >= frame) {
+            screen
+                .draw_ui(&ui)
+                .map_err(|e| format!("cannot draw: {e}"))?;
+            if let Some(v) = &ui.view {
+                screen.cursor_style(v.emu.cursor_style());
+            }
+            last_draw = Some(Instant::now());
+            dirty = false;
+        }
+        let draw_at = if dirty {
+            last_draw.map(|t| t + frame)
+        } else {
+            None
+        };
+        let mut handled: Vec<UiEvent> = Vec::new();
+        tokio::select! {
+            biased;
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    if let Some(e) = translate(ev) {
+                        handled.push(e);
+                    }
+                }
+                Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
+                None => handled.push(UiEvent::Quit),
+            },
+            (generation, msg) = recv_view(&mut view_rx) => match msg {
+                Some(msg) => {
+                    handled.push(UiEvent::Session { generation, msg });
+                    // Take what else is waiting, then draw once.
+                    if let Some((_, rx)) = &mut view_rx {
+                        while handled.len() < DRAIN_BATCH {
+                            match rx.try_recv() {
+                                Ok(msg) => handled.push(UiEvent::Session { generation, msg }),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
+                None => {
+                    view_rx = None;
+                    handled.push(UiEvent::SessionClosed { generation });
+                }
+            },
+            Some(ev) = ev_rx.recv() => handled.push(ev),
+            _ = sleep_until(draw_at) => {}
+            _ = tick.tick() => {
+                handled.push(UiEvent::Tick);
+                let now = ctx.manager.data_version().ok();
+                if now != version {
+                    version = now;
+                    fx.refresh();
+                }
+            }
+        }
+        for ev in handled {
+            dirty = true;
+            if let UiEvent::Resize(c, r) = &ev {
+                fx.size = (*c, r.saturating_sub(1).max(1));
+            }
+            for effect in update(&mut ui, ev) {
+                if let Some(listen) = fx.run(effect) {
+                    view_rx = Some(listen);
+                }
+            }
+        }
+        // A view that is gone takes its connection with it.
+        match (&ui.view, &view_rx) {
+            (None, Some(_)) => view_rx = None,
+            (Some(v), Some((g, _))) if v.generation != *g => view_rx = None,
+            _ => {}
+        }
+        if ui.quit {
+            return Ok(());
+        }
+    }
+}
+
+/// The reaper, start-up reconciliation, and signals that end the UI politely.
+fn spawn_background(manager: &Arc<Manager>, interval: Duration, events: &mpsc::Sender<UiEvent>) {
+    let mgr = manager.clone();
+    let tx = events.clone();
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            let result = if first {
+                mgr.reconcile().await
+            } else {
+                mgr.reap().await
+            };
+            match result {
+                Ok(report) if report != Default::default() => {
+                    tracing::info!(?report, "reaper pass");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("reaper pass failed: {e}"),
+            }
+            if first {
+                let _ = tx.send(UiEvent::Tick).await;
+                first = false;
+            }
+            tokio::time::sleep(interval).await;
+        }
+    });
+    let tx = events.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = tx.send(UiEvent::Quit).await;
+    });
+}

@@ -1,0 +1,108 @@
+//! Drawing: `render(&ui, frame)` paints the whole screen from state and does no I/O.
+
+mod list;
+mod popups;
+mod view;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::state::{Pending, Ui};
+use super::strings;
+use crate::store::{SessionRow, Status};
+
+/// Below this the layout cannot show anything useful.
+pub const MIN_COLS: u16 = 30;
+pub const MIN_ROWS: u16 = 5;
+
+pub const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+/// Where the cursor goes after drawing: the session's cursor, a text input's, or hidden.
+pub fn render(ui: &Ui, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_COLS || area.height < MIN_ROWS {
+        let msg = format!(
+            "{} ({}x{}, need {MIN_COLS}x{MIN_ROWS})",
+            strings::TOO_SMALL,
+            area.width,
+            area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg)
+                .alignment(Alignment::Center)
+                .style(dim()),
+            Rect::new(
+                area.x,
+                area.y + area.height / 2,
+                area.width,
+                1.min(area.height),
+            ),
+        );
+        return;
+    }
+    match &ui.view {
+        Some(v) => view::render(ui, v, f, area),
+        None => list::render(ui, f, area),
+    }
+    if let Some(popup) = &ui.popup {
+        popups::render(ui, popup, f, area);
+    } else if ui.view.is_none()
+        && let Some(p) = &ui.pending
+    {
+        let text = match p {
+            Pending::Creating => strings::CREATING.to_string(),
+            Pending::Attaching { label } => format!("{} {label}", strings::ATTACHING),
+        };
+        popups::busy(ui, &text, f, area);
+    }
+}
+
+pub fn dim() -> Style {
+    Style::new().add_modifier(Modifier::DIM)
+}
+
+pub fn bold() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+pub fn status_style(status: Status) -> Style {
+    match status {
+        Status::Running => Style::new().fg(Color::Green),
+        Status::Disconnected => Style::new().fg(Color::Yellow),
+        Status::Done => Style::new().fg(Color::Red),
+        Status::Init => Style::new().fg(Color::Cyan),
+    }
+}
+
+/// `running`, `done (exit 3)`, ...
+pub fn state_text(s: &SessionRow) -> String {
+    s.state_text()
+}
+
+/// A centred box of the given size, clamped to `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// `key label` pairs for a hint line.
+pub fn hints(pairs: &[(String, &str)]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, (key, label)) in pairs.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled("  ", dim()));
+        }
+        spans.push(Span::styled(key.clone(), bold()));
+        spans.push(Span::styled(format!(" {label}"), dim()));
+    }
+    Line::from(spans)
+}

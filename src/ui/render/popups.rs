@@ -1,0 +1,304 @@
+//! Popups: create prompt, rename, delete confirmation, help, switcher, host questions.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::{SPINNER, bold, centered, dim, hints, state_text, status_style};
+use crate::clock::since;
+use crate::duration::format_age;
+use crate::ui::keymap::{ListAction, PrefixAction, ScrollAction};
+use crate::ui::state::{CreatePrompt, Field, Popup, Question, QuestionKind, RenamePrompt, Ui};
+use crate::ui::strings;
+
+pub fn render(ui: &Ui, popup: &Popup, f: &mut Frame, area: Rect) {
+    match popup {
+        Popup::Create(p) => create(ui, p, f, area),
+        Popup::Rename(p) if !p.inline => rename(p, f, area),
+        Popup::Rename(_) => {}
+        Popup::ConfirmDelete { label, .. } => confirm(label, f, area),
+        Popup::Help => help(ui, f, area),
+        Popup::Switcher => switcher(ui, f, area),
+        Popup::Question(q) => question(q, f, area),
+    }
+}
+
+fn frame_box(title: &str, f: &mut Frame, area: Rect, w: u16, h: u16) -> Rect {
+    let b = centered(area, w, h);
+    f.render_widget(Clear, b);
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {title} "), bold()))
+        .border_style(Style::new().fg(Color::Cyan));
+    let inner = block.inner(b);
+    f.render_widget(block, b);
+    inner
+}
+
+fn input_row(
+    f: &mut Frame,
+    inner: Rect,
+    y: u16,
+    label: &str,
+    input: &ratatui_textarea::TextArea<'_>,
+    focused: bool,
+) {
+    let label_w = 7;
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            format!("{label:<6}"),
+            if focused { bold() } else { dim() },
+        )),
+        Rect::new(inner.x, y, label_w, 1),
+    );
+    let field = Rect::new(inner.x + label_w, y, inner.width.saturating_sub(label_w), 1);
+    let mut shown = input.clone();
+    let style = if focused {
+        Style::new().add_modifier(Modifier::UNDERLINED)
+    } else {
+        dim()
+    };
+    shown.set_style(style);
+    if !focused {
+        shown.set_cursor_style(style);
+    }
+    f.render_widget(&shown, field);
+}
+
+fn create(ui: &Ui, p: &CreatePrompt, f: &mut Frame, area: Rect) {
+    let inner = frame_box("New session", f, area, 64, 8);
+    input_row(f, inner, inner.y, "Name", &p.name, p.focus == Field::Name);
+    input_row(
+        f,
+        inner,
+        inner.y + 1,
+        "Host",
+        &p.host,
+        p.focus == Field::Host,
+    );
+    let status = if p.busy {
+        Line::styled(
+            format!(
+                "{} {}",
+                SPINNER[ui.spinner % SPINNER.len()],
+                strings::CREATING
+            ),
+            Style::new().fg(Color::Cyan),
+        )
+    } else if let Some(e) = &p.error {
+        Line::styled(e.clone(), Style::new().fg(Color::Red))
+    } else {
+        Line::raw("")
+    };
+    f.render_widget(
+        Paragraph::new(status).wrap(Wrap { trim: true }),
+        Rect::new(inner.x, inner.y + 3, inner.width, 2),
+    );
+    f.render_widget(
+        Paragraph::new(hints(&[
+            ("Enter".into(), "create and attach"),
+            ("Tab".into(), "name/host"),
+            ("Esc".into(), "cancel"),
+        ])),
+        Rect::new(
+            inner.x,
+            inner.y + inner.height.saturating_sub(1),
+            inner.width,
+            1,
+        ),
+    );
+}
+
+fn rename(p: &RenamePrompt, f: &mut Frame, area: Rect) {
+    let inner = frame_box("Rename session", f, area, 56, 6);
+    input_row(f, inner, inner.y, "Name", &p.input, true);
+    if let Some(e) = &p.error {
+        f.render_widget(
+            Paragraph::new(Line::styled(e.clone(), Style::new().fg(Color::Red))),
+            Rect::new(inner.x, inner.y + 2, inner.width, 1),
+        );
+    }
+    f.render_widget(
+        Paragraph::new(hints(&[
+            ("Enter".into(), "save"),
+            ("Esc".into(), "cancel"),
+            ("empty".into(), "anonymous"),
+        ])),
+        Rect::new(
+            inner.x,
+            inner.y + inner.height.saturating_sub(1),
+            inner.width,
+            1,
+        ),
+    );
+}
+
+fn confirm(label: &str, f: &mut Frame, area: Rect) {
+    let inner = frame_box("Delete", f, area, 56, 5);
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::raw(strings::delete_question(label)),
+            Line::raw(""),
+            hints(&[("y".into(), "delete"), ("any other key".into(), "keep it")]),
+        ])
+        .wrap(Wrap { trim: true }),
+        inner,
+    );
+}
+
+pub fn busy(ui: &Ui, text: &str, f: &mut Frame, area: Rect) {
+    let w = (text.chars().count() as u16 + 6).min(area.width);
+    let b = centered(area, w, 3);
+    f.render_widget(Clear, b);
+    f.render_widget(
+        Paragraph::new(format!("{} {text}", SPINNER[ui.spinner % SPINNER.len()]))
+            .block(Block::bordered().border_style(Style::new().fg(Color::Cyan))),
+        b,
+    );
+}
+
+fn help(ui: &Ui, f: &mut Frame, area: Rect) {
+    let k = &ui.keymap;
+    let p = k.prefix.label();
+    let row = |keys: String, what: &str| -> Line<'static> {
+        Line::from(vec![
+            Span::styled(format!("  {keys:<20} "), bold()),
+            Span::raw(what.to_string()),
+        ])
+    };
+    let mut lines = vec![Line::styled("Session list", bold().fg(Color::Cyan))];
+    for (a, what) in [
+        (ListAction::Up, "move up"),
+        (ListAction::Down, "move down"),
+        (ListAction::Attach, "attach to the session"),
+        (ListAction::New, "create a session and attach"),
+        (ListAction::Rename, "rename in place"),
+        (ListAction::Delete, "delete (asks first)"),
+        (ListAction::Filter, "filter by name, host, id (Esc clears)"),
+        (ListAction::Retry, "reconnect to unreachable hosts now"),
+        (ListAction::Quit, "quit (sessions keep running)"),
+    ] {
+        lines.push(row(k.list_keys(a), what));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("In a session, after {p}"),
+        bold().fg(Color::Cyan),
+    ));
+    for (a, what) in [
+        (PrefixAction::Detach, "detach to the list"),
+        (PrefixAction::Switch, "switch session (list overlay)"),
+        (PrefixAction::Next, "next session on this host"),
+        (PrefixAction::Prev, "previous session on this host"),
+        (PrefixAction::New, "create a session and attach"),
+        (PrefixAction::Rename, "rename this session"),
+        (PrefixAction::Scroll, "scroll history"),
+        (PrefixAction::Retry, "reconnect now"),
+    ] {
+        lines.push(row(k.prefix_keys(a), what));
+    }
+    lines.push(row(format!("{p} {p}"), "send the prefix key itself"));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Scrolling history", bold().fg(Color::Cyan)));
+    for (a, what) in [
+        (ScrollAction::Up, "line up"),
+        (ScrollAction::PageUp, "page up"),
+        (ScrollAction::PageDown, "page down"),
+        (ScrollAction::Exit, "back to live"),
+    ] {
+        lines.push(row(k.scroll_keys(a), what));
+    }
+    lines.push(row(
+        "wheel".into(),
+        "scroll (unless the program uses the mouse)",
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("  any key closes this help", dim()));
+    let h = lines.len() as u16 + 2;
+    let inner = frame_box("Keys", f, area, 70, h);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn switcher(ui: &Ui, f: &mut Frame, area: Rect) {
+    let rows = ui.visible();
+    let h = (rows.len() as u16 + 3).clamp(5, area.height.saturating_sub(2));
+    let inner = frame_box("Switch session", f, area, 72, h);
+    let height = usize::from(inner.height.saturating_sub(1));
+    let sel = ui.selected_index(&rows).unwrap_or(0);
+    let offset = (sel + 1).saturating_sub(height);
+    let current = ui.view.as_ref().map(|v| v.session.id.clone());
+    for (n, &i) in rows.iter().enumerate().skip(offset).take(height) {
+        let s = &ui.sessions[i];
+        let selected = n == sel;
+        let base = if selected {
+            Style::new()
+                .bg(Color::DarkGray)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new()
+        };
+        let mark = if Some(&s.id) == current.as_ref() {
+            "*"
+        } else {
+            " "
+        };
+        let line = Line::from(vec![
+            Span::styled(format!("{mark}{:<24}", s.label()), base),
+            Span::styled(format!(" {:<16}", s.host), base),
+            Span::styled(
+                format!(" {:<14}", state_text(s)),
+                base.patch(status_style(s.status)),
+            ),
+            Span::styled(format!(" {}", format_age(since(s.last_active_at))), base),
+        ]);
+        f.render_widget(
+            Paragraph::new(line),
+            Rect::new(inner.x, inner.y + (n - offset) as u16, inner.width, 1),
+        );
+    }
+    f.render_widget(
+        Paragraph::new(hints(&[
+            ("↑↓".into(), "move"),
+            ("Enter".into(), "switch"),
+            ("Esc".into(), "close"),
+        ])),
+        Rect::new(
+            inner.x,
+            inner.y + inner.height.saturating_sub(1),
+            inner.width,
+            1,
+        ),
+    );
+}
+
+fn question(q: &Question, f: &mut Frame, area: Rect) {
+    let title = format!("{} asks", q.host);
+    let inner = frame_box(&title, f, area, 72, 9);
+    f.render_widget(
+        Paragraph::new(q.text.clone()).wrap(Wrap { trim: false }),
+        Rect::new(
+            inner.x,
+            inner.y,
+            inner.width,
+            inner.height.saturating_sub(3),
+        ),
+    );
+    let bottom = inner.y + inner.height.saturating_sub(1);
+    match q.kind {
+        QuestionKind::YesNo => f.render_widget(
+            Paragraph::new(hints(&[("y".into(), "yes"), ("n/Esc".into(), "no")])),
+            Rect::new(inner.x, bottom, inner.width, 1),
+        ),
+        QuestionKind::Secret | QuestionKind::Text => {
+            input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
+            f.render_widget(
+                Paragraph::new(hints(&[
+                    ("Enter".into(), "answer"),
+                    ("Esc".into(), "cancel"),
+                ])),
+                Rect::new(inner.x, bottom, inner.width, 1),
+            );
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The attached view: the session's screen, cell for cell, and one status line.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::{SPINNER, bold, centered, dim, hints, status_style};
+use crate::ui::keymap::PrefixAction;
+use crate::ui::state::{Link, Ui, View};
+use crate::ui::strings;
+
+pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect) {
+    let (status, screen) = if ui.status_on_top {
+        (
+            Rect { height: 1, ..area },
+            Rect {
+                y: area.y + 1,
+                height: area.height - 1,
+                ..area
+            },
+        )
+    } else {
+        (
+            Rect {
+                y: area.y + area.height - 1,
+                height: 1,
+                ..area
+            },
+            Rect {
+                height: area.height - 1,
+                ..area
+            },
+        )
+    };
+    let cursor = v.emu.draw(f.buffer_mut(), screen, v.scroll.unwrap_or(0));
+    if let Some((x, y)) = cursor
+        && ui.popup.is_none()
+        && v.scroll.is_none()
+        && v.ended.is_none()
+    {
+        f.set_cursor_position((x, y));
+    }
+    // A smaller session (another, more active view set its size): mark the edge.
+    let (cols, rows) = v.emu.size();
+    if cols < screen.width {
+        let edge = Rect {
+            x: screen.x + cols,
+            width: screen.width - cols,
+            height: rows.min(screen.height),
+            ..screen
+        };
+        f.render_widget(Block::new().style(dim()).borders(Borders::LEFT), edge);
+    }
+    f.render_widget(Paragraph::new(status_line(ui, v)), status);
+    if let Some(exit) = &v.ended {
+        let text = format!(
+            "{}\n\nPress any key to return to the list.",
+            strings::ended(&v.session.label(), exit)
+        );
+        let b = centered(area, 50, 6);
+        f.render_widget(Clear, b);
+        f.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .block(Block::bordered().title(" session ended ")),
+            b,
+        );
+    }
+}
+
+fn status_line(ui: &Ui, v: &View) -> Line<'static> {
+    let k = &ui.keymap;
+    let bar = Style::new().bg(Color::DarkGray).fg(Color::White);
+    let mut spans = vec![
+        Span::styled(
+            format!(" {} ", v.session.label()),
+            Style::new()
+                .bg(Color::Blue)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(format!(" {} ", v.session.host), bar),
+    ];
+    let (state, style) = match (&v.link, &v.ended) {
+        (_, Some(_)) => ("ended".to_string(), Style::new().fg(Color::Red)),
+        (Link::Reconnecting { attempt, reason }, _) => (
+            format!(
+                "{} reconnecting (try {attempt}): {reason}",
+                SPINNER[ui.spinner % SPINNER.len()]
+            ),
+            Style::new().fg(Color::Yellow),
+        ),
+        (Link::Live, _) if !v.loaded => {
+            (strings::ATTACHING.to_string(), Style::new().fg(Color::Cyan))
+        }
+        (Link::Live, _) => (v.session.status.to_string(), status_style(v.session.status)),
+    };
+    spans.push(Span::styled(format!(" {state} "), bar.patch(style)));
+    if let Some(offset) = v.scroll {
+        spans.push(Span::styled(
+            format!(" history {offset}/{} ", v.emu.history_len()),
+            Style::new().bg(Color::Yellow).fg(Color::Black),
+        ));
+        spans.push(Span::styled(" ↑↓ PgUp PgDn · q leaves ", bar));
+    }
+    if let Some(n) = &ui.notice {
+        let style = if n.error {
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Green)
+        };
+        spans.push(Span::styled(format!(" {} ", n.text), style));
+    }
+    spans.push(Span::raw(" "));
+    if v.prefix_armed {
+        let mut h = hints(&[
+            (k.prefix_key(PrefixAction::Detach), "detach"),
+            (k.prefix_keys(PrefixAction::Switch), "list"),
+            (
+                format!(
+                    "{}/{}",
+                    k.prefix_key(PrefixAction::Next),
+                    k.prefix_key(PrefixAction::Prev)
+                ),
+                "next/prev",
+            ),
+            (k.prefix_key(PrefixAction::New), "new"),
+            (k.prefix_key(PrefixAction::Rename), "rename"),
+            (k.prefix_key(PrefixAction::Scroll), "scroll"),
+            (k.prefix_key(PrefixAction::Help), "help"),
+        ]);
+        spans.push(Span::styled(
+            format!("{} ", k.prefix.label()),
+            bold().fg(Color::Yellow),
+        ));
+        spans.append(&mut h.spans);
+    } else {
+        spans.push(Span::styled(
+            format!(
+                "{} {} help",
+                k.prefix.label(),
+                k.prefix_key(PrefixAction::Help)
+            ),
+            dim(),
+        ));
+    }
+    Line::from(spans)
+}

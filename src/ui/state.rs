@@ -1,0 +1,254 @@
+//! What the UI knows and shows. Plain data: `update` changes it, `render`
+//! draws it, neither does I/O.
+
+use std::time::{Duration, Instant};
+
+use ratatui_textarea::TextArea;
+use tokio::sync::mpsc;
+
+use crate::clock::Millis;
+use crate::host::HostState;
+use crate::ids::{SessionId, ViewId};
+use crate::protocol::{ClientMsg, HistoryLine};
+use crate::store::SessionRow;
+use crate::term::Emulator;
+
+use super::keymap::Keymap;
+
+/// How long a notice stays on screen.
+pub const NOTICE_TIME: Duration = Duration::from_secs(5);
+
+pub struct Ui {
+    pub keymap: Keymap,
+    pub status_on_top: bool,
+    pub history_lines: usize,
+    /// The outer terminal's size.
+    pub size: (u16, u16),
+    /// Every session, newest activity first.
+    pub sessions: Vec<SessionRow>,
+    /// When each listed session will be reaped if nobody attaches.
+    pub reap_at: Vec<(SessionId, Millis)>,
+    pub hosts: Vec<(String, HostState)>,
+    /// The highlighted session, kept by id across refreshes.
+    pub selected: Option<SessionId>,
+    /// The filter being typed (None: no filter).
+    pub filter: Option<TextArea<'static>>,
+    pub view: Option<View>,
+    pub popup: Option<Popup>,
+    pub notice: Option<Notice>,
+    /// An attach or create under way.
+    pub pending: Option<Pending>,
+    /// Keys typed while `pending`, for the session once it shows.
+    pub early: Vec<Vec<u8>>,
+    /// Order for next/previous, fixed while cycling so switching (which
+    /// records activity) does not reorder the cycle.
+    pub cycle: Option<Vec<SessionId>>,
+    pub quit: bool,
+    /// Wall clock for relative times, updated on ticks.
+    pub now: Millis,
+    pub spinner: usize,
+}
+
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+    pub until: Instant,
+}
+
+pub enum Pending {
+    Creating,
+    Attaching { label: String },
+}
+
+/// The attached session.
+pub struct View {
+    pub session: SessionRow,
+    pub view_id: ViewId,
+    /// Bumped on every (re)attach; messages from an older connection are ignored.
+    pub generation: u64,
+    pub tx: mpsc::Sender<ClientMsg>,
+    pub emu: Emulator,
+    pub history: Vec<HistoryLine>,
+    /// The job's snapshot has arrived; until then keys are held in `early_keys`.
+    pub loaded: bool,
+    pub early_keys: Vec<Vec<u8>>,
+    /// Rows scrolled back into history (scrollback mode), if scrolling.
+    pub scroll: Option<usize>,
+    /// History length when last drawn, to keep a scrolled view still while output arrives.
+    pub seen_history: usize,
+    pub prefix_armed: bool,
+    pub link: Link,
+    /// The shell ended: how.
+    pub ended: Option<String>,
+    pub last_touch: Instant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Live,
+    /// The connection dropped; trying again (attempt number, next try).
+    Reconnecting {
+        attempt: u32,
+        reason: String,
+    },
+}
+
+/// The one popup over the screen, if any.
+pub enum Popup {
+    Create(Box<CreatePrompt>),
+    Rename(Box<RenamePrompt>),
+    ConfirmDelete {
+        target: SessionId,
+        label: String,
+    },
+    Help,
+    /// The session list over an attached view, to switch.
+    Switcher,
+    /// A question from a host while connecting (host key, passphrase).
+    Question(Box<Question>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Host,
+}
+
+pub struct CreatePrompt {
+    pub name: TextArea<'static>,
+    pub host: TextArea<'static>,
+    pub focus: Field,
+    pub error: Option<String>,
+    pub busy: bool,
+}
+
+pub struct RenamePrompt {
+    pub target: SessionId,
+    pub input: TextArea<'static>,
+    pub error: Option<String>,
+    /// Drawn in the list row (list screen) rather than as a centred box.
+    pub inline: bool,
+}
+
+pub struct Question {
+    pub host: String,
+    pub text: String,
+    pub kind: QuestionKind,
+    pub input: TextArea<'static>,
+    pub answer: Option<tokio::sync::oneshot::Sender<Option<String>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionKind {
+    /// y/n
+    YesNo,
+    /// A secret: masked.
+    Secret,
+    /// An answer shown as typed.
+    Text,
+}
+
+pub fn text_input(placeholder: &str, initial: &str, masked: bool) -> TextArea<'static> {
+    let mut t = TextArea::new(vec![initial.to_string()]);
+    t.set_placeholder_text(placeholder.to_string());
+    t.set_cursor_line_style(ratatui::style::Style::default());
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    if masked {
+        t.set_mask_char('•');
+    }
+    t
+}
+
+pub fn input_text(t: &TextArea<'_>) -> String {
+    t.lines().first().cloned().unwrap_or_default()
+}
+
+impl Ui {
+    pub fn new(keymap: Keymap, status_on_top: bool, history_lines: usize, size: (u16, u16)) -> Ui {
+        Ui {
+            keymap,
+            status_on_top,
+            history_lines,
+            size,
+            sessions: Vec::new(),
+            reap_at: Vec::new(),
+            hosts: Vec::new(),
+            selected: None,
+            filter: None,
+            view: None,
+            popup: None,
+            notice: None,
+            pending: None,
+            early: Vec::new(),
+            cycle: None,
+            quit: false,
+            now: crate::clock::now_millis(),
+            spinner: 0,
+        }
+    }
+
+    /// The size a view's session gets: the whole terminal but the status bar.
+    pub fn view_size(&self) -> (u16, u16) {
+        (self.size.0.max(1), self.size.1.saturating_sub(1).max(1))
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: false,
+            until: Instant::now() + NOTICE_TIME,
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: true,
+            until: Instant::now() + NOTICE_TIME * 2,
+        });
+    }
+
+    /// Indexes into `sessions` that the filter lets through, best match first
+    /// when filtering, else newest activity first.
+    pub fn visible(&self) -> Vec<usize> {
+        match &self.filter {
+            Some(f) => super::filter::matches(&self.sessions, &input_text(f)),
+            None => (0..self.sessions.len()).collect(),
+        }
+    }
+
+    /// Position of the selection among the visible rows.
+    pub fn selected_index(&self, visible: &[usize]) -> Option<usize> {
+        let id = self.selected.as_ref()?;
+        visible.iter().position(|&i| &self.sessions[i].id == id)
+    }
+
+    pub fn selected_session(&self) -> Option<&SessionRow> {
+        let id = self.selected.as_ref()?;
+        self.sessions.iter().find(|s| &s.id == id)
+    }
+
+    /// Keeps the selection on a visible row: the same session if it still
+    /// shows, else the nearest row, else the first.
+    pub fn fix_selection(&mut self) {
+        let visible = self.visible();
+        if visible.is_empty() {
+            return;
+        }
+        if self.selected_index(&visible).is_none() {
+            self.selected = Some(self.sessions[visible[0]].id.clone());
+        }
+    }
+
+    pub fn session(&self, id: &SessionId) -> Option<&SessionRow> {
+        self.sessions.iter().find(|s| &s.id == id)
+    }
+
+    pub fn reap_deadline(&self, id: &SessionId) -> Option<Millis> {
+        self.reap_at.iter().find(|(s, _)| s == id).map(|(_, t)| *t)
+    }
+
+    pub fn host_state(&self, host: &str) -> Option<&HostState> {
+        self.hosts.iter().find(|(h, _)| h == host).map(|(_, s)| s)
+    }
+}
