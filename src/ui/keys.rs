@@ -32,13 +32,13 @@ impl Chord {
         let mut mods = ev.modifiers & MATCHED_MODS;
         let code = match ev.code {
             KeyCode::Char(c) => {
-                if mods.contains(KeyModifiers::SHIFT) && c.is_alphabetic() {
-                    mods.remove(KeyModifiers::SHIFT);
-                    KeyCode::Char(c.to_uppercase().next().unwrap_or(c))
-                } else if mods.contains(KeyModifiers::CONTROL) {
+                if mods.contains(KeyModifiers::CONTROL) {
                     // Ctrl+B and Ctrl+b are the same key on a legacy terminal.
                     mods.remove(KeyModifiers::SHIFT);
                     KeyCode::Char(c.to_ascii_lowercase())
+                } else if mods.contains(KeyModifiers::SHIFT) && c.is_alphabetic() {
+                    mods.remove(KeyModifiers::SHIFT);
+                    KeyCode::Char(c.to_uppercase().next().unwrap_or(c))
                 } else {
                     if !c.is_alphabetic() {
                         mods.remove(KeyModifiers::SHIFT);
