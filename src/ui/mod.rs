@@ -13,6 +13,9 @@ mod strings;
 mod terminal;
 mod update;
 
+#[cfg(test)]
+mod tests;
+
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{SPINNER, bold, dim, hints, state_text, status_style};
-use crate::clock::since;
+use crate::clock::Millis;
 use crate::duration::{format_age, format_countdown};
 use crate::host::HostState;
 use crate::store::SessionRow;
@@ -233,7 +233,7 @@ fn session_line(ui: &Ui, s: &SessionRow, cols: &Columns, selected: bool) -> Line
     } else {
         String::new()
     };
-    let active = format_age(since(s.last_active_at));
+    let active = format_age(age(ui, s.last_active_at));
     // An unattached session the reaper will stop says when, so nobody
     // loses a shell by surprise.
     let reap = match ui.reap_deadline(&s.id) {
@@ -269,6 +269,11 @@ fn session_line(ui: &Ui, s: &SessionRow, cols: &Columns, selected: bool) -> Line
         Span::styled(active, base),
         Span::styled(reap, base.fg(Color::Yellow)),
     ])
+}
+
+/// Age against the state's clock, so a frame depends on state alone.
+pub fn age(ui: &Ui, then: Millis) -> std::time::Duration {
+    std::time::Duration::from_millis((ui.now - then).max(0) as u64)
 }
 
 fn draw_info_line(ui: &Ui, f: &mut Frame, area: Rect) {

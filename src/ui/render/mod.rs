@@ -24,22 +24,19 @@ pub const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦",
 pub fn render(ui: &Ui, f: &mut Frame) {
     let area = f.area();
     if area.width < MIN_COLS || area.height < MIN_ROWS {
-        let msg = format!(
-            "{} ({}x{}, need {MIN_COLS}x{MIN_ROWS})",
-            strings::TOO_SMALL,
-            area.width,
-            area.height
-        );
+        let lines = vec![
+            Line::raw(strings::TOO_SMALL),
+            Line::raw(format!(
+                "{}x{} < {MIN_COLS}x{MIN_ROWS}",
+                area.width, area.height
+            )),
+        ];
+        let y = area.y + area.height.saturating_sub(2) / 2;
         f.render_widget(
-            Paragraph::new(msg)
+            Paragraph::new(lines)
                 .alignment(Alignment::Center)
                 .style(dim()),
-            Rect::new(
-                area.x,
-                area.y + area.height / 2,
-                area.width,
-                1.min(area.height),
-            ),
+            Rect::new(area.x, y, area.width, 2.min(area.height)),
         );
         return;
     }

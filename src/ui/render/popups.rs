@@ -7,7 +7,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::{SPINNER, bold, centered, dim, hints, state_text, status_style};
-use crate::clock::since;
 use crate::duration::format_age;
 use crate::ui::keymap::{ListAction, PrefixAction, ScrollAction};
 use crate::ui::state::{CreatePrompt, Field, Popup, Question, QuestionKind, RenamePrompt, Ui};
@@ -250,7 +249,10 @@ fn switcher(ui: &Ui, f: &mut Frame, area: Rect) {
                 format!(" {:<14}", state_text(s)),
                 base.patch(status_style(s.status)),
             ),
-            Span::styled(format!(" {}", format_age(since(s.last_active_at))), base),
+            Span::styled(
+                format!(" {}", format_age(super::list::age(ui, s.last_active_at))),
+                base,
+            ),
         ]);
         f.render_widget(
             Paragraph::new(line),

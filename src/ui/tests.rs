@@ -1,0 +1,436 @@
+//! The UI without a terminal: screens drawn into ratatui's TestBackend and
+//! compared with snapshots, and key handling checked through `update`.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+use tokio::sync::mpsc;
+
+use super::keymap::Keymap;
+use super::state::*;
+use super::update::{Effect, UiEvent, update};
+use super::{Screen, render};
+use crate::host::HostState;
+use crate::ids::{JobId, SessionId, ViewId};
+use crate::protocol::{ClientMsg, ServerMsg};
+use crate::store::{ExitRow, IdleSetting, JobRow, SessionRow, Status};
+use crate::term::Emulator;
+
+const NOW: i64 = 1_800_000_000_000;
+
+fn row(id: &str, name: Option<&str>, host: &str, status: Status, ago_s: i64) -> SessionRow {
+    SessionRow {
+        id: SessionId::from_string(format!("{id}-0000-4000-8000-000000000000")),
+        name: name.map(str::to_string),
+        host: host.into(),
+        status,
+        job: Some(JobRow {
+            id: JobId::from_string(format!("beef{id}")),
+            pid: Some(1),
+            start_token: None,
+        }),
+        idle: IdleSetting::Default,
+        exit: (status == Status::Done).then(|| ExitRow {
+            code: Some(3),
+            signal: None,
+            description: "exit 3".into(),
+            at: NOW,
+        }),
+        cwd: None,
+        command: None,
+        created_at: NOW - ago_s * 1000,
+        last_active_at: NOW - ago_s * 1000,
+        idle_since: None,
+        done_at: None,
+        views: 0,
+    }
+}
+
+fn sessions() -> Vec<SessionRow> {
+    let mut build = row("1a2b3c4d", Some("build"), "local", Status::Running, 5);
+    build.views = 2;
+    vec![
+        build,
+        row("5e6f7a8b", None, "local", Status::Running, 130),
+        row(
+            "9c0d1e2f",
+            Some("db-shell"),
+            "db1",
+            Status::Disconnected,
+            3600,
+        ),
+        row("33334444", Some("old"), "local", Status::Done, 90_000),
+    ]
+}
+
+fn ui() -> Ui {
+    let mut ui = Ui::new(Keymap::defaults(), false, 1000, (100, 16));
+    ui.now = NOW;
+    update(
+        &mut ui,
+        UiEvent::Listed {
+            sessions: sessions(),
+            reap_at: vec![(sessions()[1].id.clone(), NOW + 42 * 60 * 1000)],
+            hosts: vec![(
+                "db1".into(),
+                HostState::Reconnecting {
+                    error: "connection refused".into(),
+                    retry_at: NOW + 4000,
+                },
+            )],
+        },
+    );
+    ui
+}
+
+fn draw(ui: &Ui) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(ui.size.0, ui.size.1)).unwrap();
+    t.draw(|f| render(ui, f)).unwrap();
+    t
+}
+
+fn key(code: KeyCode) -> UiEvent {
+    UiEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> UiEvent {
+    UiEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn chars(ui: &mut Ui, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| update(ui, key(KeyCode::Char(c))))
+        .collect()
+}
+
+/// An attached view whose job has sent `screen` as its snapshot.
+fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) -> mpsc::Receiver<ClientMsg> {
+    let (tx, rx) = mpsc::channel(64);
+    let mut emu = Emulator::new(100, 15, 100);
+    emu.process(screen);
+    ui.view = Some(View {
+        session,
+        view_id: ViewId::from_string("v"),
+        generation: 7,
+        tx,
+        emu,
+        history: Vec::new(),
+        loaded: true,
+        early_keys: Vec::new(),
+        scroll: None,
+        seen_history: 0,
+        prefix_armed: false,
+        link: Link::Live,
+        ended: None,
+        last_touch: Instant::now(),
+    });
+    rx
+}
+
+#[test]
+fn list_screen() {
+    let ui = ui();
+    insta::assert_snapshot!(draw(&ui).backend());
+}
+
+#[test]
+fn first_run_hint() {
+    let mut ui = Ui::new(Keymap::defaults(), false, 1000, (90, 10));
+    ui.now = NOW;
+    insta::assert_snapshot!(draw(&ui).backend());
+}
+
+#[test]
+fn create_prompt_keeps_text_and_shows_why_a_name_is_refused() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('n')));
+    chars(&mut ui, "a/b");
+    let fx = update(&mut ui, key(KeyCode::Enter));
+    assert!(fx.is_empty(), "an invalid name creates nothing");
+    insta::assert_snapshot!(draw(&ui).backend());
+    // Tab moves to the host field
+    update(&mut ui, key(KeyCode::Tab));
+    chars(&mut ui, "db1");
+    match &ui.popup {
+        Some(Popup::Create(p)) => {
+            assert_eq!(input_text(&p.name), "a/b");
+            assert_eq!(input_text(&p.host), "db1");
+        }
+        _ => panic!("the prompt closed"),
+    }
+}
+
+#[test]
+fn create_prompt_submits_name_and_host() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('n')));
+    chars(&mut ui, "api");
+    let fx = update(&mut ui, key(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::Create { name, host }] if name == "api" && host.is_empty()));
+    // the name was taken meanwhile: the reason shows and the text stays
+    update(
+        &mut ui,
+        UiEvent::Created(Box::new(Err("the name 'api' is taken".into()))),
+    );
+    insta::assert_snapshot!(draw(&ui).backend());
+}
+
+#[test]
+fn inline_rename() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('r')));
+    chars(&mut ui, "-ci");
+    insta::assert_snapshot!(draw(&ui).backend());
+    let fx = update(&mut ui, key(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::Rename { name, .. }] if name == "build-ci"));
+}
+
+#[test]
+fn delete_confirmation() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('j')));
+    update(&mut ui, key(KeyCode::Char('d')));
+    insta::assert_snapshot!(draw(&ui).backend());
+    // any key but y keeps it
+    assert!(update(&mut ui, key(KeyCode::Char('x'))).is_empty());
+    update(&mut ui, key(KeyCode::Delete));
+    let fx = update(&mut ui, key(KeyCode::Char('y')));
+    assert!(matches!(&fx[..], [Effect::Delete { label, .. }] if label == "5e6f7a8b"));
+}
+
+#[test]
+fn help_overlay() {
+    let mut ui = ui();
+    ui.size = (100, 40);
+    update(&mut ui, key(KeyCode::Char('?')));
+    insta::assert_snapshot!(draw(&ui).backend());
+}
+
+#[test]
+fn filter_as_you_type() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('/')));
+    chars(&mut ui, "db");
+    insta::assert_snapshot!(draw(&ui).backend());
+    // Enter attaches the best match
+    let fx = update(&mut ui, key(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::Attach { label, .. }] if label == "db-shell"));
+}
+
+#[test]
+fn attached_view_with_colours_and_wide_characters() {
+    let mut ui = ui();
+    let _rx = attach(
+        &mut ui,
+        sessions()[0].clone(),
+        "$ ls\r\n\x1b[1;34mdir\x1b[m  \x1b[38;2;255;128;0mtruecolor\x1b[m  \x1b[7minverse\x1b[m\r\n日本語 ok 🦀\r\n$ "
+            .as_bytes(),
+    );
+    let t = draw(&ui);
+    insta::assert_snapshot!(t.backend());
+    let buf = t.backend().buffer();
+    assert_eq!(buf[(0, 1)].fg, Color::Indexed(4));
+    assert!(
+        buf[(0, 1)]
+            .modifier
+            .contains(ratatui::style::Modifier::BOLD)
+    );
+    assert_eq!(buf[(5, 1)].fg, Color::Rgb(255, 128, 0));
+    assert_eq!(buf[(0, 2)].symbol(), "日");
+    assert_eq!(buf[(2, 2)].symbol(), "本");
+    // the cursor is where the program left it
+    let mut t = t;
+    assert_eq!(t.get_cursor_position().unwrap(), (2, 3).into());
+}
+
+#[test]
+fn too_small_a_terminal_says_so() {
+    let mut ui = ui();
+    ui.size = (20, 4);
+    insta::assert_snapshot!(draw(&ui).backend());
+}
+
+#[test]
+fn typed_keys_go_to_the_session_encoded() {
+    let mut ui = ui();
+    let mut rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
+    update(&mut ui, key(KeyCode::Char('l')));
+    update(&mut ui, key(KeyCode::Up));
+    update(&mut ui, ctrl('c'));
+    let got: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    assert_eq!(
+        got,
+        vec![
+            ClientMsg::Input(b"l".to_vec()),
+            ClientMsg::Input(b"\x1b[A".to_vec()),
+            ClientMsg::Input(b"\x03".to_vec())
+        ]
+    );
+    // the program switches to application cursor keys: arrows follow
+    update(
+        &mut ui,
+        UiEvent::Session {
+            generation: 7,
+            msg: ServerMsg::Output(b"\x1b[?1h".to_vec()),
+        },
+    );
+    update(&mut ui, key(KeyCode::Up));
+    assert_eq!(rx.try_recv().unwrap(), ClientMsg::Input(b"\x1bOA".to_vec()));
+}
+
+#[test]
+fn prefix_detaches_and_prefix_twice_sends_it() {
+    let mut ui = ui();
+    let mut rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
+    update(&mut ui, ctrl('b'));
+    assert!(ui.view.as_ref().unwrap().prefix_armed);
+    insta::assert_snapshot!(
+        draw(&ui)
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .skip(100 * 15)
+            .map(|c| c.symbol())
+            .collect::<String>()
+    );
+    update(&mut ui, ctrl('b'));
+    assert_eq!(rx.try_recv().unwrap(), ClientMsg::Input(vec![0x02]));
+    update(&mut ui, ctrl('b'));
+    let fx = update(&mut ui, key(KeyCode::Char('d')));
+    assert!(ui.view.is_none());
+    assert!(fx.iter().any(|e| matches!(e, Effect::Detach { .. })));
+    assert_eq!(ui.selected, Some(sessions()[0].id.clone()));
+}
+
+#[test]
+fn keys_typed_while_attaching_reach_the_session_in_order_and_never_the_list() {
+    let mut ui = ui();
+    let fx = update(&mut ui, key(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::Attach { .. }]));
+    // "q" and "d" would quit and delete on the list: here they are typed text
+    for c in "qd ls".chars() {
+        assert!(update(&mut ui, key(KeyCode::Char(c))).is_empty());
+    }
+    assert!(!ui.quit && ui.popup.is_none());
+    let (tx, rx_job) = mpsc::channel(64);
+    let (_tx_srv, rx) = mpsc::channel(4);
+    update(
+        &mut ui,
+        UiEvent::Attached {
+            result: Box::new(Ok(super::update::Attached {
+                session: sessions()[0].clone(),
+                view: ViewId::from_string("v"),
+                tx,
+                rx,
+            })),
+            reattach: false,
+        },
+    );
+    // more keys before the screen arrives, then the screen
+    update(&mut ui, key(KeyCode::Enter));
+    let generation = ui.view.as_ref().unwrap().generation;
+    update(
+        &mut ui,
+        UiEvent::Session {
+            generation,
+            msg: ServerMsg::Screen {
+                cols: 100,
+                rows: 15,
+                state: b"$ ".to_vec(),
+                title: String::new(),
+            },
+        },
+    );
+    let mut rx_job = rx_job;
+    let sent: Vec<u8> = std::iter::from_fn(|| rx_job.try_recv().ok())
+        .flat_map(|m| match m {
+            ClientMsg::Input(b) => b,
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(sent, b"qd ls\r");
+}
+
+#[test]
+fn next_and_previous_stay_on_the_host_and_cycle() {
+    let mut ui = ui();
+    let _rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
+    update(&mut ui, ctrl('b'));
+    let fx = update(&mut ui, key(KeyCode::Char('n')));
+    // the next session on "local" (db1's is skipped); done sessions can be restarted
+    assert!(
+        matches!(&fx[..], [Effect::Detach { .. }, Effect::Attach { label, .. }] if label == "5e6f7a8b")
+    );
+    let cycle = ui.cycle.clone().unwrap();
+    assert_eq!(cycle.len(), 3);
+    assert!(!cycle.contains(&sessions()[2].id));
+}
+
+#[test]
+fn the_wheel_scrolls_history_unless_the_program_wants_the_mouse() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let mut ui = ui();
+    let mut lines = String::new();
+    for i in 0..40 {
+        lines.push_str(&format!("line {i}\r\n"));
+    }
+    let mut rx = attach(&mut ui, sessions()[0].clone(), lines.as_bytes());
+    let wheel = |kind| {
+        UiEvent::Mouse(MouseEvent {
+            kind,
+            column: 3,
+            row: 2,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut ui, wheel(MouseEventKind::ScrollUp));
+    assert_eq!(ui.view.as_ref().unwrap().scroll, Some(3));
+    insta::assert_snapshot!(draw(&ui).backend());
+    update(&mut ui, wheel(MouseEventKind::ScrollDown));
+    assert_eq!(ui.view.as_ref().unwrap().scroll, None);
+    // the program asks for SGR mouse reports: the wheel goes to it
+    update(
+        &mut ui,
+        UiEvent::Session {
+            generation: 7,
+            msg: ServerMsg::Output(b"\x1b[?1000h\x1b[?1006h".to_vec()),
+        },
+    );
+    update(&mut ui, wheel(MouseEventKind::ScrollUp));
+    assert_eq!(
+        rx.try_recv().unwrap(),
+        ClientMsg::Input(b"\x1b[<64;4;3M".to_vec())
+    );
+}
+
+#[test]
+fn a_shell_exit_is_shown_and_any_key_returns_to_the_list() {
+    let mut ui = ui();
+    let _rx = attach(&mut ui, sessions()[0].clone(), b"$ exit 3\r\n");
+    let fx = update(
+        &mut ui,
+        UiEvent::Session {
+            generation: 7,
+            msg: ServerMsg::Exited(crate::protocol::ExitInfo {
+                code: Some(3),
+                signal: None,
+                reason: crate::protocol::ExitReason::ShellExited,
+                at: NOW,
+            }),
+        },
+    );
+    assert!(matches!(&fx[..], [Effect::JobGone { .. }]));
+    insta::assert_snapshot!(draw(&ui).backend());
+    update(&mut ui, key(KeyCode::Char('x')));
+    assert!(ui.view.is_none());
+}
+
+#[test]
+fn screen_trait_reports_test_backend_size() {
+    let t = Terminal::new(TestBackend::new(33, 7)).unwrap();
+    assert_eq!(Screen::size(&t), (33, 7));
+}
