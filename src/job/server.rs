@@ -132,6 +132,13 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                 }
                 Incoming::Gone(id) => job.client_left(id),
             },
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    let id = next_client;
+                    next_client += 1;
+                    client_tasks.spawn(client_task(id, stream, in_tx.clone()));
+                }
+            }
             Some(first) = pty_rx.recv() => {
                 // Gather what else is already waiting, up to a bound: fewer,
                 // larger frames when output floods.
@@ -157,13 +164,9 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                     drain(&mut job, &mut pty_rx).await;
                     break Some(status);
                 }
-            }
-            accepted = listener.accept() => {
-                if let Ok((stream, _)) = accepted {
-                    let id = next_client;
-                    next_client += 1;
-                    client_tasks.spawn(client_task(id, stream, in_tx.clone()));
-                }
+                // Output can arrive faster than it is parsed: let connecting
+                // clients and their requests in between chunks.
+                tokio::task::yield_now().await;
             }
             _ = tick.tick() => {
                 if job.idle_expired() {

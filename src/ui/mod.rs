@@ -226,6 +226,7 @@ where
             }
             last_draw = Some(Instant::now());
             dirty = false;
+            debug_panic_hook();
         }
         let draw_at = if dirty {
             last_draw.map(|t| t + frame)
@@ -293,6 +294,15 @@ where
         if ui.quit {
             return Ok(());
         }
+    }
+}
+
+/// Test hook (debug builds only): `SESSUI_DEBUG_PANIC=after-first-frame`
+/// panics once the screen is up, so tests can check the terminal comes back.
+fn debug_panic_hook() {
+    #[cfg(debug_assertions)]
+    if std::env::var("SESSUI_DEBUG_PANIC").as_deref() == Ok("after-first-frame") {
+        panic!("SESSUI_DEBUG_PANIC asked for a panic");
     }
 }
 

@@ -408,11 +408,9 @@ fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut Vec<Effect>
 }
 
 fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
-    if ui.popup.is_some() {
+    // A host's question (host key, passphrase) takes the keys it needs.
+    if matches!(ui.popup, Some(Popup::Question(_))) {
         return popup_key(ui, key, fx);
-    }
-    if ui.view.is_some() {
-        return view_key(ui, key, fx);
     }
     if ui.pending.is_some() {
         // Keys typed while a session is being created or attached belong to
@@ -423,6 +421,12 @@ fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             ui.early.push(bytes);
         }
         return;
+    }
+    if ui.popup.is_some() {
+        return popup_key(ui, key, fx);
+    }
+    if ui.view.is_some() {
+        return view_key(ui, key, fx);
     }
     list_key(ui, key, fx);
 }

@@ -196,6 +196,8 @@ use sessui::host::JobConn;
 use sessui::protocol::{ClientMsg, ExitInfo, HistoryLine, ServerMsg};
 use sessui::term::{Emulator, Snapshot};
 
+pub mod pty;
+
 /// A view as the UI keeps one: a connection and an emulator fed from it.
 pub struct TestView {
     pub conn: JobConn,

@@ -1,0 +1,281 @@
+//! The TUI as a person uses it: the real binary in a real PTY, keys typed,
+//! the screen read back through a terminal emulator.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::pty::Tui;
+use common::{PATIENCE, Sandbox, pid_alive, wait_until};
+
+const CTRL_B: &str = "\x02";
+
+/// Waits for the attached view of `name` and for its shell to take commands.
+fn in_session(t: &mut Tui, name: &str) {
+    t.wait_for(&format!(" {name} "));
+    t.type_line("echo ready-$((40+2))");
+    t.wait_for("ready-42");
+}
+
+#[test]
+fn a_new_user_creates_detaches_renames_switches_quits_and_finds_everything_again() {
+    let s = Sandbox::new();
+    let mut t = Tui::start(&s, &[], 100, 30);
+    t.wait_for("press n to start your first session");
+
+    // create-and-attach with a name, run a command
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("build");
+    t.keys("\r");
+    in_session(&mut t, "build");
+    t.type_line("echo hello-$((6*7))");
+    t.wait_for("hello-42");
+
+    // detach: the session is in the list, running
+    t.keys(CTRL_B);
+    t.keys("d");
+    t.wait_for("LAST ACTIVE");
+    let list = t.wait_for("build");
+    assert!(list.contains("running"), "{list}");
+
+    // a second session, anonymous
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("\r");
+    t.wait_for("running");
+    t.type_line("echo second-$((1+1))");
+    t.wait_for("second-2");
+
+    // switch back to build through the list overlay: its screen is as left
+    t.keys(CTRL_B);
+    t.keys("s");
+    t.wait_for("Switch session");
+    t.keys("\x1b[B");
+    t.keys("\r");
+    t.wait_for(" build ");
+    t.wait_for("hello-42");
+
+    // and to the other with next
+    t.keys(CTRL_B);
+    t.keys("n");
+    t.wait_for("second-2");
+
+    // detach, rename build inline
+    t.keys(CTRL_B);
+    t.keys("d");
+    t.wait_for("LAST ACTIVE");
+    // the list is newest first: the anonymous one is on top; build is second
+    t.keys("j");
+    t.keys("r");
+    t.wait_for("Enter saves");
+    t.keys("-ci");
+    t.keys("\r");
+    t.wait_for("build-ci");
+    assert_eq!(s.session_json("build-ci")["state"], "running");
+
+    // quit: sessions keep running, the terminal is as it was
+    t.keys("q");
+    assert!(t.wait_exit());
+    t.assert_terminal_restored();
+    assert_eq!(s.ls_json().len(), 2);
+
+    // relaunch: everything where it was
+    let mut t = Tui::start(&s, &[], 100, 30);
+    t.wait_for("build-ci");
+    t.keys("/");
+    t.keys("ci");
+    t.keys("\r");
+    t.wait_for(" build-ci ");
+    t.wait_for("hello-42");
+    t.type_line("echo back-$((3*3))");
+    t.wait_for("back-9");
+}
+
+#[test]
+fn sessui_attach_opens_attached_and_a_full_screen_program_comes_back_exactly() {
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "ed"]);
+    let mut t = Tui::start(&s, &["attach", "ed"], 90, 24);
+    in_session(&mut t, "ed");
+    t.type_line("vi -u NONE -N /tmp/sessui-tui-vi.txt");
+    t.wait_for("~");
+    t.keys("ihello from vi");
+    t.keys("\x1b");
+    t.wait_for("hello from vi");
+    let before = t.screen();
+    t.keys(CTRL_B);
+    t.keys("d");
+    t.wait_for("LAST ACTIVE");
+    t.keys("\r");
+    t.wait_for("hello from vi");
+    assert_eq!(t.screen(), before, "the reattached screen differs");
+    // keys still reach vi
+    t.keys(":q!\r");
+    t.wait_for("ready-42");
+}
+
+#[test]
+fn keys_typed_right_after_creating_go_to_the_session() {
+    let s = Sandbox::new();
+    let mut t = Tui::start(&s, &[], 100, 30);
+    t.wait_for("press n");
+    // "q" would quit on the list; typed at once after Enter it belongs to the shell
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("fast\r");
+    t.keys("echo qd-$((2+3))\r");
+    t.wait_for("qd-5");
+}
+
+#[test]
+fn two_windows_show_one_session_and_detaching_one_leaves_the_other() {
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "shared"]);
+    let mut a = Tui::start(&s, &["attach", "shared"], 100, 30);
+    in_session(&mut a, "shared");
+    let mut b = Tui::start(&s, &["attach", "shared"], 100, 30);
+    b.wait_for("ready-42");
+    a.type_line("echo from-a-$((1+1))");
+    b.wait_for("from-a-2");
+    b.type_line("echo from-b-$((2+2))");
+    a.wait_for("from-b-4");
+    assert!(wait_until(PATIENCE, || s.session_json("shared")["views"] == 2));
+    a.keys(CTRL_B);
+    a.keys("d");
+    a.wait_for("LAST ACTIVE");
+    assert!(wait_until(PATIENCE, || s.session_json("shared")["views"] == 1));
+    b.type_line("echo still-$((3+3))");
+    b.wait_for("still-6");
+    a.wait_for("shared");
+}
+
+#[test]
+fn killing_sessui_mid_stream_leaves_the_shell_running() {
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "flood"]);
+    let mut t = Tui::start(&s, &["attach", "flood"], 100, 30);
+    in_session(&mut t, "flood");
+    t.type_line("while true; do echo flood-$RANDOM; done");
+    t.wait_for("flood-");
+    t.signal(nix::sys::signal::Signal::SIGKILL);
+    assert!(!t.wait_exit());
+    let pid = s.session_json("flood")["job_pid"].as_u64().unwrap() as u32;
+    assert!(pid_alive(pid));
+    // the shell still runs and a fresh process reaches it
+    s.ok(&["send", "flood", "\\x03"]);
+    s.ok(&["send", "flood", "echo survived-$((5*5))\\n"]);
+    s.wait_screen("flood", "survived-25");
+    // the dead process's view is cleaned up by the next sessui
+    let mut t = Tui::start(&s, &[], 100, 30);
+    t.wait_for("flood");
+    assert!(wait_until(PATIENCE, || s.session_json("flood")["views"] == 0));
+    t.keys("q");
+    assert!(t.wait_exit());
+}
+
+#[test]
+fn the_terminal_is_restored_on_sigterm_and_sighup() {
+    for sig in [
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        let s = Sandbox::new();
+        s.ok(&["new", "--name", "kept"]);
+        let mut t = Tui::start(&s, &["attach", "kept"], 100, 30);
+        in_session(&mut t, "kept");
+        // the program turns on modes the outer terminal must not keep
+        t.type_line("printf '\\033[?1h\\033[?2004h\\033[?1000h'");
+        t.signal(sig);
+        t.wait_exit();
+        t.assert_terminal_restored();
+        assert_eq!(s.session_json("kept")["state"], "running", "{sig:?}");
+        assert!(wait_until(PATIENCE, || s.session_json("kept")["views"] == 0));
+    }
+}
+
+#[test]
+fn the_terminal_is_restored_after_a_panic() {
+    let s = Sandbox::new();
+    let mut t = Tui::start_with(
+        &s,
+        &[],
+        80,
+        24,
+        &[("SESSUI_DEBUG_PANIC", "after-first-frame")],
+    );
+    assert!(!t.wait_exit());
+    t.assert_terminal_restored();
+    let raw = String::from_utf8_lossy(&t.raw_output()).to_string();
+    assert!(
+        raw.contains("panicked"),
+        "the panic message is shown after restoring: {raw}"
+    );
+}
+
+#[test]
+fn a_shell_exit_shows_in_the_view_and_enter_starts_it_again() {
+    let s = Sandbox::new();
+    let mut t = Tui::start(&s, &[], 100, 30);
+    t.wait_for("press n");
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("gone\r");
+    in_session(&mut t, "gone");
+    t.type_line("exit 3");
+    t.wait_for("ended (exit 3)");
+    t.keys("x");
+    t.wait_for("done (exit 3)");
+    t.keys("\r");
+    in_session(&mut t, "gone");
+    assert_eq!(s.session_json("gone")["state"], "running");
+}
+
+#[test]
+fn resizing_the_terminal_resizes_the_session() {
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "rs"]);
+    let mut t = Tui::start(&s, &["attach", "rs"], 100, 30);
+    in_session(&mut t, "rs");
+    t.type_line("stty size");
+    t.wait_for("29 100");
+    t.resize(120, 40);
+    t.type_line("stty size");
+    t.wait_for("39 120");
+}
+
+#[test]
+fn scrollback_mode_shows_history_and_q_leaves() {
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "hist"]);
+    let mut t = Tui::start(&s, &["attach", "hist"], 80, 20);
+    in_session(&mut t, "hist");
+    t.type_line("seq 1 200 | sed 's/^/n/'");
+    t.wait_for("n200");
+    assert!(!t.screen().contains("n150\n"));
+    t.keys(CTRL_B);
+    t.keys("[");
+    t.wait_for("history 0/");
+    // two pages of 18 rows up: n147..n165 are in view
+    t.keys("\x1b[5~");
+    t.keys("\x1b[5~");
+    t.wait_for("n150");
+    t.keys("q");
+    t.wait_gone("history ");
+    t.wait_for("n200");
+}
+
+#[test]
+fn inside_a_session_sessui_refuses_to_nest_unless_forced() {
+    let s = Sandbox::new();
+    let out = s.cmd(&[]).env("SESSUI_SESSION", "abc").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("inside sessui session abc") && err.contains("--force"),
+        "{err}"
+    );
+    let mut t = Tui::start_with(&s, &["--force"], 80, 24, &[("SESSUI_SESSION", "abc")]);
+    t.wait_for("press n");
+    t.keys("q");
+    assert!(t.wait_exit());
+}
