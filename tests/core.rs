@@ -425,3 +425,31 @@ fn four_processes_with_200_mixed_operations_each_keep_the_database_consistent() 
     alive.sort();
     assert_eq!(pids, alive);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_most_recently_active_view_sets_the_size_and_focus_moves_it() {
+    use sessui::protocol::ClientMsg;
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "sz"]);
+    let mgr = s.manager(Config::default());
+    let mut small = TestView::new(mgr.attach("sz", 80, 24).await.unwrap().conn);
+    small.ready().await;
+    // a second, bigger view attaches: it is the most recent, its size wins
+    let mut big = TestView::new(mgr.attach("sz", 120, 40).await.unwrap().conn);
+    big.settle().await;
+    assert_eq!(big.emu.size(), (120, 40));
+    small.until(|e| e.size() == (120, 40)).await;
+    // typing in the small one makes it active again: both views follow
+    small.type_text("stty size\r").await;
+    small.expect("24 80").await;
+    big.until(|e| e.size() == (80, 24)).await;
+    // focus on the big one moves it back, without typing
+    big.conn.send(ClientMsg::Focus).await.unwrap();
+    small.until(|e| e.size() == (120, 40)).await;
+    big.type_text("stty size\r").await;
+    big.expect("40 120").await;
+    // the active view leaves: the other's size applies at once
+    drop(big);
+    small.until(|e| e.size() == (80, 24)).await;
+    assert_eq!(small.emu.size(), (80, 24));
+}
