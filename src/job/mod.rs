@@ -9,6 +9,7 @@ mod record;
 mod server;
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -110,7 +111,8 @@ pub enum LaunchError {
 }
 
 /// The executable to run again for jobs: the running binary itself, which
-/// stays valid even if an upgrade replaced the file meanwhile.
+/// stays valid even if an upgrade replaced the file meanwhile. Jobs are
+/// started with argv[0] `sessui`, so `ps` shows `sessui job ...`.
 pub fn self_exe() -> PathBuf {
     PathBuf::from("/proc/self/exe")
 }
@@ -119,6 +121,7 @@ pub fn self_exe() -> PathBuf {
 /// until it listens. Blocking.
 pub fn launch(exe: &std::path::Path, spec: &JobSpec) -> Result<Started, LaunchError> {
     let mut child = Command::new(exe)
+        .arg0("sessui")
         .args(spec.to_args())
         .arg("--detach")
         .stdin(Stdio::null())
@@ -184,6 +187,7 @@ fn detach(spec: &JobSpec) -> i32 {
     let mut spec = spec.clone();
     spec.detach = false;
     let spawned = Command::new(self_exe())
+        .arg0("sessui")
         .args(spec.to_args())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
