@@ -139,10 +139,12 @@ async fn a_full_screen_program_is_restored_exactly_on_a_new_attach() {
     // keys from the restored view reach the program; leaving it shows the
     // shell's screen again, the same in both
     fresh.type_text("\x03").await;
+    // (typed text racing the ^C from another connection would be flushed with it)
+    live.expect("^C").await;
     live.ready().await;
-    live.type_text("printf '\\033[?1049l'; echo back\r").await;
-    live.expect("back").await;
-    fresh.expect("back").await;
+    live.type_text("printf '\\033[?1049l'; echo left-$((1+1))\r").await;
+    live.expect("left-2").await;
+    fresh.expect("left-2").await;
     live.settle().await;
     fresh.settle().await;
     assert!(

@@ -155,8 +155,8 @@ fn killing_sessui_mid_stream_leaves_the_shell_running() {
     s.ok(&["new", "--name", "flood"]);
     let mut t = Tui::start(&s, &["attach", "flood"], 100, 30);
     in_session(&mut t, "flood");
-    t.type_line("while true; do echo flood-$RANDOM; done");
-    t.wait_for("flood-");
+    t.type_line("while true; do echo flood-$((1+1))-$RANDOM; done");
+    t.wait_for("flood-2-");
     t.signal(nix::sys::signal::Signal::SIGKILL);
     assert!(!t.wait_exit());
     let pid = s.session_json("flood")["job_pid"].as_u64().unwrap() as u32;
