@@ -142,7 +142,8 @@ async fn a_full_screen_program_is_restored_exactly_on_a_new_attach() {
     // (typed text racing the ^C from another connection would be flushed with it)
     live.expect("^C").await;
     live.ready().await;
-    live.type_text("printf '\\033[?1049l'; echo left-$((1+1))\r").await;
+    live.type_text("printf '\\033[?1049l'; echo left-$((1+1))\r")
+        .await;
     live.expect("left-2").await;
     fresh.expect("left-2").await;
     live.settle().await;
@@ -454,4 +455,53 @@ async fn the_most_recently_active_view_sets_the_size_and_focus_moves_it() {
     drop(big);
     small.until(|e| e.size() == (80, 24)).await;
     assert_eq!(small.emu.size(), (80, 24));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_that_falls_behind_is_resynced_and_told_what_it_missed() {
+    use sessui::protocol::ServerMsg;
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "slow"]);
+    let mgr = s.manager(Config::default());
+    let mut view = TestView::new(mgr.attach("slow", 80, 24).await.unwrap().conn);
+    view.ready().await;
+    view.type_text("seq 1 1000000; echo end-$((2+2))\r").await;
+    // Stop reading while the flood runs: the job must not wait for us.
+    let pid = s.session_json("slow")["job_pid"].as_u64().unwrap() as u32;
+    assert!(wait_until(PATIENCE, || s.capture("slow").contains("end-4")));
+    let rss_kb: u64 = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap();
+    assert!(
+        rss_kb < 64 * 1024,
+        "the job buffered a slow view's backlog: {rss_kb} kB"
+    );
+    // Catching up: a lag notice, then a fresh screen equal to the job's own.
+    let mut lagged = false;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !view.emu.screen_text().contains("end-4") {
+        let msg = tokio::time::timeout_at(deadline, view.conn.recv())
+            .await
+            .expect("the view never caught up")
+            .expect("the connection closed");
+        if let ServerMsg::Lagged { dropped_bytes } = &msg {
+            assert!(*dropped_bytes > 0);
+            lagged = true;
+        }
+        view.apply_msg(msg);
+    }
+    assert!(lagged, "a view that fell this far behind must be told");
+    let job_screen = s.ok(&["capture", "slow"]);
+    let seen: Vec<String> = view
+        .emu
+        .screen_text()
+        .lines()
+        .map(|l| l.trim_end().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let job: Vec<&str> = job_screen.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(seen, job);
 }

@@ -33,6 +33,8 @@ const COALESCE_MAX: usize = 64 << 10;
 const TICK: Duration = Duration::from_secs(5);
 /// Between SIGHUP and SIGKILL when stopping.
 const STOP_GRACE: Duration = Duration::from_secs(3);
+/// How often a lagging view is checked for room for its resync.
+const LAG_CHECK: Duration = Duration::from_millis(20);
 /// After the shell exits, how long to wait for the PTY to drain.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(300);
 
@@ -195,6 +197,9 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                     kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
                 }
             }
+            // A view that fell behind gets its fresh snapshot once it has room,
+            // even if no more output comes to trigger it.
+            _ = sleep_until(job.lag_check()) => job.resync_ready(),
             _ = sleep_until(kill_at) => {
                 job.kill_hard();
                 kill_at = None;
@@ -326,6 +331,26 @@ impl Job {
             }
         }
         for id in resync {
+            self.resync(id);
+        }
+    }
+
+    fn lag_check(&self) -> Option<tokio::time::Instant> {
+        self.clients
+            .values()
+            .any(|c| c.lagged.is_some())
+            .then(|| tokio::time::Instant::now() + LAG_CHECK)
+    }
+
+    /// Resyncs every lagging view that has room in its queue again.
+    fn resync_ready(&mut self) {
+        let ready: Vec<ClientId> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.lagged.is_some() && c.tx.capacity() >= CLIENT_QUEUE / 2)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ready {
             self.resync(id);
         }
     }

@@ -218,6 +218,10 @@ impl TestView {
         }
     }
 
+    pub fn apply_msg(&mut self, msg: ServerMsg) {
+        self.apply(msg);
+    }
+
     fn apply(&mut self, msg: ServerMsg) {
         match msg {
             ServerMsg::History { lines } => self.pending_history.extend(lines),
