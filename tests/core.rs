@@ -465,7 +465,7 @@ async fn a_view_that_falls_behind_is_resynced_and_told_what_it_missed() {
     let mgr = s.manager(Config::default());
     let mut view = TestView::new(mgr.attach("slow", 80, 24).await.unwrap().conn);
     view.ready().await;
-    view.type_text("seq 1 1000000; echo end-$((2+2))\r").await;
+    view.type_text("seq 1 3000000; echo end-$((2+2))\r").await;
     // Stop reading while the flood runs: the job must not wait for us.
     let pid = s.session_json("slow")["job_pid"].as_u64().unwrap() as u32;
     assert!(wait_until(PATIENCE, || s.capture("slow").contains("end-4")));
