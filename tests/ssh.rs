@@ -122,15 +122,31 @@ fn first_connect_uploads_second_reuses_a_changed_binary_uploads_again() {
     assert_eq!(upload_count(&sb), 1);
     let installed = sshd.installed();
     assert_eq!(installed.len(), 1, "{installed:?}");
-    let remote = sshd.remote_home.join(sessui::host::ssh::REMOTE_BIN_DIR).join(&installed[0]);
-    assert_eq!(std::fs::read(&remote).unwrap(), std::fs::read(common::bin()).unwrap());
+    let remote = sshd
+        .remote_home
+        .join(sessui::host::ssh::REMOTE_BIN_DIR)
+        .join(&installed[0]);
+    assert_eq!(
+        std::fs::read(&remote).unwrap(),
+        std::fs::read(common::bin()).unwrap()
+    );
     let size = std::fs::metadata(&remote).unwrap().len();
-    eprintln!("first connect with upload of {size} bytes: {} ms", first.as_millis());
+    eprintln!(
+        "first connect with upload of {size} bytes: {} ms",
+        first.as_millis()
+    );
 
     let t = Instant::now();
     run_ok(&sb, &["new", "--host", "box", "--name", "d2"]);
-    eprintln!("second connect, binary present: {} ms", t.elapsed().as_millis());
-    assert_eq!(upload_count(&sb), 1, "the second connect must reuse the binary");
+    eprintln!(
+        "second connect, binary present: {} ms",
+        t.elapsed().as_millis()
+    );
+    assert_eq!(
+        upload_count(&sb),
+        1,
+        "the second connect must reuse the binary"
+    );
     assert_eq!(sshd.installed(), installed);
 
     // Another build: the same program with other bytes is another version.
@@ -138,7 +154,11 @@ fn first_connect_uploads_second_reuses_a_changed_binary_uploads_again() {
     let mut bytes = std::fs::read(common::bin()).unwrap();
     bytes.extend_from_slice(b"\0another build\0");
     std::fs::write(&changed, bytes).unwrap();
-    std::fs::set_permissions(&changed, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        &changed,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let mut cmd = std::process::Command::new(&changed);
     sb.apply_env(&mut cmd);
     let out = cmd
@@ -146,8 +166,16 @@ fn first_connect_uploads_second_reuses_a_changed_binary_uploads_again() {
         .args(["new", "--host", "box", "--name", "d3"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(upload_count(&sb), 2, "a changed binary must be uploaded again");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        upload_count(&sb),
+        2,
+        "a changed binary must be uploaded again"
+    );
     assert_eq!(sshd.installed().len(), 2, "{:?}", sshd.installed());
     // and it is what runs there now
     run_ok(&sb, &["send", "d3", "echo v-$((3*3))\\n"]);
@@ -168,9 +196,22 @@ fn unknown_host_key_is_refused_without_a_terminal_and_accepted_with_the_flag() {
     assert!(err.contains("ssh-ed25519") && err.contains(&fp), "{err}");
     assert!(err.contains("--accept-new-host-key"), "{err}");
     assert!(!sshd.known_hosts(&sb).exists());
-    assert!(run_ok(&sb, &["ls"]).contains("no sessions"), "nothing half-made is left");
+    assert!(
+        run_ok(&sb, &["ls"]).contains("no sessions"),
+        "nothing half-made is left"
+    );
 
-    run_ok(&sb, &["--accept-new-host-key", "new", "--host", "box", "--name", "k"]);
+    run_ok(
+        &sb,
+        &[
+            "--accept-new-host-key",
+            "new",
+            "--host",
+            "box",
+            "--name",
+            "k",
+        ],
+    );
     let known = std::fs::read_to_string(sshd.known_hosts(&sb)).unwrap();
     assert_eq!(known, sshd.known_hosts_line() + "\n");
     // from now on the key is known: no flag needed
@@ -229,7 +270,11 @@ async fn an_unknown_host_key_is_shown_to_the_prompter_and_learned_on_yes() {
     let asked = no.asked.lock().unwrap().clone();
     assert_eq!(
         asked,
-        vec![("box".to_string(), "ssh-ed25519".to_string(), fingerprint(&sshd))]
+        vec![(
+            "box".to_string(),
+            "ssh-ed25519".to_string(),
+            fingerprint(&sshd)
+        )]
     );
     assert!(!sshd.known_hosts(&sb).exists());
 
@@ -284,7 +329,10 @@ fn a_changed_host_key_is_refused_naming_the_known_hosts_line() {
         assert!(err.contains("HAS CHANGED"), "{err}");
         assert!(err.contains("known_hosts line 3"), "{err}");
         assert!(err.contains(&fingerprint(&sshd)), "{err}");
-        assert!(err.contains(&format!("connecting to 'box' (127.0.0.1:{})", sshd.port)), "{err}");
+        assert!(
+            err.contains(&format!("connecting to 'box' (127.0.0.1:{})", sshd.port)),
+            "{err}"
+        );
     }
 }
 
@@ -297,23 +345,40 @@ fn a_wrong_key_and_no_agent_fail_listing_what_was_tried() {
         .arg(&wrong)
         .status()
         .unwrap();
-    std::fs::write(sb.home.join(".ssh/config"), sshd.host_block(&sb, "box", &wrong)).unwrap();
+    std::fs::write(
+        sb.home.join(".ssh/config"),
+        sshd.host_block(&sb, "box", &wrong),
+    )
+    .unwrap();
     let t = Instant::now();
     let err = run_fails(&sb, &["new", "--host", "box"]);
     assert!(t.elapsed() < Duration::from_secs(15), "must fail fast");
     assert!(
-        err.contains(&format!("connecting to 'box' (127.0.0.1:{}): authentication failed", sshd.port)),
+        err.contains(&format!(
+            "connecting to 'box' (127.0.0.1:{}): authentication failed",
+            sshd.port
+        )),
         "{err}"
     );
-    assert!(err.contains(&format!("tried: publickey ({})", wrong.display())), "{err}");
-    assert!(err.contains("no ssh-agent (SSH_AUTH_SOCK is not set)"), "{err}");
+    assert!(
+        err.contains(&format!("tried: publickey ({})", wrong.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains("no ssh-agent (SSH_AUTH_SOCK is not set)"),
+        "{err}"
+    );
     assert!(err.contains("the server accepts: publickey"), "{err}");
 }
 
 #[test]
 fn a_refused_port_says_so() {
     let sb = Sandbox::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let err = run_fails(&sb, &["new", "--host", &format!("root@127.0.0.1:{port}")]);
     assert!(err.contains("connection refused"), "{err}");
     let err = run_fails(&sb, &["new", "--host", "no-such-host.invalid"]);
@@ -328,7 +393,11 @@ async fn wait_status(mgr: &Manager, id: &str, status: Status, limit: Duration) -
         if s.status == status {
             return t.elapsed();
         }
-        assert!(t.elapsed() < limit, "session stayed {} (wanted {status})", s.status);
+        assert!(
+            t.elapsed() < limit,
+            "session stayed {} (wanted {status})",
+            s.status
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -357,7 +426,10 @@ async fn killing_the_connection_mid_output_disconnects_and_reconnects_with_the_o
     // the job went on while we were away: all of its output is there
     let text = capture_until(&mgr, &id, "\nALL-DONE").await;
     for i in [1, 30, 60] {
-        assert!(text.contains(&format!("\ntick-{i}\n")), "tick-{i} missing:\n{text}");
+        assert!(
+            text.contains(&format!("\ntick-{i}\n")),
+            "tick-{i} missing:\n{text}"
+        );
     }
     // a view attaches again and types
     let mut again = TestView::new(mgr.attach(&id, 80, 24).await.unwrap().conn);
@@ -391,7 +463,11 @@ async fn a_job_killed_while_disconnected_is_done_after_reconnect() {
     sshd.stop();
     wait_status(&mgr, &id, Status::Disconnected, PATIENCE).await;
     // while it is away, the remote job dies
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     assert!(wait_until(PATIENCE, || !pid_alive(pid)));
     // typing now is refused, visibly
     let err = mgr.send(&id, b"x".to_vec()).await.unwrap_err().to_string();
@@ -423,7 +499,12 @@ async fn a_forced_delete_while_unreachable_stops_the_job_when_the_host_is_back()
         "the job is stopped once the host is back"
     );
     let pending = mgr.with_store(|st| st.pending_stops("box").unwrap());
-    assert!(wait_until(PATIENCE, || mgr.with_store(|st| st.pending_stops("box").unwrap()).is_empty()), "{pending:?}");
+    assert!(
+        wait_until(PATIENCE, || mgr
+            .with_store(|st| st.pending_stops("box").unwrap())
+            .is_empty()),
+        "{pending:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -480,6 +561,6 @@ fn a_session_through_a_proxy_jump_host() {
     run_ok(&sb, &["new", "--host", "inner", "--name", "j"]);
     run_ok(&sb, &["send", "j", "echo jumped-$((4*4))\\n"]);
     wait_screen(&sb, "j", "jumped-16");
-    let log = std::fs::read_to_string(sshd.dir.join("sshd.log")).unwrap();
-    assert!(log.contains("direct-tcpip") || log.matches("Accepted publickey").count() >= 4, "{log}");
+    let log = std::fs::read_to_string(sb.paths().log_dir().join("sessui.log")).unwrap();
+    assert!(log.contains("logged in to jump host 'box'"), "{log}");
 }

@@ -234,6 +234,7 @@ pub async fn open(
             Some(prev) => login(t, tuning, prompter.clone(), tunnel(prev, t).await?).await,
         }
         .map_err(|e| hop_error(t, e))?;
+        tracing::info!("logged in to jump host '{}' ({})", t.alias, t.addr());
         hops.push(s.handle);
     }
     step(format!("connecting to {}", target.addr()));
