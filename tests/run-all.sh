@@ -13,12 +13,22 @@ command -v tmux >/dev/null || missing+=(tmux)
 command -v vi >/dev/null || missing+=(vim-tiny)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v script >/dev/null || missing+=(bsdutils)
+command -v setsid >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test dependencies: ${missing[*]}"
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# sshd refuses to start without its privilege separation directory, which
+# only its service unit creates; the SSH tests start sshd by hand.
+if [ ! -d /run/sshd ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo mkdir -p /run/sshd
+  $sudo chmod 755 /run/sshd
 fi
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

@@ -99,7 +99,7 @@ fn remote_session_round_trip_survives_exit_and_a_noisy_bashrc() {
     wait_screen(&sb, "r1", "again-2");
     // the noise really was there: plain ssh sees it
     let out = std::process::Command::new("ssh")
-        .args(["-F"])
+        .args(["-o", "BatchMode=yes", "-F"])
         .arg(sb.home.join(".ssh/config"))
         .args(["box", "true"])
         .output()
@@ -159,11 +159,7 @@ fn first_connect_uploads_second_reuses_a_changed_binary_uploads_again() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let mut cmd = std::process::Command::new(&changed);
-    sb.apply_env(&mut cmd);
-    let out = cmd
-        .env_remove("SSH_AUTH_SOCK")
-        .args(["new", "--host", "box", "--name", "d3"])
+    let out = sshd::sessui_exe(&sb, &changed, &["new", "--host", "box", "--name", "d3"])
         .output()
         .unwrap();
     assert!(
@@ -563,4 +559,200 @@ fn a_session_through_a_proxy_jump_host() {
     wait_screen(&sb, "j", "jumped-16");
     let log = std::fs::read_to_string(sb.paths().log_dir().join("sessui.log")).unwrap();
     assert!(log.contains("logged in to jump host 'box'"), "{log}");
+}
+
+/// An `ssh-agent` of the test's own, holding `key`; killed on drop.
+struct Agent {
+    child: std::process::Child,
+    sock: std::path::PathBuf,
+}
+
+impl Agent {
+    fn start(sb: &Sandbox, key: &std::path::Path) -> Agent {
+        let sock = sb.dir.path().join("agent.sock");
+        let child = std::process::Command::new("ssh-agent")
+            .args(["-D", "-a"])
+            .arg(&sock)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(wait_until(PATIENCE, || sock.exists()));
+        let ok = std::process::Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &sock)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ssh-add failed");
+        Agent { child, sock }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_agent_key_is_tried_first() {
+    let (sb, sshd) = setup();
+    let agent = Agent::start(&sb, &sshd.user_key);
+    // the only identity file named is not authorized: only the agent's key can log in
+    let wrong = sb.dir.path().join("wrongkey");
+    std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&wrong)
+        .status()
+        .unwrap();
+    let block = sshd
+        .host_block(&sb, "box", &wrong)
+        .replace("  IdentitiesOnly yes\n", "");
+    std::fs::write(sb.home.join(".ssh/config"), block).unwrap();
+    let out = sessui(&sb, &["new", "--host", "box", "--name", "ag"])
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // with IdentitiesOnly, the agent may offer only the named key: refused
+    std::fs::write(
+        sb.home.join(".ssh/config"),
+        sshd.host_block(&sb, "box", &wrong),
+    )
+    .unwrap();
+    let out = sessui(&sb, &["new", "--host", "box"])
+        .env("SSH_AUTH_SOCK", &agent.sock)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("authentication failed"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_key_asks_for_its_passphrase() {
+    let (sb, sshd) = setup();
+    let locked = sb.dir.path().join("locked");
+    std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "open sesame", "-f"])
+        .arg(&locked)
+        .status()
+        .unwrap();
+    std::fs::copy(
+        locked.with_extension("pub"),
+        sshd.dir.join("authorized_keys"),
+    )
+    .unwrap();
+    std::fs::write(
+        sb.home.join(".ssh/config"),
+        sshd.host_block(&sb, "box", &locked),
+    )
+    .unwrap();
+    // nobody to ask: a clear failure, at once
+    let err = run_fails(&sb, &["new", "--host", "box"]);
+    assert!(
+        err.contains("encrypted, nobody could be asked for its passphrase"),
+        "{err}"
+    );
+    // someone who knows it
+    struct Knows(Mutex<Vec<String>>);
+    #[async_trait]
+    impl Prompter for Knows {
+        async fn confirm_host_key(&self, _: &str, _: &str, _: &str) -> bool {
+            false
+        }
+        async fn ask(&self, _: &str, prompt: &str, echo: bool) -> Option<String> {
+            assert!(!echo, "a passphrase is never echoed");
+            self.0.lock().unwrap().push(prompt.to_string());
+            Some("open sesame".into())
+        }
+    }
+    let knows = Arc::new(Knows(Mutex::new(Vec::new())));
+    let mgr = ssh_manager(&sb, fast_config(&sb), knows.clone());
+    mgr.create(remote("box")).await.unwrap();
+    let asked = knows.0.lock().unwrap().clone();
+    assert_eq!(asked.len(), 1);
+    assert!(
+        asked[0].starts_with("Enter passphrase for key"),
+        "{asked:?}"
+    );
+    let log = std::fs::read_to_string(sb.paths().log_dir().join("sessui.log")).unwrap_or_default();
+    assert!(!log.contains("open sesame"), "secrets never reach the log");
+}
+
+#[test]
+fn another_architecture_gets_a_clear_error_and_remote_path_is_used() {
+    let sb = Sandbox::new();
+    // the remote `uname -m` says aarch64
+    let fake = sb.dir.path().join("fakebin");
+    std::fs::create_dir_all(&fake).unwrap();
+    std::fs::write(
+        fake.join("uname"),
+        "#!/bin/sh\nif [ \"$1\" = -m ]; then echo aarch64; else echo Linux; fi\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        fake.join("uname"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let sshd = Sshd::start_with_env(&sb, &format!("PATH={}:/usr/bin:/bin", fake.display()));
+    sshd.client_config(&sb, "arm", true);
+    sb.write_config(FAST_KEEPALIVE);
+    let err = run_fails(&sb, &["new", "--host", "arm"]);
+    assert!(
+        err.contains("the remote host runs Linux aarch64, this sessui is built for linux x86_64")
+            || !cfg!(target_arch = "x86_64"),
+        "{err}"
+    );
+    assert!(err.contains("ssh.remote_path"), "{err}");
+    assert!(sshd.installed().is_empty(), "nothing uploaded");
+    // a binary installed by hand, named in the config, is used as it is
+    let custom = sshd.remote_home.join("bin/sessui-by-hand");
+    std::fs::create_dir_all(custom.parent().unwrap()).unwrap();
+    std::fs::copy(common::bin(), &custom).unwrap();
+    sb.write_config(&format!(
+        "{FAST_KEEPALIVE}remote_path = \"~/bin/sessui-by-hand\"\n"
+    ));
+    run_ok(&sb, &["new", "--host", "arm", "--name", "hand"]);
+    run_ok(&sb, &["send", "hand", "echo by-hand-$((7*6))\\n"]);
+    wait_screen(&sb, "hand", "by-hand-42");
+    assert!(sshd.installed().is_empty());
+    let missing = "~/bin/nothing-here";
+    sb.write_config(&format!("{FAST_KEEPALIVE}remote_path = \"{missing}\"\n"));
+    let err = run_fails(&sb, &["new", "--host", "arm"]);
+    assert!(
+        err.contains(missing) && err.contains("not an executable"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unattached_remote_job_ends_after_the_remote_idle_timeout() {
+    let (sb, sshd) = setup();
+    sb.write_config(&format!("{FAST_KEEPALIVE}remote_idle = \"3s\"\n"));
+    // a named session has no idle timeout of its own: the remote backstop applies
+    run_ok(&sb, &["new", "--host", "box", "--name", "idle"]);
+    let info: serde_json::Value =
+        serde_json::from_str(&run_ok(&sb, &["info", "idle", "--json"])).unwrap();
+    assert_eq!(info["job_idle_timeout"], "3s", "{info}");
+    let pid = info["job_pid"].as_u64().unwrap() as u32;
+    // nobody attached: the job ends on its own, with no sessui running
+    assert!(
+        wait_until(PATIENCE, || !pid_alive(pid)),
+        "the job outlived its idle timeout"
+    );
+    let err = run_fails(&sb, &["capture", "idle"]);
+    assert!(err.contains("has ended"), "{err}");
+    let ls = run_ok(&sb, &["ls"]);
+    assert!(ls.contains("done (stopped after idle timeout)"), "{ls}");
+    drop(sshd);
 }

@@ -32,7 +32,10 @@ impl Prompter for CliPrompter {
              Are you sure you want to continue connecting (yes/no)? "
         );
         tokio::task::spawn_blocking(move || {
-            let mut tty = Tty::open()?;
+            let Some(mut tty) = Tty::open() else {
+                eprintln!("sessui: no terminal to ask whether to trust a new host key");
+                return None;
+            };
             tty.write(&question)?;
             loop {
                 let answer = tty.read_line(true)?;
@@ -56,7 +59,10 @@ impl Prompter for CliPrompter {
             format!("({host}) {prompt}")
         };
         tokio::task::spawn_blocking(move || {
-            let mut tty = Tty::open()?;
+            let Some(mut tty) = Tty::open() else {
+                eprintln!("sessui: no terminal to answer \"{}\"", text.trim_end());
+                return None;
+            };
             tty.write(&text)?;
             tty.read_line(echo)
         })

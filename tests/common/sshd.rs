@@ -50,15 +50,20 @@ fn free_port() -> u16 {
 impl Sshd {
     /// An sshd on 127.0.0.1 for this sandbox.
     pub fn start(sb: &Sandbox) -> Sshd {
-        Sshd::start_at(sb, "127.0.0.1", free_port(), None)
+        Sshd::start_at(sb, "127.0.0.1", free_port(), None, "")
+    }
+
+    /// As `start`, with more `NAME=VALUE` pairs in the sessions' environment.
+    pub fn start_with_env(sb: &Sandbox, env: &str) -> Sshd {
+        Sshd::start_at(sb, "127.0.0.1", free_port(), None, env)
     }
 
     /// An sshd listening on `addr` inside network namespace `netns`.
     pub fn start_in(sb: &Sandbox, netns: &str, addr: &str) -> Sshd {
-        Sshd::start_at(sb, addr, 2222, Some(netns.to_string()))
+        Sshd::start_at(sb, addr, 2222, Some(netns.to_string()), "")
     }
 
-    fn start_at(sb: &Sandbox, addr: &str, port: u16, netns: Option<String>) -> Sshd {
+    fn start_at(sb: &Sandbox, addr: &str, port: u16, netns: Option<String>, env: &str) -> Sshd {
         assert!(
             Path::new(SSHD).exists(),
             "{SSHD} missing: tests/run-all.sh installs openssh-server"
@@ -80,7 +85,7 @@ impl Sshd {
             "Port {port}\nListenAddress {addr}\nHostKey {d}/host\nAuthorizedKeysFile {d}/authorized_keys\n\
              StrictModes no\nUsePAM no\nPidFile {d}/sshd.pid\nPermitRootLogin prohibit-password\n\
              PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             SetEnv HOME={home}\nLogLevel VERBOSE\nMaxStartups 100\n",
+             SetEnv HOME={home} {env}\nLogLevel VERBOSE\nMaxStartups 100\n",
             d = dir.display(),
             home = remote_home.display()
         );
@@ -337,10 +342,21 @@ pub fn ssh_manager(sb: &Sandbox, config: Config, prompter: Arc<dyn Prompter>) ->
     .unwrap()
 }
 
-/// The sessui command for this sandbox, with no ssh-agent in reach.
+/// The sessui command for this sandbox, with no ssh-agent in reach and no
+/// controlling terminal (`setsid`), as in CI: a developer running the tests
+/// in a terminal must not be asked about host keys.
 pub fn sessui(sb: &Sandbox, args: &[&str]) -> Command {
-    let mut cmd = sb.cmd(args);
-    cmd.env_remove("SSH_AUTH_SOCK");
+    sessui_exe(sb, &bin(), args)
+}
+
+pub fn sessui_exe(sb: &Sandbox, exe: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("setsid");
+    sb.apply_env(&mut cmd);
+    cmd.arg("-w")
+        .arg(exe)
+        .args(args)
+        .env_remove("SSH_AUTH_SOCK")
+        .stdin(Stdio::null());
     cmd
 }
 
@@ -365,6 +381,9 @@ impl Netns {
         };
         let outer_addr = format!("10.231.{}.1/24", n % 250);
         let inner = format!("sv{n}b");
+        // Leftovers of a run that was killed before it could clean up.
+        let _ = Command::new("ip").args(["link", "del", &ns.outer]).output();
+        let _ = Command::new("ip").args(["netns", "del", &ns.name]).output();
         let run = |args: &[&str]| -> Result<(), String> {
             let out = Command::new("ip")
                 .args(args)
