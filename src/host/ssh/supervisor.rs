@@ -192,7 +192,10 @@ impl Host for SshHost {
 
     fn retry_now(&self) {
         self.ensure_running();
-        self.inner.wake.notify_one();
+        // A wake-up stored while connected would skip the next backoff wait.
+        if *self.inner.state.borrow() != HostState::Connected {
+            self.inner.wake.notify_one();
+        }
     }
 
     fn job_backstop(&self) -> Timeout {
