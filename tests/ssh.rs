@@ -79,6 +79,18 @@ fn upload_count(sb: &Sandbox) -> usize {
 fn remote_session_round_trip_survives_exit_and_a_noisy_bashrc() {
     let (sb, sshd) = setup();
     std::fs::write(sshd.remote_home.join(".bashrc"), NOISY_BASHRC).unwrap();
+    // known_hosts hashed as `HashKnownHosts yes` leaves it: still recognised
+    let hashed = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-H", "-f"])
+        .arg(sshd.known_hosts(&sb))
+        .output()
+        .unwrap();
+    assert!(hashed.status.success());
+    assert!(
+        std::fs::read_to_string(sshd.known_hosts(&sb))
+            .unwrap()
+            .starts_with("|1|")
+    );
     let id = run_ok(&sb, &["new", "--host", "box", "--name", "r1"]);
     assert_eq!(id.trim().len(), 36, "{id}");
     run_ok(&sb, &["send", "r1", "echo remote-$((6*7)) home=$HOME\\n"]);
@@ -755,4 +767,32 @@ fn an_unattached_remote_job_ends_after_the_remote_idle_timeout() {
     let ls = run_ok(&sb, &["ls"]);
     assert!(ls.contains("done (stopped after idle timeout)"), "{ls}");
     drop(sshd);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_that_stops_reading_does_not_stall_the_connection() {
+    let (sb, _sshd) = setup();
+    let mgr = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
+    let s = mgr.create(remote("box")).await.unwrap();
+    let id = s.id.to_string();
+    let mut active = TestView::new(mgr.attach(&id, 80, 24).await.unwrap().conn);
+    active.ready().await;
+    // a second view that never reads again
+    let stuck = mgr.attach(&id, 80, 24).await.unwrap().conn;
+    let t = Instant::now();
+    active
+        .type_text("head -c 6000000 /dev/zero | tr '\\0' x | fold -w 120; echo FLOOD-$((3*7))\r")
+        .await;
+    active.expect("FLOOD-21").await;
+    eprintln!(
+        "6 MB through one link with a stuck view: {} ms",
+        t.elapsed().as_millis()
+    );
+    // the connection (keepalives included) lived through it, with short keepalives
+    let host = mgr.known_host("box").unwrap();
+    assert_eq!(host.state(), sessui::host::HostState::Connected);
+    assert_eq!(mgr.resolve(&id).unwrap().status, Status::Running);
+    let text = mgr.capture(&id, 0, false).await.unwrap();
+    assert!(text.contains("FLOOD-21"), "{text}");
+    drop(stuck);
 }
