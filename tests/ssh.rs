@@ -696,7 +696,32 @@ async fn an_encrypted_key_asks_for_its_passphrase() {
         asked[0].starts_with("Enter passphrase for key"),
         "{asked:?}"
     );
-    let log = std::fs::read_to_string(sb.paths().log_dir().join("sessui.log")).unwrap_or_default();
+
+    // the command line asks on its terminal (here a pty made by `script`)
+    let mut cmd = std::process::Command::new("script");
+    sb.apply_env(&mut cmd);
+    let out = cmd
+        .env_remove("SSH_AUTH_SOCK")
+        .args(["-q", "-e", "-c"])
+        .arg(format!(
+            "{} new --host box --name pp",
+            common::bin().display()
+        ))
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"open sesame\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("Enter passphrase for key"), "{shown}");
+    let log = std::fs::read_to_string(sb.paths().log_dir().join("sessui.log")).unwrap();
+    assert!(log.contains("INFO"), "the log is there: {log}");
     assert!(!log.contains("open sesame"), "secrets never reach the log");
 }
 
@@ -795,4 +820,42 @@ async fn a_view_that_stops_reading_does_not_stall_the_connection() {
     let text = mgr.capture(&id, 0, false).await.unwrap();
     assert!(text.contains("FLOOD-21"), "{text}");
     drop(stuck);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn views_work_where_sshd_forbids_forwarding() {
+    let sb = Sandbox::new();
+    let sshd = Sshd::start_with_config(&sb, "DisableForwarding yes");
+    sshd.client_config(&sb, "box", true);
+    sshd.preinstall();
+    let mgr = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
+    let s = mgr.create(remote("box")).await.unwrap();
+    let id = s.id.to_string();
+    let mut view = TestView::new(mgr.attach(&id, 80, 24).await.unwrap().conn);
+    view.type_text("echo bridged-$((8*8))\r").await;
+    view.expect("bridged-64").await;
+    assert_eq!(sshd.bridges(), 1, "the view goes through an attach bridge");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_views_on_one_host_share_one_connection() {
+    let (sb, sshd) = setup();
+    let mgr = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
+    let s = mgr.create(remote("box")).await.unwrap();
+    let id = s.id.to_string();
+    // more views than sshd's MaxSessions (10) would allow as exec channels
+    let mut views = Vec::new();
+    for _ in 0..14 {
+        views.push(TestView::new(mgr.attach(&id, 80, 24).await.unwrap().conn));
+    }
+    views[0].type_text("echo shared-$((9*9))\r").await;
+    for v in views.iter_mut() {
+        v.expect("shared-81").await;
+    }
+    assert_eq!(sshd.connections(), 1, "one connection for every view");
+    assert_eq!(
+        sshd.bridges(),
+        0,
+        "views use direct-streamlocal where allowed"
+    );
 }

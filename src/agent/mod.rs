@@ -71,6 +71,7 @@ pub fn main(args: AgentArgs) -> i32 {
                 return 2;
             }
             let paths = client_paths(paths, &args.client);
+            let runtime_dir = paths.runtime_dir.display().to_string();
             if let Err(e) = paths.create_all() {
                 eprintln!(
                     "sessui agent: cannot create {}: {e}",
@@ -85,7 +86,8 @@ pub fn main(args: AgentArgs) -> i32 {
                 paths,
                 Timeout::After(std::time::Duration::from_secs(2 * 86_400)),
             );
-            match runtime.block_on(serve(local, tokio::io::stdin(), tokio::io::stdout())) {
+            let served = serve(local, runtime_dir, tokio::io::stdin(), tokio::io::stdout());
+            match runtime.block_on(served) {
                 Ok(()) => 0,
                 Err(e) => {
                     tracing::warn!("agent ended: {e}");
@@ -109,7 +111,12 @@ pub fn client_paths(mut paths: Paths, client: &str) -> Paths {
 }
 
 /// Answers requests until the client goes away (end of input).
-pub async fn serve<R, W>(local: Local, read: R, mut write: W) -> Result<(), ProtocolError>
+pub async fn serve<R, W>(
+    local: Local,
+    runtime_dir: String,
+    read: R,
+    mut write: W,
+) -> Result<(), ProtocolError>
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -139,8 +146,9 @@ where
             break Ok(());
         };
         let (local, tx) = (local.clone(), tx.clone());
+        let runtime_dir = runtime_dir.clone();
         tokio::spawn(async move {
-            let body = handle(&local, req.body).await;
+            let body = handle(&local, &runtime_dir, req.body).await;
             let _ = tx.send(Reply { id: req.id, body }).await;
             drop(permit);
         });
@@ -150,9 +158,12 @@ where
     result
 }
 
-async fn handle(local: &Local, req: RequestBody) -> ReplyBody {
+async fn handle(local: &Local, runtime_dir: &str, req: RequestBody) -> ReplyBody {
     match req {
         RequestBody::Ping => ReplyBody::Pong,
+        RequestBody::Where => ReplyBody::Where {
+            runtime_dir: runtime_dir.to_string(),
+        },
         RequestBody::StartJob(start) => match local.start_job(start_from_wire(start)).await {
             Ok(s) => ReplyBody::Started {
                 pid: s.pid,

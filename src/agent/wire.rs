@@ -28,6 +28,8 @@ pub enum RequestBody {
     TakeExit(WireJob),
     /// Answered by `Pong`: proves the agent is there and reading.
     Ping,
+    /// Where job sockets live on that host; answered by `Where`.
+    Where,
 }
 
 /// The agent's answer to the request with the same id.
@@ -54,6 +56,11 @@ pub enum ReplyBody {
     Jobs(Vec<WireSummary>),
     Exit(Option<ExitInfo>),
     Pong,
+    /// The directory holding job sockets (`<dir>/<job>.sock`), so a view
+    /// can reach one over direct-streamlocal forwarding.
+    Where {
+        runtime_dir: String,
+    },
     /// The request failed; `kind` tells the client which host error it maps to.
     Failed {
         kind: FailKind,

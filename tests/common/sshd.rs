@@ -50,20 +50,32 @@ fn free_port() -> u16 {
 impl Sshd {
     /// An sshd on 127.0.0.1 for this sandbox.
     pub fn start(sb: &Sandbox) -> Sshd {
-        Sshd::start_at(sb, "127.0.0.1", free_port(), None, "")
+        Sshd::start_at(sb, "127.0.0.1", free_port(), None, "", "")
     }
 
     /// As `start`, with more `NAME=VALUE` pairs in the sessions' environment.
     pub fn start_with_env(sb: &Sandbox, env: &str) -> Sshd {
-        Sshd::start_at(sb, "127.0.0.1", free_port(), None, env)
+        Sshd::start_at(sb, "127.0.0.1", free_port(), None, env, "")
+    }
+
+    /// As `start`, with more lines in sshd_config.
+    pub fn start_with_config(sb: &Sandbox, extra: &str) -> Sshd {
+        Sshd::start_at(sb, "127.0.0.1", free_port(), None, "", extra)
     }
 
     /// An sshd listening on `addr` inside network namespace `netns`.
     pub fn start_in(sb: &Sandbox, netns: &str, addr: &str) -> Sshd {
-        Sshd::start_at(sb, addr, 2222, Some(netns.to_string()), "")
+        Sshd::start_at(sb, addr, 2222, Some(netns.to_string()), "", "")
     }
 
-    fn start_at(sb: &Sandbox, addr: &str, port: u16, netns: Option<String>, env: &str) -> Sshd {
+    fn start_at(
+        sb: &Sandbox,
+        addr: &str,
+        port: u16,
+        netns: Option<String>,
+        env: &str,
+        extra: &str,
+    ) -> Sshd {
         assert!(
             Path::new(SSHD).exists(),
             "{SSHD} missing: tests/run-all.sh installs openssh-server"
@@ -85,7 +97,7 @@ impl Sshd {
             "Port {port}\nListenAddress {addr}\nHostKey {d}/host\nAuthorizedKeysFile {d}/authorized_keys\n\
              StrictModes no\nUsePAM no\nPidFile {d}/sshd.pid\nPermitRootLogin prohibit-password\n\
              PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             SetEnv HOME={home} {env}\nLogLevel VERBOSE\nMaxStartups 100\n",
+             SetEnv HOME={home} {env}\nLogLevel VERBOSE\nMaxStartups 100\n{extra}\n",
             d = dir.display(),
             home = remote_home.display()
         );
@@ -178,6 +190,26 @@ impl Sshd {
             );
         }
         victims.len()
+    }
+
+    /// `sessui agent attach` bridges running for this server's sessions.
+    pub fn bridges(&self) -> usize {
+        let Some(listener) = self.listener_pid() else {
+            return 0;
+        };
+        descendants(listener)
+            .into_iter()
+            .filter(|p| {
+                std::fs::read(format!("/proc/{p}/cmdline"))
+                    .map(|c| {
+                        let words: Vec<&[u8]> = c.split(|b| *b == 0).collect();
+                        words
+                            .windows(2)
+                            .any(|w| w[0] == b"agent" && w[1] == b"attach")
+                    })
+                    .unwrap_or(false)
+            })
+            .count()
     }
 
     /// Connections open now (per-connection sshd processes).

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use russh::ChannelOpenFailure;
 use tokio::sync::{Notify, watch};
 
 use super::agent_link::AgentLink;
@@ -21,7 +22,7 @@ use crate::duration::Timeout;
 use crate::host::{
     Host, HostError, HostState, JobConn, JobRef, JobSummary, StartJob, StartedJob, Stopped,
 };
-use crate::ids::{JobId, SessionId};
+use crate::ids::{JobId, SessionId, is_valid_job_id};
 use crate::proc::Liveness;
 use crate::protocol::ExitInfo;
 
@@ -40,6 +41,11 @@ struct Live {
     agent: AgentLink,
     /// The remote binary, as a shell word.
     bin: String,
+    /// Where job sockets are on the remote host, if the agent said.
+    runtime_dir: Option<String>,
+    /// Views go over direct-streamlocal until sshd refuses it once; then
+    /// through `sessui agent attach` over an exec channel.
+    streamlocal: AtomicBool,
 }
 
 impl Live {
@@ -149,6 +155,59 @@ impl SshHost {
         }
     }
 
+    /// A byte stream to the job's socket on the remote host.
+    async fn open_stream(&self, live: &Live, job: &JobRef) -> Result<pump::Pumped, String> {
+        if !is_valid_job_id(job.id.as_str()) {
+            return Err(format!("invalid job id '{}'", job.id));
+        }
+        let label = format!("view of {}", job.id);
+        let direct = live
+            .runtime_dir
+            .as_ref()
+            .filter(|_| live.streamlocal.load(Ordering::Relaxed));
+        if let Some(dir) = direct {
+            let path = format!("{dir}/{}.sock", job.id);
+            let refused = match live
+                .session
+                .handle
+                .channel_open_direct_streamlocal(path)
+                .await
+            {
+                Ok(ch) => return Ok(pump::pump(ch, label)),
+                // OpenSSH answers "connect failed" both when the socket is
+                // missing and when forwarding is disabled: a job that is
+                // alive tells the second case.
+                Err(russh::Error::ChannelOpenFailure(ChannelOpenFailure::ConnectFailed)) => {
+                    match self.liveness(job).await {
+                        Liveness::Dead => return Err("the job is gone".into()),
+                        _ => "connect failed for a live job".to_string(),
+                    }
+                }
+                Err(e) => e.to_string(),
+            };
+            live.streamlocal.store(false, Ordering::Relaxed);
+            tracing::info!(
+                host = %self.inner.name,
+                "direct-streamlocal refused ({refused}); views go through `sessui agent attach` instead"
+            );
+        }
+        let ch = live
+            .session
+            .handle
+            .channel_open_session()
+            .await
+            .map_err(|e| format!("cannot open a channel: {e}"))?;
+        let script = format!(
+            "exec {} agent attach {}",
+            live.bin,
+            deploy::sh_quote(job.id.as_str())
+        );
+        ch.exec(true, deploy::sh_command(&script))
+            .await
+            .map_err(|e| format!("cannot run the attach bridge: {e}"))?;
+        Ok(pump::pump(ch, label))
+    }
+
     async fn call(&self, body: RequestBody, limit: Duration) -> Result<ReplyBody, HostError> {
         let live = self.live().await?;
         match live.agent.call(body, limit).await {
@@ -229,21 +288,7 @@ impl Host for SshHost {
     async fn connect(&self, job: &JobRef) -> Result<JobConn, HostError> {
         let live = self.live().await?;
         let opened = async {
-            let ch = live
-                .session
-                .handle
-                .channel_open_session()
-                .await
-                .map_err(|e| format!("cannot open a channel: {e}"))?;
-            let script = format!(
-                "exec {} agent attach {}",
-                live.bin,
-                deploy::sh_quote(job.id.as_str())
-            );
-            ch.exec(true, deploy::sh_command(&script))
-                .await
-                .map_err(|e| format!("cannot run the attach bridge: {e}"))?;
-            let p = pump::pump(ch, format!("attach {}", job.id));
+            let p = self.open_stream(&live, job).await?;
             JobConn::open(p.reader, p.writer)
                 .await
                 .map_err(|e| e.to_string())
@@ -501,9 +546,15 @@ async fn establish(inner: &Arc<Inner>) -> Result<Live, HostFailure> {
     let agent = AgentLink::start(&session.handle, command)
         .await
         .map_err(|e| fail(&addr, e))?;
+    let runtime_dir = match agent.call(RequestBody::Where, QUERY_WAIT).await {
+        Ok(ReplyBody::Where { runtime_dir }) => Some(runtime_dir),
+        _ => None,
+    };
     Ok(Live {
         session,
         agent,
         bin,
+        runtime_dir,
+        streamlocal: AtomicBool::new(true),
     })
 }
