@@ -2,7 +2,7 @@
 //! connects, deploys, starts the agent, watches for loss and reconnects with
 //! backoff (1 s doubling to 30 s); callers never wait on a host that is down.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,7 +64,6 @@ struct Inner {
     last_error: Mutex<Option<(String, bool)>>,
     wake: Notify,
     running: AtomicBool,
-    uploads: AtomicU64,
 }
 
 pub struct SshHost {
@@ -85,14 +84,8 @@ impl SshHost {
                 last_error: Mutex::new(None),
                 wake: Notify::new(),
                 running: AtomicBool::new(false),
-                uploads: AtomicU64::new(0),
             }),
         }
-    }
-
-    /// Binaries uploaded by this host object (tests and logs).
-    pub fn uploads(&self) -> u64 {
-        self.inner.uploads.load(Ordering::Relaxed)
     }
 
     /// Starts the supervisor if it is not running (needs a tokio runtime).
@@ -511,7 +504,6 @@ async fn establish(inner: &Arc<Inner>) -> Result<Live, HostFailure> {
             deploy::upload(&session.handle, exe, &id)
                 .await
                 .map_err(|e| fail(&addr, e))?;
-            inner.uploads.fetch_add(1, Ordering::Relaxed);
             tracing::info!(
                 host = %name,
                 "uploaded sessui {id} ({} bytes) in {} ms",
