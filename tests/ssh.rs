@@ -859,3 +859,64 @@ async fn many_views_on_one_host_share_one_connection() {
         "views use direct-streamlocal where allowed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_now_skips_the_backoff() {
+    let (sb, mut sshd) = setup();
+    let mgr = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
+    mgr.create(remote("box")).await.unwrap();
+    let host = mgr.known_host("box").unwrap();
+    sshd.stop();
+    // wait until the backoff has grown to several seconds
+    let t = Instant::now();
+    let retry_at = loop {
+        if let sessui::host::HostState::Reconnecting { retry_at, error } = host.state() {
+            assert!(error.contains("'box'"), "{error}");
+            if retry_at - sessui::clock::now_millis() >= 3_000 {
+                break retry_at;
+            }
+        }
+        assert!(t.elapsed() < PATIENCE, "state {:?}", host.state());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    sshd.restart();
+    host.retry_now();
+    let t = Instant::now();
+    while host.state() != sessui::host::HostState::Connected {
+        assert!(t.elapsed() < PATIENCE, "state {:?}", host.state());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        sessui::clock::now_millis() < retry_at,
+        "connected before the scheduled try"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_process_brings_disconnected_sessions_back() {
+    let (sb, _sshd) = setup();
+    let id = run_ok(&sb, &["new", "--host", "box", "--name", "later"])
+        .trim()
+        .to_string();
+    // an earlier sessui lost the link and left the session disconnected
+    let mgr = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
+    let sid = sessui::ids::SessionId::from_string(id.clone());
+    assert!(mgr.with_store(|st| {
+        st.transition(&sid, &[Status::Running], Status::Disconnected, 0)
+            .unwrap()
+    }));
+    // a UI starting up asks its hosts to connect; the session comes back by itself
+    mgr.connect_hosts().unwrap();
+    wait_status(&mgr, &id, Status::Running, PATIENCE).await;
+    // and a command on a disconnected session checks again instead of refusing
+    assert!(mgr.with_store(|st| {
+        st.transition(&sid, &[Status::Running], Status::Disconnected, 0)
+            .unwrap()
+    }));
+    let other = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
+    other
+        .send(&id, b"echo revived-$((2*21))\r".to_vec())
+        .await
+        .unwrap();
+    capture_until(&other, &id, "revived-42").await;
+}

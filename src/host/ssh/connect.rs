@@ -180,6 +180,9 @@ impl client::Handler for Client {
                     russh::Error::KeepaliveTimeout => {
                         "no answer to keepalives (network down or host asleep)".to_string()
                     }
+                    russh::Error::IO(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                        "the connection was closed by the other end".to_string()
+                    }
                     other => other.to_string(),
                 };
                 self.lost.set(why);
