@@ -79,6 +79,8 @@ fn upload_count(sb: &Sandbox) -> usize {
 fn remote_session_round_trip_survives_exit_and_a_noisy_bashrc() {
     let (sb, sshd) = setup();
     std::fs::write(sshd.remote_home.join(".bashrc"), NOISY_BASHRC).unwrap();
+    // this machine's shell setting is not the remote host's business
+    sb.write_config(&format!("shell = \"/nonexistent/shell\"\n{FAST_KEEPALIVE}"));
     // known_hosts hashed as `HashKnownHosts yes` leaves it: still recognised
     let hashed = std::process::Command::new("ssh-keygen")
         .args(["-q", "-H", "-f"])

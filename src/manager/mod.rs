@@ -332,7 +332,11 @@ impl Manager {
             history: self.config.scrollback_lines,
             term: self.config.term.clone(),
             cwd: s.cwd.as_ref().map(PathBuf::from),
-            shell: shell.or_else(|| Some(self.config.shell.clone()).filter(|s| !s.is_empty())),
+            // The configured shell is this machine's; a remote host uses its own login shell.
+            shell: shell.or_else(|| {
+                Some(self.config.shell.clone())
+                    .filter(|s| !s.is_empty() && host.name() == host::LOCAL)
+            }),
             cmd: s.command.clone(),
         };
         let started = host
