@@ -922,3 +922,30 @@ async fn a_new_process_brings_disconnected_sessions_back() {
         .unwrap();
     capture_until(&other, &id, "revived-42").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_stop_is_carried_out_by_the_next_process_that_connects() {
+    let (sb, mut sshd) = setup();
+    run_ok(&sb, &["new", "--host", "box", "--name", "gone"]);
+    let pid = sshd.remote_job_pids()[0];
+    sshd.stop();
+    let err = run_fails(&sb, &["kill", "gone"]);
+    assert!(err.contains("--force"), "{err}");
+    let out = run_ok(&sb, &["kill", "--force", "gone"]);
+    assert!(
+        out.contains("will be stopped when the host is reachable again"),
+        "{out}"
+    );
+    assert!(pid_alive(pid));
+    sshd.restart();
+    // the last session on that host is gone; a UI starting up still connects there
+    let mgr = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
+    mgr.connect_hosts().unwrap();
+    assert!(
+        wait_until(PATIENCE, || !pid_alive(pid)),
+        "the job was not stopped"
+    );
+    assert!(wait_until(PATIENCE, || mgr
+        .with_store(|st| st.pending_stop_hosts().unwrap())
+        .is_empty()));
+}

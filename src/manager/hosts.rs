@@ -43,14 +43,17 @@ impl Manager {
         runtime.spawn(watch(host.clone(), db, busy, rx));
     }
 
-    /// Makes every remote host with live sessions start connecting now, so a
-    /// UI that just started shows them coming back without waiting for an attach.
+    /// Makes every remote host with live sessions (or jobs left to stop) start
+    /// connecting now, so a UI that just started shows them coming back
+    /// without waiting for an attach.
     pub fn connect_hosts(&self) -> super::Result<()> {
+        let pending = self.store().pending_stop_hosts()?;
         let mut names: Vec<String> = self
             .list()?
             .into_iter()
             .filter(|s| matches!(s.status, Status::Running | Status::Disconnected))
             .map(|s| host_key(&s.host))
+            .chain(pending)
             .filter(|h| h != host::LOCAL)
             .collect();
         names.sort();
