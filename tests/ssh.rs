@@ -949,3 +949,44 @@ async fn a_pending_stop_is_carried_out_by_the_next_process_that_connects() {
         .with_store(|st| st.pending_stop_hosts().unwrap())
         .is_empty()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_progress_is_published() {
+    let sb = Sandbox::new();
+    let sshd = Sshd::start(&sb);
+    sshd.client_config(&sb, "box", true);
+    let mgr = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
+    let host = mgr.host("box").unwrap();
+    let mut rx = host.watch_state().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            log.lock().unwrap().push(rx.borrow_and_update().clone());
+            if rx.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    mgr.create(remote("box")).await.unwrap();
+    assert_eq!(host.state(), sessui::host::HostState::Connected);
+    let seen = seen.lock().unwrap().clone();
+    eprintln!("{seen:?}");
+    let steps: Vec<String> = seen
+        .iter()
+        .filter_map(|s| match s {
+            sessui::host::HostState::Connecting(step) => Some(step.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        steps.iter().any(|s| s.starts_with("deploying sessui (")),
+        "{steps:?}"
+    );
+    assert!(
+        steps
+            .last()
+            .is_some_and(|s| s == "starting the remote agent"),
+        "{steps:?}"
+    );
+}

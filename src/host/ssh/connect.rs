@@ -219,7 +219,13 @@ pub async fn open(
     let mut hop_targets = Vec::new();
     for jump in &target.proxy_jump {
         let d = dest::parse_destination(jump)?;
-        let mut t = dest::resolve(&d, tuning.config_file.as_deref())?;
+        let file = tuning.config_file.clone();
+        let mut t = tokio::task::spawn_blocking(move || dest::resolve(&d, file.as_deref()))
+            .await
+            .map_err(|e| SshError::Config {
+                path: "ssh config".into(),
+                message: e.to_string(),
+            })??;
         // The chain is the outer host's; a hop's own ProxyJump is not followed.
         t.proxy_jump.clear();
         hop_targets.push(t);
@@ -232,18 +238,22 @@ pub async fn open(
     }
     for t in hop_targets.iter() {
         step(format!("connecting to jump host {}", t.addr()));
-        let s = match hops.last() {
-            None => login(t, tuning, prompter.clone(), tcp(t, tuning).await?).await,
-            Some(prev) => login(t, tuning, prompter.clone(), tunnel(prev, t).await?).await,
-        }
-        .map_err(|e| hop_error(t, e))?;
+        let hop = async {
+            match hops.last() {
+                None => login(t, tuning, prompter.clone(), tcp(t, tuning).await?, step).await,
+                Some(prev) => {
+                    login(t, tuning, prompter.clone(), tunnel(prev, t).await?, step).await
+                }
+            }
+        };
+        let s = hop.await.map_err(|e| hop_error(t, e))?;
         tracing::info!("logged in to jump host '{}' ({})", t.alias, t.addr());
         hops.push(s.handle);
     }
     step(format!("connecting to {}", target.addr()));
     let session = match hops.last() {
-        None => login(target, tuning, prompter, tcp(target, tuning).await?).await?,
-        Some(prev) => login(target, tuning, prompter, tunnel(prev, target).await?).await?,
+        None => login(target, tuning, prompter, tcp(target, tuning).await?, step).await?,
+        Some(prev) => login(target, tuning, prompter, tunnel(prev, target).await?, step).await?,
     };
     Ok(Session {
         handle: session.handle,
@@ -319,6 +329,7 @@ async fn login<S>(
     tuning: &Tuning,
     prompter: Arc<dyn Prompter>,
     stream: S,
+    step: &(dyn Fn(String) + Send + Sync),
 ) -> Result<Session, SshError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -360,6 +371,7 @@ where
             return Err(SshError::Handshake(e.to_string()));
         }
     };
+    step(format!("authenticating as {}", t.user));
     within(
         super::auth::authenticate(&mut handle, t, &*prompter, &prompting),
         limit,

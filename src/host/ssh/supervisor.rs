@@ -497,7 +497,7 @@ async fn establish(inner: &Arc<Inner>) -> Result<Live, HostFailure> {
         if !probe.present {
             step(format!(
                 "deploying sessui ({} MB) to ~/{}",
-                exe.size.div_ceil(1 << 20),
+                exe.size.div_ceil(1_000_000),
                 deploy::REMOTE_BIN_DIR
             ));
             let started = std::time::Instant::now();
