@@ -77,7 +77,13 @@ fn upload_count(sb: &Sandbox) -> usize {
 
 #[test]
 fn remote_session_round_trip_survives_exit_and_a_noisy_bashrc() {
-    let (sb, sshd) = setup();
+    let sb = Sandbox::new();
+    // a login session's runtime dir, which logind removes at logout
+    let xdg = sb.dir.path().join("xdg");
+    std::fs::create_dir_all(&xdg).unwrap();
+    let sshd = Sshd::start_with_env(&sb, &format!("XDG_RUNTIME_DIR={}", xdg.display()));
+    sshd.client_config(&sb, "box", true);
+    sshd.preinstall();
     std::fs::write(sshd.remote_home.join(".bashrc"), NOISY_BASHRC).unwrap();
     // this machine's shell setting is not the remote host's business
     sb.write_config(&format!("shell = \"/nonexistent/shell\"\n{FAST_KEEPALIVE}"));
@@ -109,6 +115,12 @@ fn remote_session_round_trip_survives_exit_and_a_noisy_bashrc() {
     let pid = ls[0]["job_pid"].as_u64().unwrap() as u32;
     assert!(pid_alive(pid));
     assert_eq!(sshd.remote_job_pids(), vec![pid]);
+    let job = ls[0]["job_id"].as_str().unwrap();
+    let socket = sshd
+        .remote_home
+        .join(format!(".local/share/sessui/run/{job}.sock"));
+    assert!(socket.exists(), "remote sockets outlive the login session");
+    assert!(!xdg.join("sessui").exists());
     run_ok(&sb, &["send", "r1", "echo again-$((1+1))\\n"]);
     wait_screen(&sb, "r1", "again-2");
     // the noise really was there: plain ssh sees it

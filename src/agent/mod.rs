@@ -57,7 +57,7 @@ pub fn main(args: AgentArgs) -> i32 {
         }
     };
     let paths = match Paths::from_env() {
-        Ok(p) => p,
+        Ok(p) => remote_paths(p),
         Err(e) => {
             eprintln!("sessui agent: {e}");
             return 1;
@@ -101,6 +101,16 @@ pub fn main(args: AgentArgs) -> i32 {
 /// The client id becomes a directory name: letters, digits and dashes only.
 fn is_valid_client(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Sockets of remote jobs live under the data directory, not in
+/// `$XDG_RUNTIME_DIR`: systemd-logind removes that directory when the user's
+/// last login session ends, which is exactly what remote jobs must outlive.
+fn remote_paths(mut paths: Paths) -> Paths {
+    if std::env::var_os("SESSUI_HOME").is_none_or(|h| h.is_empty()) {
+        paths.runtime_dir = paths.data_dir.join("run");
+    }
+    paths
 }
 
 /// Job records of one client live apart; sockets stay in the shared runtime dir
