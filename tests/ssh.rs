@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/remote.rs"]
+mod remote;
 #[path = "common/sshd.rs"]
 mod sshd;
 
@@ -11,69 +13,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use common::{PATIENCE, Sandbox, TestView, pid_alive, wait_until};
+use remote::*;
 use sessui::host::{NoPrompter, Prompter};
-use sessui::manager::{CreateOpts, Deleted, Manager};
+use sessui::manager::Deleted;
 use sessui::store::Status;
-use sshd::{FAST_KEEPALIVE, Netns, Sshd, fast_config, sessui, ssh_manager};
-
-/// Output that a chatty `.bashrc` prints before anything we run, including a
-/// prefix of the protocol's marker to trip a naive scanner.
-const NOISY_BASHRC: &str = "echo 'Welcome! bashrc says hello'\nprintf '\\000SESS\\n'\n";
-
-fn run_ok(sb: &Sandbox, args: &[&str]) -> String {
-    let out = sessui(sb, args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "sessui {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn run_fails(sb: &Sandbox, args: &[&str]) -> String {
-    let out = sessui(sb, args).output().unwrap();
-    assert!(
-        !out.status.success(),
-        "sessui {args:?} should fail; stdout {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-fn wait_screen(sb: &Sandbox, session: &str, text: &str) -> String {
-    let mut last = String::new();
-    let ok = wait_until(PATIENCE, || {
-        let out = sessui(sb, &["capture", session, "--scrollback", "1000"])
-            .output()
-            .unwrap();
-        last = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        last.contains(text)
-    });
-    assert!(ok, "'{text}' never appeared in {session}:\n{last}");
-    last
-}
-
-/// A sandbox with a server, the client's ssh config naming it `box`, its key
-/// trusted, our binary preinstalled there, and quick keepalives.
-fn setup() -> (Sandbox, Sshd) {
-    let sb = Sandbox::new();
-    let sshd = Sshd::start(&sb);
-    sshd.client_config(&sb, "box", true);
-    sshd.preinstall();
-    sb.write_config(FAST_KEEPALIVE);
-    (sb, sshd)
-}
-
-fn upload_count(sb: &Sandbox) -> usize {
-    std::fs::read_to_string(sb.paths().log_dir().join("sessui.log"))
-        .unwrap_or_default()
-        .matches("uploaded sessui")
-        .count()
-}
+use sshd::{Netns, Sshd};
 
 #[test]
 fn remote_session_round_trip_survives_exit_and_a_noisy_bashrc() {
@@ -185,7 +129,7 @@ fn first_connect_uploads_second_reuses_a_changed_binary_uploads_again() {
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    let out = sshd::sessui_exe(&sb, &changed, &["new", "--host", "box", "--name", "d3"])
+    let out = sessui_exe(&sb, &changed, &["new", "--host", "box", "--name", "d3"])
         .output()
         .unwrap();
     assert!(
@@ -241,41 +185,6 @@ fn unknown_host_key_is_refused_without_a_terminal_and_accepted_with_the_flag() {
     wait_screen(&sb, "k", "known-10");
 }
 
-/// `SHA256:...` of the server's host key, as ssh-keygen prints it.
-fn fingerprint(sshd: &Sshd) -> String {
-    let out = std::process::Command::new("ssh-keygen")
-        .args(["-l", "-E", "sha256", "-f"])
-        .arg(sshd.dir.join("host.pub"))
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string()
-}
-
-/// Answers host-key questions as told and remembers them.
-struct Recorder {
-    answer: bool,
-    asked: Mutex<Vec<(String, String, String)>>,
-}
-
-#[async_trait]
-impl Prompter for Recorder {
-    async fn confirm_host_key(&self, host: &str, key_type: &str, fingerprint: &str) -> bool {
-        self.asked
-            .lock()
-            .unwrap()
-            .push((host.into(), key_type.into(), fingerprint.into()));
-        self.answer
-    }
-    async fn ask(&self, _: &str, _: &str, _: bool) -> Option<String> {
-        None
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_host_key_is_shown_to_the_prompter_and_learned_on_yes() {
     let sb = Sandbox::new();
@@ -311,25 +220,12 @@ async fn an_unknown_host_key_is_shown_to_the_prompter_and_learned_on_yes() {
     assert_eq!(known, sshd.known_hosts_line() + "\n");
 }
 
-fn remote(host: &str) -> CreateOpts {
-    CreateOpts {
-        host: host.into(),
-        cols: 80,
-        rows: 24,
-        ..Default::default()
-    }
-}
-
 #[test]
 fn a_changed_host_key_is_refused_naming_the_known_hosts_line() {
     let (sb, sshd) = setup();
     // another key for the same host on line 3, as after a reinstall or an attack
     let other = sb.dir.path().join("otherkey");
-    std::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&other)
-        .status()
-        .unwrap();
+    sshd::keygen(&other);
     let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
     let blob: Vec<&str> = other_pub.split_whitespace().take(2).collect();
     std::fs::write(
@@ -362,11 +258,7 @@ fn a_changed_host_key_is_refused_naming_the_known_hosts_line() {
 fn a_wrong_key_and_no_agent_fail_listing_what_was_tried() {
     let (sb, sshd) = setup();
     let wrong = sb.dir.path().join("wrongkey");
-    std::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&wrong)
-        .status()
-        .unwrap();
+    sshd::keygen(&wrong);
     std::fs::write(
         sb.home.join(".ssh/config"),
         sshd.host_block(&sb, "box", &wrong),
@@ -407,23 +299,6 @@ fn a_refused_port_says_so() {
     assert!(err.contains("DNS lookup failed"), "{err}");
 }
 
-/// Waits until the session has `status`; returns how long that took.
-async fn wait_status(mgr: &Manager, id: &str, status: Status, limit: Duration) -> Duration {
-    let t = Instant::now();
-    loop {
-        let s = mgr.resolve(id).unwrap();
-        if s.status == status {
-            return t.elapsed();
-        }
-        assert!(
-            t.elapsed() < limit,
-            "session stayed {} (wanted {status})",
-            s.status
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_connection_mid_output_disconnects_and_reconnects_with_the_output() {
     let (sb, sshd) = setup();
@@ -457,21 +332,6 @@ async fn killing_the_connection_mid_output_disconnects_and_reconnects_with_the_o
     let mut again = TestView::new(mgr.attach(&id, 80, 24).await.unwrap().conn);
     again.type_text("echo back-$((5+5))\r").await;
     again.expect("back-10").await;
-}
-
-/// Captures (with history) until `text` shows; returns the capture.
-async fn capture_until(mgr: &Manager, id: &str, text: &str) -> String {
-    let t = Instant::now();
-    let mut last = String::new();
-    while t.elapsed() < PATIENCE {
-        match mgr.capture(id, 1000, false).await {
-            Ok(c) if c.contains(text) => return c,
-            Ok(c) => last = c,
-            Err(e) => last = e.to_string(),
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("'{text}' never appeared:\n{last}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -587,52 +447,13 @@ fn a_session_through_a_proxy_jump_host() {
     assert!(log.contains("logged in to jump host 'box'"), "{log}");
 }
 
-/// An `ssh-agent` of the test's own, holding `key`; killed on drop.
-struct Agent {
-    child: std::process::Child,
-    sock: std::path::PathBuf,
-}
-
-impl Agent {
-    fn start(sb: &Sandbox, key: &std::path::Path) -> Agent {
-        let sock = sb.dir.path().join("agent.sock");
-        let child = std::process::Command::new("ssh-agent")
-            .args(["-D", "-a"])
-            .arg(&sock)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        assert!(wait_until(PATIENCE, || sock.exists()));
-        let ok = std::process::Command::new("ssh-add")
-            .arg(key)
-            .env("SSH_AUTH_SOCK", &sock)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "ssh-add failed");
-        Agent { child, sock }
-    }
-}
-
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_agent_key_is_tried_first() {
     let (sb, sshd) = setup();
     let agent = Agent::start(&sb, &sshd.user_key);
     // the only identity file named is not authorized: only the agent's key can log in
     let wrong = sb.dir.path().join("wrongkey");
-    std::process::Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
-        .arg(&wrong)
-        .status()
-        .unwrap();
+    sshd::keygen(&wrong);
     let block = sshd
         .host_block(&sb, "box", &wrong)
         .replace("  IdentitiesOnly yes\n", "");

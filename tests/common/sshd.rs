@@ -6,14 +6,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 
 use crate::common::{PATIENCE, Sandbox, bin, wait_until};
-use sessui::config::Config;
-use sessui::host::ssh::SshFactory;
-use sessui::host::{Host, Local, Prompter};
-use sessui::manager::{HostFactory, Manager};
-use sessui::store::Store;
 
 pub const SSHD: &str = "/usr/sbin/sshd";
 
@@ -29,7 +23,8 @@ pub struct Sshd {
     netns: Option<String>,
 }
 
-fn keygen(path: &Path) {
+/// A passphrase-less ed25519 key pair at `path` and `path.pub`.
+pub fn keygen(path: &Path) {
     let ok = Command::new("ssh-keygen")
         .args(["-q", "-t", "ed25519", "-N", "", "-C", "", "-f"])
         .arg(path)
@@ -345,51 +340,6 @@ fn descendants(root: u32) -> Vec<u32> {
         out.push(p);
     }
     out
-}
-
-/// Settings that notice a dead link in seconds: keepalive every 1 s, 2 misses.
-pub const FAST_KEEPALIVE: &str =
-    "[ssh]\nkeepalive_interval = \"1s\"\nkeepalive_max = 2\nconnect_timeout = \"3s\"\n";
-
-pub fn fast_config(sb: &Sandbox) -> Config {
-    let mut c = Config::parse(FAST_KEEPALIVE).unwrap();
-    c.ssh.config_file = sb.home.join(".ssh/config").display().to_string();
-    c
-}
-
-/// A manager in the test process with SSH hosts, uploading the real binary.
-pub fn ssh_manager(sb: &Sandbox, config: Config, prompter: Arc<dyn Prompter>) -> Manager {
-    let paths = sb.paths();
-    paths.create_all().unwrap();
-    let local: Arc<dyn Host> =
-        Arc::new(Local::new(paths.clone(), config.timeouts.job_backstop).with_exe(bin()));
-    let factory: Arc<dyn HostFactory> =
-        Arc::new(SshFactory::new(&paths, &config, prompter).with_exe(bin()));
-    Manager::new(
-        Store::open(&paths.db_file()).unwrap(),
-        config,
-        vec![local],
-        Some(factory),
-    )
-    .unwrap()
-}
-
-/// The sessui command for this sandbox, with no ssh-agent in reach and no
-/// controlling terminal (`setsid`), as in CI: a developer running the tests
-/// in a terminal must not be asked about host keys.
-pub fn sessui(sb: &Sandbox, args: &[&str]) -> Command {
-    sessui_exe(sb, &bin(), args)
-}
-
-pub fn sessui_exe(sb: &Sandbox, exe: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new("setsid");
-    sb.apply_env(&mut cmd);
-    cmd.arg("-w")
-        .arg(exe)
-        .args(args)
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(Stdio::null());
-    cmd
 }
 
 /// A network namespace with a veth pair to it, removed on drop.
