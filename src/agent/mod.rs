@@ -304,6 +304,73 @@ async fn pipe<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(mut r: R, mut w: W) {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn the_agent_answers_over_any_byte_stream() {
+        use crate::protocol::client_hello;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = client_paths(Paths::under(dir.path()), "c1");
+        let local = Local::new(paths.clone(), Timeout::Never);
+        let (client, server) = tokio::io::duplex(1 << 16);
+        let (sr, sw) = tokio::io::split(server);
+        let served = tokio::spawn(serve(local, "/run/x".into(), sr, sw));
+        let (cr, mut cw) = tokio::io::split(client);
+        let mut cr = BufReader::new(cr);
+        client_hello(&mut cr, &mut cw).await.unwrap();
+        let mut frames_out = FrameWriter::new(cw);
+        let mut frames_in = FrameReader::with_buffered(cr);
+        for (id, body) in [
+            (1, RequestBody::Ping),
+            (2, RequestBody::ListJobs),
+            (3, RequestBody::Where),
+        ] {
+            frames_out.send(&Request { id, body }).await.unwrap();
+        }
+        let mut replies = Vec::new();
+        for _ in 0..3 {
+            replies.push(frames_in.read::<Reply>().await.unwrap());
+        }
+        replies.sort_by_key(|r| r.id);
+        assert_eq!(replies[0].body, ReplyBody::Pong);
+        assert_eq!(replies[1].body, ReplyBody::Jobs(Vec::new()));
+        assert_eq!(
+            replies[2].body,
+            ReplyBody::Where {
+                runtime_dir: "/run/x".into()
+            }
+        );
+        // a job that never existed is dead, and stopping it is no error
+        let job = WireJob {
+            id: "abcdef012345".into(),
+            pid: None,
+            start_token: None,
+        };
+        frames_out
+            .send(&Request {
+                id: 4,
+                body: RequestBody::Liveness(job.clone()),
+            })
+            .await
+            .unwrap();
+        let r = frames_in.read::<Reply>().await.unwrap();
+        assert_eq!(r.body, ReplyBody::Liveness(WireLiveness::Dead));
+        frames_out
+            .send(&Request {
+                id: 5,
+                body: RequestBody::Stop { job, force: true },
+            })
+            .await
+            .unwrap();
+        let r = frames_in.read::<Reply>().await.unwrap();
+        assert!(
+            matches!(r.body, ReplyBody::Stopped { already: true, .. }),
+            "{r:?}"
+        );
+        // the client leaving ends the agent
+        frames_out.get_mut().shutdown().await.unwrap();
+        served.await.unwrap().unwrap();
+        assert!(paths.state_dir.ends_with("clients/c1"));
+    }
+
     #[test]
     fn client_ids_are_path_safe() {
         assert!(is_valid_client("0f3a-77"));

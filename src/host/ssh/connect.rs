@@ -409,3 +409,20 @@ async fn within<F: Future>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_deadline_waits_while_a_person_is_asked() {
+        let limit = Duration::from_millis(50);
+        let slow = tokio::time::sleep(Duration::from_millis(200));
+        let asking = AtomicBool::new(false);
+        let err = within(slow, limit, &asking, "testing").await.unwrap_err();
+        assert!(err.to_string().contains("while testing"), "{err}");
+        let asking = AtomicBool::new(true);
+        let slow = tokio::time::sleep(Duration::from_millis(200));
+        assert!(within(slow, limit, &asking, "testing").await.is_ok());
+    }
+}

@@ -174,3 +174,28 @@ impl AsyncWrite for ChanWriter {
         self.inner.as_mut().poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_reader_gives_chunks_in_order_then_end_of_file() {
+        let (tx, rx) = mpsc::channel(4);
+        let mut reader = ChanReader {
+            rx,
+            buf: Bytes::new(),
+        };
+        tx.send(Bytes::from_static(b"hello ")).await.unwrap();
+        tx.send(Bytes::from_static(b"world")).await.unwrap();
+        drop(tx);
+        let mut small = [0u8; 3];
+        reader.read_exact(&mut small).await.unwrap();
+        assert_eq!(&small, b"hel");
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest).await.unwrap();
+        assert_eq!(rest, b"lo world");
+    }
+}
