@@ -104,8 +104,8 @@ impl SshHost {
         live.as_ref().filter(|l| l.is_up()).cloned()
     }
 
-    /// The live connection: at once if up; after the attempt under way if
-    /// connecting; an error at once if the host is down and waiting to retry.
+    /// The live connection: at once if up; after the first attempt if it is
+    /// under way; an error at once if the host is down or reconnecting.
     async fn live(&self) -> Result<Arc<Live>, HostError> {
         if let Some(l) = self.current() {
             return Ok(l);
@@ -122,6 +122,15 @@ impl SshHost {
                 )));
             }
             HostState::Unreachable(error) => return Err(down(error.clone())),
+            // Only a process's first attempt is waited for (a command run
+            // once needs it); later ones are news to show, not to wait on,
+            // so a reaper pass or a keystroke never hangs on a host coming back.
+            HostState::Connecting(step) if seen > 0 => {
+                return Err(down(format!(
+                    "reconnecting to '{}' ({step})",
+                    self.inner.name
+                )));
+            }
             _ => {}
         }
         loop {
