@@ -286,6 +286,24 @@ fn a_wrong_key_and_no_agent_fail_listing_what_was_tried() {
 }
 
 #[test]
+fn a_server_that_never_answers_times_out_naming_the_step() {
+    let sb = Sandbox::new();
+    sb.write_config(FAST_KEEPALIVE);
+    // accepts connections and then says nothing, like a hung sshd
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || silent.accept().map(|(s, _)| s));
+    let t = Instant::now();
+    let err = run_fails(&sb, &["new", "--host", &format!("root@127.0.0.1:{port}")]);
+    assert!(
+        err.contains("timed out after 3 s while in the SSH handshake"),
+        "{err}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(20));
+    drop(held);
+}
+
+#[test]
 fn a_refused_port_says_so() {
     let sb = Sandbox::new();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
