@@ -31,6 +31,16 @@ if [ ! -d /run/sshd ]; then
   $sudo chmod 755 /run/sshd
 fi
 
+# The tests run with an empty HOME: the shells they start (in-process test
+# managers start jobs with this environment) must not read the developer's
+# dotfiles; a ~/.bashrc running `pyenv init` hangs each new shell for 60 s
+# whenever pyenv's rehash lock is stale. Cargo and rustup keep their homes.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+test_home=$(mktemp -d)
+trap 'rm -rf "$test_home"' EXIT
+export HOME="$test_home"
+
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 start=$(date +%s)
 cargo build --all-targets
