@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::host::{Host, Local};
+use crate::host::ssh::SshFactory;
+use crate::host::{Host, Local, NoPrompter, Prompter};
 use crate::manager::{HostFactory, Manager};
 use crate::paths::Paths;
 use crate::store::Store;
@@ -17,13 +18,27 @@ pub struct App {
 
 impl App {
     /// Reads the environment and config, opens the database, sets up hosts.
+    /// Questions while connecting to SSH hosts are refused (see `open_for`).
     pub fn open() -> Result<App, String> {
+        App::open_for(Arc::new(NoPrompter))
+    }
+
+    /// As `open`, with `prompter` answering host-key and password questions.
+    pub fn open_for(prompter: Arc<dyn Prompter>) -> Result<App, String> {
         let paths = Paths::from_env().map_err(|e| e.to_string())?;
         let config = Config::load(&paths.config_file()).map_err(|e| e.to_string())?;
-        App::open_with(paths, config)
+        App::open_with_prompter(paths, config, prompter)
     }
 
     pub fn open_with(paths: Paths, config: Config) -> Result<App, String> {
+        App::open_with_prompter(paths, config, Arc::new(NoPrompter))
+    }
+
+    pub fn open_with_prompter(
+        paths: Paths,
+        config: Config,
+        prompter: Arc<dyn Prompter>,
+    ) -> Result<App, String> {
         paths.create_all().map_err(|e| {
             format!(
                 "cannot create sessui's directories under {}: {e}",
@@ -35,7 +50,7 @@ impl App {
             .map_err(|e| e.to_string())?;
         let local: Arc<dyn Host> =
             Arc::new(Local::new(paths.clone(), config.timeouts.job_backstop));
-        let factory: Option<Arc<dyn HostFactory>> = remote_hosts(&paths, &config);
+        let factory: Option<Arc<dyn HostFactory>> = remote_hosts(&paths, &config, prompter);
         let manager =
             Manager::new(store, config.clone(), vec![local], factory).map_err(|e| e.to_string())?;
         Ok(App {
@@ -46,7 +61,11 @@ impl App {
     }
 }
 
-/// The factory for SSH hosts, once that layer exists.
-fn remote_hosts(_paths: &Paths, _config: &Config) -> Option<Arc<dyn HostFactory>> {
-    None
+/// SSH hosts, made when a session first needs one.
+fn remote_hosts(
+    paths: &Paths,
+    config: &Config,
+    prompter: Arc<dyn Prompter>,
+) -> Option<Arc<dyn HostFactory>> {
+    Some(Arc::new(SshFactory::new(paths, config, prompter)))
 }

@@ -66,7 +66,9 @@ pub struct UiConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct SshConfig {
-    /// Seconds between keepalives; a dead link is noticed after `interval * max`.
+    /// Time between keepalives; a dead link is noticed after about
+    /// `interval * (max + 1)` (60 s with the defaults). The ssh config's
+    /// ServerAliveInterval and ServerAliveCountMax win for their hosts.
     #[serde(with = "duration_text")]
     pub keepalive_interval: Duration,
     pub keepalive_max: usize,

@@ -1,5 +1,6 @@
 //! sessui: a terminal session manager whose shells outlive the UI, locally and over SSH.
 
+pub mod agent;
 pub mod app;
 pub mod cli;
 pub mod clock;

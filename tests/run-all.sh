@@ -13,6 +13,7 @@ command -v tmux >/dev/null || missing+=(tmux)
 command -v vi >/dev/null || missing+=(vim-tiny)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v script >/dev/null || missing+=(bsdutils)
+command -v setsid >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test dependencies: ${missing[*]}"
   sudo=""
@@ -20,6 +21,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# sshd refuses to start without its privilege separation directory, which
+# only its service unit creates; the SSH tests start sshd by hand.
+if [ ! -d /run/sshd ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo mkdir -p /run/sshd
+  $sudo chmod 755 /run/sshd
+fi
+
+# The tests run with an empty HOME: the shells they start (in-process test
+# managers start jobs with this environment) must not read the developer's
+# dotfiles; a ~/.bashrc running `pyenv init` hangs each new shell for 60 s
+# whenever pyenv's rehash lock is stale. Cargo and rustup keep their homes.
+export CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+test_home=$(mktemp -d)
+trap 'rm -rf "$test_home"' EXIT
+export HOME="$test_home"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 start=$(date +%s)

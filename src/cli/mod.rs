@@ -7,6 +7,7 @@ mod info;
 mod kill;
 mod ls;
 mod new;
+mod prompt;
 mod rename;
 mod send;
 
@@ -20,6 +21,7 @@ use crate::duration::Timeout;
 use crate::manager::ManagerError;
 
 pub use escapes::unescape;
+pub use prompt::CliPrompter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +35,10 @@ pub struct Cli {
     /// Open the UI even inside a sessui session.
     #[arg(long, global = true)]
     pub force: bool,
+    /// Trust an SSH host's key the first time it is seen, without asking (for
+    /// scripts). A key that changed is still refused.
+    #[arg(long, global = true)]
+    pub accept_new_host_key: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -61,6 +67,9 @@ pub enum Command {
     /// Internal: the process that owns one session's shell.
     #[command(hide = true)]
     Job(crate::job::JobSpec),
+    /// Internal: sessui's endpoint on a remote host, run over SSH.
+    #[command(hide = true)]
+    Agent(crate::agent::AgentArgs),
 }
 
 /// A failed command: the message for stderr and the exit code.
@@ -101,12 +110,16 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     let command = match cli.command {
         Some(Command::Job(spec)) => return crate::job::main(spec),
+        Some(Command::Agent(args)) => return crate::agent::main(args),
         other => other,
     };
+    let prompter = std::sync::Arc::new(CliPrompter {
+        accept_new_host_key: cli.accept_new_host_key,
+    });
     let result = match command {
         None => run_ui(None, cli.force),
         Some(Command::Attach { session }) => run_ui(Some(session), cli.force),
-        Some(cmd) => run_command(cmd),
+        Some(cmd) => run_command(cmd, prompter),
     };
     match result {
         Ok(()) => 0,
@@ -141,8 +154,8 @@ pub(crate) fn run_ui(attach: Option<String>, force: bool) -> CmdResult {
     crate::ui::run(app, attach).map_err(Failure::from)
 }
 
-fn run_command(cmd: Command) -> CmdResult {
-    let app = App::open()?;
+fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult {
+    let app = App::open_for(prompter)?;
     block_on(async move {
         match cmd {
             Command::New(a) => new::run(&app, a).await,
@@ -152,7 +165,7 @@ fn run_command(cmd: Command) -> CmdResult {
             Command::Rename(a) => rename::run(&app, a).await,
             Command::Info(a) => info::run(&app, a).await,
             Command::Kill(a) => kill::run(&app, a).await,
-            Command::Attach { .. } | Command::Job(_) => Ok(()),
+            Command::Attach { .. } | Command::Job(_) | Command::Agent(_) => Ok(()),
         }
     })
 }

@@ -3,6 +3,7 @@
 
 pub mod conn;
 pub mod local;
+pub mod ssh;
 
 use std::path::PathBuf;
 

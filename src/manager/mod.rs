@@ -4,6 +4,7 @@
 //! The database is the one record; every change is written there first, so a
 //! failed write changes nothing, and other sessui processes see it.
 
+mod hosts;
 mod names;
 mod reaper;
 
@@ -184,6 +185,7 @@ impl Manager {
                 detail,
             })?;
         hosts.insert(key, h.clone());
+        self.watch_host(&h);
         Ok(h)
     }
 
@@ -330,7 +332,11 @@ impl Manager {
             history: self.config.scrollback_lines,
             term: self.config.term.clone(),
             cwd: s.cwd.as_ref().map(PathBuf::from),
-            shell: shell.or_else(|| Some(self.config.shell.clone()).filter(|s| !s.is_empty())),
+            // The configured shell is this machine's; a remote host uses its own login shell.
+            shell: shell.or_else(|| {
+                Some(self.config.shell.clone())
+                    .filter(|s| !s.is_empty() && host.name() == host::LOCAL)
+            }),
             cmd: s.command.clone(),
         };
         let started = host
@@ -540,6 +546,12 @@ impl Manager {
             match s.status {
                 Status::Running => return Ok(s),
                 Status::Disconnected => {
+                    if let Some(now) = self.revive(&s).await
+                        && now.status != Status::Disconnected
+                    {
+                        s = now;
+                        continue;
+                    }
                     return Err(ManagerError::HostUnreachable {
                         host: s.host.clone(),
                         detail: "reconnecting; the session's shell keeps running there".into(),
@@ -612,6 +624,14 @@ impl Manager {
 
     /// Connects to a session's job for a one-off request.
     async fn connect_for(&self, s: &SessionRow, what: &str) -> Result<(Arc<dyn Host>, JobConn)> {
+        let revived;
+        let s = match s.status {
+            Status::Disconnected => {
+                revived = self.revive(s).await;
+                revived.as_ref().unwrap_or(s)
+            }
+            _ => s,
+        };
         match s.status {
             Status::Done => {
                 return Err(ManagerError::Ended {

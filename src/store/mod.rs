@@ -520,6 +520,17 @@ impl Store {
         .map_err(|e| self.err(e))
     }
 
+    /// Hosts that have jobs waiting to be stopped.
+    pub fn pending_stop_hosts(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT host FROM pending_stops ORDER BY host")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
     pub fn remove_pending_stop(&self, host: &str, job: &JobId) -> Result<(), StoreError> {
         self.conn
             .execute(

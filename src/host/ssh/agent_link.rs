@@ -1,0 +1,153 @@
+//! The local end of `sessui agent`: one exec channel, requests tagged with ids
+//! so several can be in flight, replies routed back to their callers.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use russh::client::Handle;
+use tokio::io::BufReader;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::connect::Client;
+use super::error::SshError;
+use super::pump;
+use crate::agent::wire::{Reply, ReplyBody, Request, RequestBody};
+use crate::protocol::{FrameReader, FrameWriter, ProtocolError, client_hello};
+
+/// How long the agent has to start and say hello: a slow login shell
+/// (a heavy `.bashrc`) is part of it.
+const HELLO_WAIT: Duration = Duration::from_secs(20);
+/// Requests waiting to be written; callers wait their turn beyond it.
+const QUEUE: usize = 64;
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<ReplyBody>>>>;
+
+pub struct AgentLink {
+    tx: mpsc::Sender<Request>,
+    pending: Pending,
+    next: AtomicU64,
+    /// Cancelled when the agent's channel ends.
+    pub closed: CancellationToken,
+}
+
+impl AgentLink {
+    /// Runs `command` (which execs `sessui agent`) and says hello.
+    pub async fn start(handle: &Handle<Client>, command: String) -> Result<AgentLink, SshError> {
+        let ch = handle
+            .channel_open_session()
+            .await
+            .map_err(|e| SshError::Agent(format!("cannot open a channel: {e}")))?;
+        ch.exec(true, command)
+            .await
+            .map_err(|e| SshError::Agent(format!("cannot run it: {e}")))?;
+        let pumped = pump::pump(ch, "agent".into());
+        let report = pumped.report.clone();
+        let mut reader = BufReader::with_capacity(64 << 10, pumped.reader);
+        let mut writer = pumped.writer;
+        let hello = tokio::time::timeout(HELLO_WAIT, client_hello(&mut reader, &mut writer)).await;
+        let why = match hello {
+            Ok(Ok(_version)) => None,
+            Ok(Err(ProtocolError::NoHello)) => Some("it ended without answering".to_string()),
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!("no answer within {} s", HELLO_WAIT.as_secs())),
+        };
+        if let Some(why) = why {
+            let r = report.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let detail = r
+                .stderr
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_string();
+            return Err(SshError::Agent(if detail.is_empty() {
+                why
+            } else {
+                format!("{why}: {detail}")
+            }));
+        }
+
+        let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
+        let closed = CancellationToken::new();
+        let (tx, mut rx) = mpsc::channel::<Request>(QUEUE);
+        let done = closed.clone();
+        tokio::spawn(async move {
+            let mut frames = FrameWriter::new(writer);
+            loop {
+                tokio::select! {
+                    req = rx.recv() => match req {
+                        Some(req) => if frames.send(&req).await.is_err() { break },
+                        None => break,
+                    },
+                    _ = done.cancelled() => break,
+                }
+            }
+        });
+        let (map, done) = (pending.clone(), closed.clone());
+        tokio::spawn(async move {
+            let mut frames = FrameReader::with_buffered(reader);
+            loop {
+                match frames.read::<Reply>().await {
+                    Ok(reply) => {
+                        let waiter = map
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&reply.id);
+                        if let Some(w) = waiter {
+                            let _ = w.send(reply.body);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::info!("agent channel ended: {e}");
+                        break;
+                    }
+                }
+            }
+            done.cancel();
+            // Callers still waiting learn that the agent is gone.
+            map.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        });
+        Ok(AgentLink {
+            tx,
+            pending,
+            next: AtomicU64::new(1),
+            closed,
+        })
+    }
+
+    /// Sends a request and waits for its reply.
+    pub async fn call(&self, body: RequestBody, limit: Duration) -> Result<ReplyBody, String> {
+        if self.closed.is_cancelled() {
+            return Err("the connection to the remote sessui agent is closed".into());
+        }
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tx);
+        let sent = async {
+            self.tx
+                .send(Request { id, body })
+                .await
+                .map_err(|_| "the connection to the remote sessui agent is closed".to_string())?;
+            rx.await
+                .map_err(|_| "the connection to the remote sessui agent was lost".to_string())
+        };
+        let out = match tokio::time::timeout(limit, sent).await {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "the remote sessui agent did not answer within {} s",
+                limit.as_secs()
+            )),
+        };
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+        out
+    }
+}
