@@ -164,7 +164,7 @@ async fn vi_is_restored_exactly_on_a_new_attach() {
     let mgr = s.manager(Config::default());
     let mut live = TestView::new(mgr.attach("vi", 80, 24).await.unwrap().conn);
     live.ready().await;
-    live.type_text("echo before-vi; vi -u NONE -N /tmp/sessui-vi-test.txt\r")
+    live.type_text("echo before-vi; vi -u NONE -N $HOME/vi-test.txt\r")
         .await;
     live.until(|e| e.alternate_screen()).await;
     live.type_text("ihello from vi\x1bo  second line\x1b").await;
