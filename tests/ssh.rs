@@ -841,3 +841,71 @@ async fn connection_progress_is_published() {
         "{steps:?}"
     );
 }
+
+/// The TUI, as a person uses it with a remote host: the create prompt's host
+/// field, the host-key question as a popup, the host's state in the list.
+#[test]
+fn the_tui_creates_a_remote_session_asking_about_the_host_key_in_a_popup() {
+    let sb = Sandbox::new();
+    let sshd = Sshd::start(&sb);
+    sshd.client_config(&sb, "box", false);
+    sshd.preinstall();
+    sb.write_config(FAST_KEEPALIVE);
+    let mut t = common::pty::Tui::start_with(&sb, &[], 100, 30, &[("SSH_AUTH_SOCK", "")]);
+    t.wait_for("press n");
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("r1");
+    t.keys("\t");
+    t.keys("box");
+    t.keys("\r");
+    // the unknown key is shown with its fingerprint; nothing is typed anywhere else
+    t.wait_for("can't be established");
+    t.wait_for(&fingerprint(&sshd));
+    t.keys("y");
+    t.wait_for(" r1 ");
+    t.wait_for(" box ");
+    t.type_line("echo remote-tui-$((6*7))");
+    t.wait_for("remote-tui-42");
+    let known = std::fs::read_to_string(sshd.known_hosts(&sb)).unwrap();
+    assert!(known.contains(&sshd.host_key_pub), "{known}");
+    // detached: the list shows the session on its host, and the host connected
+    t.keys("\x02d");
+    t.wait_for("LAST ACTIVE");
+    let list = t.wait_for("● box");
+    assert!(list.contains("r1") && list.contains("running"), "{list}");
+    t.keys("q");
+    assert!(t.wait_exit());
+    t.assert_terminal_restored();
+}
+
+/// An attached view through an outage: it says it is reconnecting, keeps the
+/// last screen, refuses typing visibly, and comes back with what the shell
+/// printed meanwhile.
+#[test]
+fn the_tui_view_survives_the_host_going_away_and_coming_back() {
+    let (sb, mut sshd) = setup();
+    let mut t = common::pty::Tui::start_with(&sb, &[], 100, 30, &[("SSH_AUTH_SOCK", "")]);
+    t.wait_for("press n");
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("far\tbox\r");
+    t.wait_for(" far ");
+    t.type_line("echo ready-$((40+2))");
+    t.wait_for("ready-42");
+    t.type_line("sleep 3; for i in 1 2 3; do echo while-away-$i; done");
+    // (the command must reach the host before the link goes)
+    t.wait_for("echo while-away-$i");
+    sshd.stop();
+    t.wait_for("reconnecting");
+    // the last screen stays, and keys are refused with a notice
+    assert!(t.screen().contains("ready-42"));
+    t.keys("x");
+    t.wait_for("input not sent");
+    sshd.restart();
+    t.wait_gone("reconnecting");
+    t.wait_for("while-away-3");
+    t.type_line("echo back-$((5+5))");
+    t.wait_for("back-10");
+    assert!(wait_until(PATIENCE, || sb.session_json("far")["views"] == 1));
+}

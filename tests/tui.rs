@@ -102,7 +102,8 @@ fn sessui_attach_opens_attached_and_a_full_screen_program_comes_back_exactly() {
     t.keys("ihello from vi");
     t.keys("\x1b");
     t.wait_for("hello from vi");
-    let trimmed = |s: String| -> Vec<String> { s.lines().map(|l| l.trim_end().to_string()).collect() };
+    let trimmed =
+        |s: String| -> Vec<String> { s.lines().map(|l| l.trim_end().to_string()).collect() };
     let before = trimmed(t.screen());
     t.keys(CTRL_B);
     t.keys("d");

@@ -150,15 +150,20 @@ pub(crate) fn run_ui(attach: Option<String>, force: bool) -> CmdResult {
                 .to_string(),
         ));
     }
-    let app = App::open()?;
-    crate::ui::run(app, attach).map_err(Failure::from)
+    let prompter = std::sync::Arc::new(crate::ui::UiPrompter::default());
+    let app = App::open_for(prompter.clone())?;
+    crate::ui::run(app, prompter, attach).map_err(Failure::from)
 }
 
 fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult {
     let app = App::open_for(prompter)?;
-    block_on(async move {
+    let mut attach_to = None;
+    block_on(async {
         match cmd {
-            Command::New(a) => new::run(&app, a).await,
+            Command::New(a) => {
+                attach_to = new::run(&app, a).await?;
+                Ok(())
+            }
             Command::Ls(a) => ls::run(&app, a).await,
             Command::Send(a) => send::run(&app, a).await,
             Command::Capture(a) => capture::run(&app, a).await,
@@ -167,7 +172,15 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
             Command::Kill(a) => kill::run(&app, a).await,
             Command::Attach { .. } | Command::Job(_) | Command::Agent(_) => Ok(()),
         }
-    })
+    })?;
+    // `new --attach`: the UI runs on its own runtime, after the command's.
+    match attach_to {
+        Some(id) => {
+            drop(app);
+            run_ui(Some(id), false)
+        }
+        None => Ok(()),
+    }
 }
 
 /// Runs a future on a small runtime: the CLI does one thing and exits.

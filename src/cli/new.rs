@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::duration::Timeout;
 use crate::manager::CreateOpts;
 
-use super::{CmdResult, Failure, cwd_arg, parse_timeout_arg};
+use super::{Failure, cwd_arg, parse_timeout_arg};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,7 +35,8 @@ pub struct Args {
     pub json: bool,
 }
 
-pub async fn run(app: &App, args: Args) -> CmdResult {
+/// Creates the session; returns its id when the UI should open attached to it.
+pub async fn run(app: &App, args: Args) -> Result<Option<String>, Failure> {
     let host = args.host.clone().unwrap_or_default();
     let cwd = if crate::manager::host_key(&host) == crate::host::LOCAL {
         cwd_arg(args.cwd)?
@@ -65,8 +66,5 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
     } else if !args.attach {
         println!("{}", session.id);
     }
-    if args.attach {
-        return super::run_ui(Some(session.id.to_string()), false);
-    }
-    Ok(())
+    Ok(args.attach.then(|| session.id.to_string()))
 }

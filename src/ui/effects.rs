@@ -26,11 +26,14 @@ impl Effects {
             Effect::Refresh => self.refresh(),
             Effect::Create { name, host } => {
                 tokio::spawn(async move {
+                    // A local directory means nothing on another host: remote
+                    // shells start in the remote home.
+                    let local = crate::manager::host_key(&host) == crate::host::LOCAL;
                     let result = mgr
                         .create(CreateOpts {
                             name,
                             host,
-                            cwd: std::env::current_dir().ok(),
+                            cwd: std::env::current_dir().ok().filter(|_| local),
                             cols,
                             rows,
                             ..Default::default()
@@ -123,13 +126,7 @@ impl Effects {
                 .iter()
                 .filter_map(|s| mgr.reap_deadline(s).map(|t| (s.id.clone(), t)))
                 .collect();
-            let mut hosts: Vec<_> = mgr
-                .known_hosts()
-                .into_iter()
-                .filter(|h| h.name() != crate::host::LOCAL)
-                .map(|h| (h.name().to_string(), h.state()))
-                .collect();
-            hosts.sort_by(|a, b| a.0.cmp(&b.0));
+            let hosts = host_states(&mgr);
             let _ = tx.blocking_send(UiEvent::Listed {
                 sessions,
                 reap_at,
@@ -137,6 +134,18 @@ impl Effects {
             });
         });
     }
+}
+
+/// Every remote host this process knows, with its connection state, by name.
+pub fn host_states(mgr: &Manager) -> Vec<(String, crate::host::HostState)> {
+    let mut hosts: Vec<_> = mgr
+        .known_hosts()
+        .into_iter()
+        .filter(|h| h.name() != crate::host::LOCAL)
+        .map(|h| (h.name().to_string(), h.state()))
+        .collect();
+    hosts.sort_by(|a, b| a.0.cmp(&b.0));
+    hosts
 }
 
 async fn attach(mgr: &Manager, key: &str, cols: u16, rows: u16) -> Result<Attached, AttachFailure> {

@@ -7,6 +7,7 @@ mod filter;
 pub mod keymap;
 pub mod keys;
 mod mouse;
+mod prompter;
 mod render;
 mod state;
 mod strings;
@@ -35,6 +36,7 @@ use crate::manager::Manager;
 use crate::protocol::ServerMsg;
 use effects::Effects;
 use keymap::Keymap;
+pub use prompter::UiPrompter;
 
 /// How often the list checks the database for changes by other processes
 /// and relative times tick: well inside the "within a second" promise.
@@ -92,8 +94,9 @@ impl Screen for RealScreen {
     }
 }
 
-/// Opens the UI on this terminal; returns when the user quits.
-pub fn run(app: App, attach: Option<String>) -> Result<(), String> {
+/// Opens the UI on this terminal; returns when the user quits. `prompter`
+/// is the one the app's SSH hosts ask; the UI answers it with popups.
+pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Result<(), String> {
     let keymap = Keymap::new(&app.config.ui.prefix, &app.config.keys)
         .map_err(|e| format!("{}: {e}", app.paths.config_file().display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -118,6 +121,7 @@ pub fn run(app: App, attach: Option<String>) -> Result<(), String> {
             history_lines: app.config.scrollback_lines,
             reaper_interval: app.config.timeouts.reaper_interval,
             attach,
+            prompter: Some(prompter),
         };
         let result = run_loop(&mut screen, events, ctx).await;
         drop(screen);
@@ -134,6 +138,8 @@ pub struct Context {
     pub reaper_interval: Duration,
     /// Open attached to this session.
     pub attach: Option<String>,
+    /// Gets the event channel so host questions become popups.
+    pub prompter: Option<Arc<UiPrompter>>,
 }
 
 fn translate(ev: Event) -> Option<UiEvent> {
@@ -182,6 +188,9 @@ where
         size: ui.view_size(),
     };
     let mut view_rx: Option<(u64, mpsc::Receiver<ServerMsg>)> = None;
+    if let Some(p) = &ctx.prompter {
+        p.connect(ev_tx.clone());
+    }
     spawn_background(&ctx.manager, ctx.reaper_interval, &ev_tx);
 
     // Load the list before the first frame, so it never flashes empty.
@@ -272,6 +281,11 @@ where
                     version = now;
                     fx.refresh();
                 }
+                // Connection states change without the database: follow them here.
+                let hosts = effects::host_states(&ctx.manager);
+                if hosts != ui.hosts {
+                    handled.push(UiEvent::Hosts(hosts));
+                }
             }
         }
         for ev in handled {
@@ -311,6 +325,11 @@ fn spawn_background(manager: &Arc<Manager>, interval: Duration, events: &mpsc::S
     let mgr = manager.clone();
     let tx = events.clone();
     tokio::spawn(async move {
+        // Hosts with live sessions (or deletes to carry out) connect now, each
+        // on its own task, so their sessions come back without a key press.
+        if let Err(e) = mgr.connect_hosts() {
+            tracing::warn!("connecting hosts: {e}");
+        }
         let mut first = true;
         loop {
             let result = if first {

@@ -35,6 +35,8 @@ pub struct Ui {
     pub filter: Option<TextArea<'static>>,
     pub view: Option<View>,
     pub popup: Option<Popup>,
+    /// A popup put aside while a host's question is asked.
+    pub stacked: Option<Popup>,
     pub notice: Option<Notice>,
     /// An attach or create under way.
     pub pending: Option<Pending>,
@@ -177,6 +179,7 @@ impl Ui {
             filter: None,
             view: None,
             popup: None,
+            stacked: None,
             notice: None,
             pending: None,
             early: Vec::new(),

@@ -434,3 +434,30 @@ fn screen_trait_reports_test_backend_size() {
     let t = Terminal::new(TestBackend::new(33, 7)).unwrap();
     assert_eq!(Screen::size(&t), (33, 7));
 }
+
+#[test]
+fn a_host_question_comes_first_and_the_prompt_returns_after_the_answer() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('n')));
+    chars(&mut ui, "r1");
+    update(&mut ui, key(KeyCode::Tab));
+    chars(&mut ui, "db1");
+    update(&mut ui, key(KeyCode::Enter));
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    update(
+        &mut ui,
+        UiEvent::Question(Box::new(Question {
+            host: "db1".into(),
+            text: "Enter passphrase for key '/k':".into(),
+            kind: QuestionKind::Secret,
+            input: text_input("", "", true),
+            answer: Some(tx),
+        })),
+    );
+    // the answer is typed into the question, masked, not into the session or list
+    chars(&mut ui, "s3cret");
+    insta::assert_snapshot!(draw(&ui).backend());
+    update(&mut ui, key(KeyCode::Enter));
+    assert_eq!(rx.try_recv().unwrap(), Some("s3cret".to_string()));
+    assert!(matches!(ui.popup, Some(Popup::Create(_))));
+}

@@ -110,6 +110,8 @@ pub enum UiEvent {
         result: Result<(), String>,
     },
     Question(Box<Question>),
+    /// Remote hosts' connection states changed.
+    Hosts(Vec<(String, HostState)>),
     Tick,
     Quit,
 }
@@ -209,7 +211,29 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
             }
             fx.push(Effect::Refresh);
         }
-        UiEvent::Question(q) => ui.popup = Some(Popup::Question(q)),
+        UiEvent::Question(q) => {
+            // A question comes first; what was open (a create prompt waiting on
+            // this very host) comes back when it is answered.
+            if let Some(previous) = ui.popup.take() {
+                ui.stacked = Some(previous);
+            }
+            ui.popup = Some(Popup::Question(q));
+        }
+        UiEvent::Hosts(hosts) => {
+            ui.hosts = hosts;
+            // The host of a view that lost its connection is back: reattach
+            // now rather than at the next backoff step.
+            if let Some(v) = &ui.view
+                && let Link::Reconnecting { attempt, .. } = v.link
+                && ui.host_state(&v.session.host) == Some(&HostState::Connected)
+            {
+                fx.push(Effect::Reattach {
+                    id: v.session.id.clone(),
+                    after: Duration::ZERO,
+                    attempt,
+                });
+            }
+        }
         UiEvent::Tick => {
             ui.now = crate::clock::now_millis();
             ui.spinner = ui.spinner.wrapping_add(1);
@@ -270,6 +294,11 @@ fn on_attached(
     ui.pending = None;
     let early = std::mem::take(&mut ui.early);
     match result {
+        Ok(att) if reattach && ui.view.as_ref().is_none_or(|v| v.link == Link::Live) => {
+            // Another attempt got there first (or the view is gone): this
+            // connection is surplus.
+            fx.push(Effect::Detach { view: att.view });
+        }
         Ok(att) => {
             let generation = GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (cols, rows) = ui.view_size();
@@ -294,9 +323,8 @@ fn on_attached(
                     // Keep showing the last screen until the new snapshot lands.
                     view.emu = old.emu;
                     view.early_keys = old.early_keys;
-                } else {
-                    fx.push(Effect::Detach { view: old.view_id });
                 }
+                fx.push(Effect::Detach { view: old.view_id });
             }
             view.early_keys.extend(early);
             ui.selected = Some(view.session.id.clone());
@@ -671,7 +699,8 @@ fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                     if let Some(tx) = q.answer.take() {
                         let _ = tx.send(a);
                     }
-                    false
+                    ui.popup = ui.stacked.take();
+                    return;
                 }
                 None => {
                     ui.popup = Some(Popup::Question(q));

@@ -85,9 +85,9 @@ fn status_line(ui: &Ui, v: &View) -> Line<'static> {
     ];
     let (state, style) = match (&v.link, &v.ended) {
         (_, Some(_)) => ("ended".to_string(), Style::new().fg(Color::Red)),
-        (Link::Reconnecting { attempt, reason }, _) => (
+        (Link::Reconnecting { attempt, .. }, _) => (
             format!(
-                "{} reconnecting (try {attempt}): {reason}",
+                "{} reconnecting (try {attempt})",
                 SPINNER[ui.spinner % SPINNER.len()]
             ),
             Style::new().fg(Color::Yellow),
@@ -98,13 +98,8 @@ fn status_line(ui: &Ui, v: &View) -> Line<'static> {
         (Link::Live, _) => (v.session.status.to_string(), status_style(v.session.status)),
     };
     spans.push(Span::styled(format!(" {state} "), bar.patch(style)));
-    if let Some(offset) = v.scroll {
-        spans.push(Span::styled(
-            format!(" history {offset}/{} ", v.emu.history_len()),
-            Style::new().bg(Color::Yellow).fg(Color::Black),
-        ));
-        spans.push(Span::styled(" ↑↓ PgUp PgDn · q leaves ", bar));
-    }
+    // A notice (an error above all) is what the user needs next: it comes
+    // before anything else that may not fit.
     if let Some(n) = &ui.notice {
         let style = if n.error {
             Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
@@ -112,6 +107,15 @@ fn status_line(ui: &Ui, v: &View) -> Line<'static> {
             Style::new().fg(Color::Green)
         };
         spans.push(Span::styled(format!(" {} ", n.text), style));
+    } else if let Link::Reconnecting { reason, .. } = &v.link {
+        spans.push(Span::styled(format!(" {reason} "), dim()));
+    }
+    if let Some(offset) = v.scroll {
+        spans.push(Span::styled(
+            format!(" history {offset}/{} ", v.emu.history_len()),
+            Style::new().bg(Color::Yellow).fg(Color::Black),
+        ));
+        spans.push(Span::styled(" ↑↓ PgUp PgDn · q leaves ", bar));
     }
     spans.push(Span::raw(" "));
     if v.prefix_armed {

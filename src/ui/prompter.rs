@@ -1,0 +1,66 @@
+//! Questions from hosts while connecting (host keys, passphrases, passwords),
+//! asked in a popup. The popup's keys never reach the list or a session.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use tokio::sync::{mpsc, oneshot};
+
+use super::state::{Question, QuestionKind, text_input};
+use super::update::UiEvent;
+use crate::host::Prompter;
+
+/// Answers host questions through the UI once its event loop runs; before
+/// that (and after it ends) there is nobody to ask, and questions are refused.
+#[derive(Default)]
+pub struct UiPrompter {
+    events: Mutex<Option<mpsc::Sender<UiEvent>>>,
+}
+
+impl UiPrompter {
+    pub fn connect(&self, events: mpsc::Sender<UiEvent>) {
+        *self.events.lock().unwrap_or_else(|p| p.into_inner()) = Some(events);
+    }
+
+    async fn pose(&self, host: &str, text: String, kind: QuestionKind) -> Option<String> {
+        let events = self
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        let (tx, rx) = oneshot::channel();
+        let question = Question {
+            host: host.to_string(),
+            text,
+            kind,
+            input: text_input("", "", kind == QuestionKind::Secret),
+            answer: Some(tx),
+        };
+        events
+            .send(UiEvent::Question(Box::new(question)))
+            .await
+            .ok()?;
+        rx.await.ok().flatten()
+    }
+}
+
+#[async_trait]
+impl Prompter for UiPrompter {
+    async fn confirm_host_key(&self, host: &str, key_type: &str, fingerprint: &str) -> bool {
+        let text = format!(
+            "The authenticity of host '{host}' can't be established.\n\
+             {key_type} key fingerprint is {fingerprint}.\n\
+             Trust it and remember it in ~/.ssh/known_hosts?"
+        );
+        self.pose(host, text, QuestionKind::YesNo).await.is_some()
+    }
+
+    async fn ask(&self, host: &str, prompt: &str, echo: bool) -> Option<String> {
+        let kind = if echo {
+            QuestionKind::Text
+        } else {
+            QuestionKind::Secret
+        };
+        self.pose(host, prompt.to_string(), kind).await
+    }
+}
