@@ -214,13 +214,7 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
 }
 
 fn session_line(ui: &Ui, s: &SessionRow, cols: &Columns, selected: bool) -> Line<'static> {
-    let base = if selected {
-        Style::new()
-            .bg(Color::DarkGray)
-            .add_modifier(Modifier::BOLD)
-    } else {
-        Style::new()
-    };
+    let base = super::row_style(selected);
     let name = match &s.name {
         Some(n) => Span::styled(fit(n, cols.name), base),
         None => Span::styled(

@@ -65,6 +65,15 @@ pub fn bold() -> Style {
     Style::new().add_modifier(Modifier::BOLD)
 }
 
+/// A list row: the highlighted one stands out.
+pub fn row_style(selected: bool) -> Style {
+    if selected {
+        Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    }
+}
+
 pub fn status_style(status: Status) -> Style {
     match status {
         Status::Running => Style::new().fg(Color::Green),

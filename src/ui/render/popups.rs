@@ -230,13 +230,7 @@ fn switcher(ui: &Ui, f: &mut Frame, area: Rect) {
     for (n, &i) in rows.iter().enumerate().skip(offset).take(height) {
         let s = &ui.sessions[i];
         let selected = n == sel;
-        let base = if selected {
-            Style::new()
-                .bg(Color::DarkGray)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::new()
-        };
+        let base = super::row_style(selected);
         let mark = if Some(&s.id) == current.as_ref() {
             "*"
         } else {
