@@ -107,6 +107,18 @@ pub type CmdResult = Result<(), Failure>;
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
+    // A job lives for days: parse its own arguments without building the
+    // whole command line, so it does not keep clap's pages resident.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "job") {
+        return match crate::job::JobSpec::from_args(&args[2..]) {
+            Ok(spec) => crate::job::main(spec),
+            Err(e) => {
+                eprintln!("sessui job: {e}");
+                2
+            }
+        };
+    }
     let cli = Cli::parse();
     let command = match cli.command {
         Some(Command::Job(spec)) => return crate::job::main(spec),

@@ -92,6 +92,64 @@ impl JobSpec {
     }
 }
 
+impl JobSpec {
+    /// Reads the arguments `to_args` writes (after `job`).
+    pub fn from_args(args: &[std::ffi::OsString]) -> Result<JobSpec, String> {
+        let mut spec = JobSpec {
+            session: String::new(),
+            job: String::new(),
+            socket: PathBuf::new(),
+            records: PathBuf::new(),
+            cols: 80,
+            rows: 24,
+            idle_timeout: Timeout::After(std::time::Duration::from_secs(2 * 86_400)),
+            history: crate::config::DEFAULT_SCROLLBACK,
+            term: "xterm-256color".into(),
+            cwd: None,
+            shell: None,
+            cmd: None,
+            log: None,
+            detach: false,
+        };
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let flag = flag.to_string_lossy();
+            if flag == "--detach" {
+                spec.detach = true;
+                continue;
+            }
+            let value = it
+                .next()
+                .ok_or_else(|| format!("{flag} needs a value"))?
+                .clone();
+            let text = || value.to_string_lossy().to_string();
+            let number = |what: &str| -> Result<u64, String> {
+                text().parse().map_err(|_| format!("{what}: '{}' is not a number", text()))
+            };
+            match flag.as_ref() {
+                "--session" => spec.session = text(),
+                "--job" => spec.job = text(),
+                "--socket" => spec.socket = PathBuf::from(&value),
+                "--records" => spec.records = PathBuf::from(&value),
+                "--cols" => spec.cols = number("--cols")?.min(u64::from(u16::MAX)) as u16,
+                "--rows" => spec.rows = number("--rows")?.min(u64::from(u16::MAX)) as u16,
+                "--idle-timeout" => spec.idle_timeout = text().parse()?,
+                "--history" => spec.history = number("--history")? as usize,
+                "--term" => spec.term = text(),
+                "--cwd" => spec.cwd = Some(PathBuf::from(&value)),
+                "--shell" => spec.shell = Some(text()),
+                "--cmd" => spec.cmd = Some(text()),
+                "--log" => spec.log = Some(PathBuf::from(&value)),
+                other => return Err(format!("unknown argument {other}")),
+            }
+        }
+        if spec.session.is_empty() || spec.job.is_empty() || spec.socket.as_os_str().is_empty() {
+            return Err("--session, --job and --socket are required".into());
+        }
+        Ok(spec)
+    }
+}
+
 /// A job that reported itself ready.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Started {
@@ -227,6 +285,31 @@ fn report_ready(line: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spec_survives_its_command_line() {
+        let spec = JobSpec {
+            session: "s".into(),
+            job: "j".into(),
+            socket: "/run/x.sock".into(),
+            records: "/r".into(),
+            cols: 120,
+            rows: 40,
+            idle_timeout: Timeout::Never,
+            history: 5,
+            term: "xterm".into(),
+            cwd: Some("/home/u".into()),
+            shell: Some("/bin/zsh".into()),
+            cmd: Some("make -j 4".into()),
+            log: Some("/l".into()),
+            detach: false,
+        };
+        let args = spec.to_args();
+        let back = JobSpec::from_args(&args[1..]).unwrap();
+        assert_eq!(back.to_args(), args);
+        assert!(JobSpec::from_args(&["--session".into()]).is_err());
+        assert!(JobSpec::from_args(&["--bogus".into(), "1".into()]).is_err());
+    }
 
     #[test]
     fn ready_lines_parse() {
