@@ -1,6 +1,7 @@
 //! sessui: a terminal session manager whose shells outlive the UI, locally and over SSH.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
