@@ -175,6 +175,13 @@ const KEYS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 /// Keys per line before Enter: the line stays on one row.
 const LINE: usize = 50;
 
+/// Whether `line` shows twice above an empty cursor row: the tty's echo of it
+/// and cat's copy. Waiting for the echo alone would let the next key race cat.
+fn line_done(e: &crate::term::Emulator, line: &str) -> bool {
+    let (r, _) = e.cursor_position();
+    r > 1 && row_text(e, r).is_empty() && row_text(e, r - 1) == line && row_text(e, r - 2) == line
+}
+
 /// Latencies (ms) of `keys` single keystrokes echoed by the tty under `cat`.
 fn echo_once(term: &mut Term, keys: usize, gap: Duration) -> Result<Vec<f64>, String> {
     term.send(b"cat\r")?;
@@ -188,10 +195,7 @@ fn echo_once(term: &mut Term, keys: usize, gap: Duration) -> Result<Vec<f64>, St
     })?;
     std::thread::sleep(Duration::from_millis(100));
     term.send(format!("{warm}\r").as_bytes())?;
-    term.wait(PATIENCE, move |e| {
-        let (r, _) = e.cursor_position();
-        r > 0 && row_text(e, r).is_empty() && row_text(e, r - 1) == warm
-    })?;
+    term.wait(PATIENCE, move |e| line_done(e, &warm))?;
     let mut samples = Vec::with_capacity(keys);
     let mut line = String::new();
     for i in 0..keys {
@@ -206,10 +210,7 @@ fn echo_once(term: &mut Term, keys: usize, gap: Duration) -> Result<Vec<f64>, St
         if line.len() >= LINE || i + 1 == keys {
             let done = std::mem::take(&mut line);
             term.send(b"\r")?;
-            term.wait(PATIENCE, move |e| {
-                let (r, _) = e.cursor_position();
-                r > 0 && row_text(e, r).is_empty() && row_text(e, r - 1) == done
-            })?;
+            term.wait(PATIENCE, move |e| line_done(e, &done))?;
         }
         std::thread::sleep(gap);
     }
