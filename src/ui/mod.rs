@@ -210,26 +210,35 @@ where
     }
 
     let frame = Duration::from_secs(1) / ctx.max_fps;
-    let mut last_draw: Option<Instant> = None;
+    // The cap is for output floods: a frame that shows session output
+    // starts it. Anything else (a key, a reply, a tick) draws at once and
+    // does not start it, so the echo of a key is never held back a whole
+    // frame behind the (unchanged) frame the key itself caused.
+    let mut last_output_draw: Option<Instant> = None;
     let mut dirty = true;
+    let mut output_dirty = false;
     let mut version = ctx.manager.data_version().ok();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     loop {
-        if dirty && last_draw.is_none_or(|t| t.elapsed() >= frame) {
+        let output_due = output_dirty && last_output_draw.is_none_or(|t| t.elapsed() >= frame);
+        if dirty || output_due {
             screen
                 .draw_ui(&ui)
                 .map_err(|e| format!("cannot draw: {e}"))?;
             if let Some(v) = &ui.view {
                 screen.cursor_style(v.emu.cursor_style());
             }
-            last_draw = Some(Instant::now());
+            if output_dirty {
+                last_output_draw = Some(Instant::now());
+            }
             dirty = false;
+            output_dirty = false;
             debug_panic_hook();
         }
-        let draw_at = if dirty {
-            last_draw.map(|t| t + frame)
+        let draw_at = if output_dirty {
+            last_output_draw.map(|t| t + frame)
         } else {
             None
         };
@@ -275,7 +284,11 @@ where
             }
         }
         for ev in handled {
-            dirty = true;
+            if matches!(ev, UiEvent::Session { .. }) {
+                output_dirty = true;
+            } else {
+                dirty = true;
+            }
             if let UiEvent::Resize(c, r) = &ev {
                 fx.size = (*c, r.saturating_sub(1).max(1));
             }
