@@ -140,6 +140,9 @@ fn throughput_once(term: &mut Term, file: &Path, bytes: u64) -> Result<f64, Stri
     let took = term.timed(b"\r", Duration::from_secs(900), move |e| {
         near_cursor(e, &sentinel)
     })?;
+    if std::env::var_os("SESSUI_BENCH_DEBUG").is_some() {
+        eprintln!("{} after {took:?}:\n{}", term.name, term.screen());
+    }
     // Back to a clear screen, so the next run starts from the same state.
     term.send(b"clear\r")?;
     ready(term)?;
@@ -157,6 +160,14 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
             mbps.of(*kind).push(v);
         }
     }
+    // The ceiling a job can reach: its emulator alone (the job keeps
+    // history), and a view's without history, on the same bytes.
+    let text = std::fs::read(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    let (mut job, mut bare_parser) = (Vec::new(), Vec::new());
+    for _ in 0..ctx.sizes.heavy_runs {
+        job.push(parse_only(&text, crate::config::DEFAULT_SCROLLBACK));
+        bare_parser.push(parse_only(&text, 0));
+    }
     ctx.rows.push(
         mbps.row(
             "throughput",
@@ -168,7 +179,37 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
             bare: 0.5,
         }),
     );
+    ctx.rows.push(
+        Row::new(
+            "throughput",
+            format!(
+                "the same bytes through one Emulator, {} lines of history (the job's)",
+                crate::config::DEFAULT_SCROLLBACK
+            ),
+            Unit::MBps,
+        )
+        .sessui(&job),
+    );
+    ctx.rows.push(
+        Row::new(
+            "throughput",
+            "the same bytes through one Emulator, no history",
+            Unit::MBps,
+        )
+        .sessui(&bare_parser),
+    );
     Ok(())
+}
+
+/// MB/s of `text` through an emulator of the attached view's size, in the
+/// 64 KiB chunks the job reads, with no PTY, socket or screen around it.
+fn parse_only(text: &[u8], history: usize) -> f64 {
+    let mut emu = crate::term::Emulator::new(super::world::COLS, super::world::ROWS - 1, history);
+    let start = std::time::Instant::now();
+    for chunk in text.chunks(64 << 10) {
+        emu.process(chunk);
+    }
+    text.len() as f64 / 1e6 / start.elapsed().as_secs_f64()
 }
 
 const KEYS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
