@@ -211,9 +211,9 @@ where
 
     let frame = Duration::from_secs(1) / ctx.max_fps;
     // The cap is for output floods: a frame that shows session output
-    // starts it. Anything else (a key, a reply, a tick) draws at once and
-    // does not start it, so the echo of a key is never held back a whole
-    // frame behind the (unchanged) frame the key itself caused.
+    // starts it. Anything else (a key, a reply, a tick, a snapshot) draws at
+    // once and does not start it, so the echo of a key is never held back a
+    // whole frame behind the (unchanged) frame the key itself caused.
     let mut last_output_draw: Option<Instant> = None;
     let mut dirty = true;
     let mut output_dirty = false;
@@ -284,10 +284,15 @@ where
             }
         }
         for ev in handled {
-            if matches!(ev, UiEvent::Session { .. }) {
-                output_dirty = true;
-            } else {
-                dirty = true;
+            match &ev {
+                // A snapshot is a whole screen (attach, resync), not a bite
+                // of a flood: it shows at once.
+                UiEvent::Session {
+                    msg: ServerMsg::Screen { .. },
+                    ..
+                } => dirty = true,
+                UiEvent::Session { .. } => output_dirty = true,
+                _ => dirty = true,
             }
             if let UiEvent::Resize(c, r) = &ev {
                 fx.size = (*c, r.saturating_sub(1).max(1));
