@@ -43,6 +43,12 @@ const TICK: Duration = Duration::from_millis(250);
 /// flood is parsed in big bites, but keys are read between bites.
 const DRAIN_BATCH: usize = 64;
 
+/// Output frames that may follow each other at once before the frame cap
+/// applies: a command's echo, its output and the next prompt come as separate
+/// bites a few milliseconds apart, and none should wait a frame; a flood
+/// spends the burst at once and is then drawn max_fps times a second.
+const OUTPUT_BURST: f64 = 4.0;
+
 /// The outer screen: a real terminal, or a test backend.
 pub trait Screen {
     fn draw_ui(&mut self, ui: &Ui) -> io::Result<()>;
@@ -210,11 +216,12 @@ where
     }
 
     let frame = Duration::from_secs(1) / ctx.max_fps;
-    // The cap is for output floods: a frame that shows session output
-    // starts it. Anything else (a key, a reply, a tick, a snapshot) draws at
-    // once and does not start it, so the echo of a key is never held back a
-    // whole frame behind the (unchanged) frame the key itself caused.
-    let mut last_output_draw: Option<Instant> = None;
+    // The cap is for output floods: frames that show session output spend
+    // a budget that refills max_fps times a second. Anything else (a key, a
+    // reply, a tick, a snapshot) draws at once and spends nothing, so the
+    // echo of a key is never held back behind the frame the key caused.
+    let mut budget = OUTPUT_BURST;
+    let mut budget_at = Instant::now();
     let mut dirty = true;
     let mut output_dirty = false;
     let mut version = ctx.manager.data_version().ok();
@@ -222,8 +229,11 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     loop {
-        let output_due = output_dirty && last_output_draw.is_none_or(|t| t.elapsed() >= frame);
-        if dirty || output_due {
+        let now = Instant::now();
+        budget = (budget + now.duration_since(budget_at).as_secs_f64() * f64::from(ctx.max_fps))
+            .min(OUTPUT_BURST);
+        budget_at = now;
+        if dirty || (output_dirty && budget >= 1.0) {
             screen
                 .draw_ui(&ui)
                 .map_err(|e| format!("cannot draw: {e}"))?;
@@ -231,17 +241,14 @@ where
                 screen.cursor_style(v.emu.cursor_style());
             }
             if output_dirty {
-                last_output_draw = Some(Instant::now());
+                budget = (budget - 1.0).max(0.0);
             }
             dirty = false;
             output_dirty = false;
             debug_panic_hook();
         }
-        let draw_at = if output_dirty {
-            last_output_draw.map(|t| t + frame)
-        } else {
-            None
-        };
+        // The next output frame is due when the budget holds one again.
+        let draw_at = output_dirty.then(|| Instant::now() + frame.mul_f64((1.0 - budget).max(0.0)));
         let mut handled: Vec<UiEvent> = Vec::new();
         tokio::select! {
             biased;
