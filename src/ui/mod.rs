@@ -283,6 +283,13 @@ where
             _ = sleep_until(draw_at) => {}
             _ = tick.tick() => {
                 handled.push(UiEvent::Tick);
+                // crossterm drops a resize that comes in the same wakeup as
+                // a key (its reader returns on the key, and the signal's
+                // edge-triggered readiness is not reported again): catch up.
+                let size = screen.size();
+                if size != ui.size {
+                    handled.push(UiEvent::Resize(size.0, size.1));
+                }
                 let now = ctx.manager.data_version().ok();
                 if now != version {
                     version = now;
