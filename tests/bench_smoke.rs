@@ -25,7 +25,7 @@ fn the_bench_harness_runs_every_measurement_in_quick_mode_and_prints_a_table() {
         "MB/s",
         "p99",
         "reattach",
-        "idle sessions: RSS",
+        "idle session",
         "scrollback",
         "`sessui ls`",
         "first list frame",

@@ -136,6 +136,11 @@ fn scrollback(ctx: &Ctx, tmux: bool) -> Result<(f64, u64), String> {
 pub fn run(ctx: &mut Ctx) -> Result<(), String> {
     let counts = ctx.sizes.idle_counts.clone();
     for n in counts {
+        let sessions = if n == 1 {
+            "1 idle session".to_string()
+        } else {
+            format!("{n} idle sessions")
+        };
         let s = sessui_idle(ctx, n)?;
         let t = if ctx.tmux {
             tmux_idle(ctx, n)?
@@ -144,7 +149,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
         };
         let mut rss = Row::new(
             "memory",
-            format!("{n} idle sessions: RSS of all processes"),
+            format!("{sessions}: RSS of all processes"),
             Unit::MB,
         )
         .sessui(&s.rss)
@@ -154,14 +159,14 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
         }
         ctx.rows.push(rss);
         ctx.rows.push(
-            Row::new("memory", format!("{n} idle sessions: PSS"), Unit::MB)
+            Row::new("memory", format!("{sessions}: PSS"), Unit::MB)
                 .sessui(&s.pss)
                 .tmux(&t.pss),
         );
         ctx.rows.push(
             Row::new(
                 "memory",
-                format!("{n} idle sessions: UI (tmux client) RSS"),
+                format!("{sessions}: UI (tmux client) RSS"),
                 Unit::MB,
             )
             .sessui(&s.ui)
@@ -170,7 +175,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
         ctx.rows.push(
             Row::new(
                 "memory",
-                format!("{n} idle sessions: per job (tmux server) RSS"),
+                format!("{sessions}: per job (tmux server) RSS"),
                 Unit::MB,
             )
             .sessui(&s.job)
