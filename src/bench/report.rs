@@ -206,7 +206,7 @@ const HEADER: [&str; 7] = [
     "bare pty",
     "sessui ÷ tmux",
     "target",
-    "",
+    "met?",
 ];
 
 /// The machine and versions, so figures can be compared across runs.
