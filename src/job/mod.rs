@@ -124,7 +124,9 @@ impl JobSpec {
                 .clone();
             let text = || value.to_string_lossy().to_string();
             let number = |what: &str| -> Result<u64, String> {
-                text().parse().map_err(|_| format!("{what}: '{}' is not a number", text()))
+                text()
+                    .parse()
+                    .map_err(|_| format!("{what}: '{}' is not a number", text()))
             };
             match flag.as_ref() {
                 "--session" => spec.session = text(),

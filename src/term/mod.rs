@@ -50,6 +50,9 @@ struct Recorder {
     history: History,
     title: String,
     bell: bool,
+    /// Where a leaving row is formatted; reused, so a flood of rows does not
+    /// grow a new string (several reallocations) per row.
+    scratch: String,
 }
 
 impl vt100::Callbacks for Recorder {
@@ -65,7 +68,8 @@ impl vt100::Callbacks for Recorder {
         if alternate || self.history.capacity() == 0 {
             return;
         }
-        let mut text = String::new();
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
         let mut state = vt100::capture::BasicFormattedCaptureState::new();
         // Writing to a String cannot fail.
         let _ = row.write_formatted_basic(&mut text, &mut state);
@@ -75,6 +79,7 @@ impl vt100::Callbacks for Recorder {
         let _ = row.write_formatted_basic(&mut probe, &mut state);
         let wrapped = probe.0.is_some_and(|c| c != '\n');
         self.history.push(&text, wrapped);
+        self.scratch = text;
     }
 }
 
@@ -403,6 +408,7 @@ fn new_parser(cols: u16, rows: u16, history_lines: usize) -> vt100::Parser<Recor
             history: History::new(history_lines),
             title: String::new(),
             bell: false,
+            scratch: String::new(),
         },
     )
 }

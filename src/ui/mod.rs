@@ -45,6 +45,12 @@ const TICK: Duration = Duration::from_millis(250);
 /// flood is parsed in big bites, but keys are read between bites.
 const DRAIN_BATCH: usize = 64;
 
+/// Output frames that may follow each other at once before the frame cap
+/// applies: a command's echo, its output and the next prompt come as separate
+/// bites a few milliseconds apart, and none should wait a frame; a flood
+/// spends the burst at once and is then drawn max_fps times a second.
+const OUTPUT_BURST: f64 = 4.0;
+
 /// The outer screen: a real terminal, or a test backend.
 pub trait Screen {
     fn draw_ui(&mut self, ui: &Ui) -> io::Result<()>;
@@ -219,29 +225,39 @@ where
     }
 
     let frame = Duration::from_secs(1) / ctx.max_fps;
-    let mut last_draw: Option<Instant> = None;
+    // The cap is for output floods: frames that show session output spend
+    // a budget that refills max_fps times a second. Anything else (a key, a
+    // reply, a tick, a snapshot) draws at once and spends nothing, so the
+    // echo of a key is never held back behind the frame the key caused.
+    let mut budget = OUTPUT_BURST;
+    let mut budget_at = Instant::now();
     let mut dirty = true;
+    let mut output_dirty = false;
     let mut version = ctx.manager.data_version().ok();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     loop {
-        if dirty && last_draw.is_none_or(|t| t.elapsed() >= frame) {
+        let now = Instant::now();
+        budget = (budget + now.duration_since(budget_at).as_secs_f64() * f64::from(ctx.max_fps))
+            .min(OUTPUT_BURST);
+        budget_at = now;
+        if dirty || (output_dirty && budget >= 1.0) {
             screen
                 .draw_ui(&ui)
                 .map_err(|e| format!("cannot draw: {e}"))?;
             if let Some(v) = &ui.view {
                 screen.cursor_style(v.emu.cursor_style());
             }
-            last_draw = Some(Instant::now());
+            if output_dirty {
+                budget = (budget - 1.0).max(0.0);
+            }
             dirty = false;
+            output_dirty = false;
             debug_panic_hook();
         }
-        let draw_at = if dirty {
-            last_draw.map(|t| t + frame)
-        } else {
-            None
-        };
+        // The next output frame is due when the budget holds one again.
+        let draw_at = output_dirty.then(|| Instant::now() + frame.mul_f64((1.0 - budget).max(0.0)));
         let mut handled: Vec<UiEvent> = Vec::new();
         tokio::select! {
             biased;
@@ -276,6 +292,13 @@ where
             _ = sleep_until(draw_at) => {}
             _ = tick.tick() => {
                 handled.push(UiEvent::Tick);
+                // crossterm drops a resize that comes in the same wakeup as
+                // a key (its reader returns on the key, and the signal's
+                // edge-triggered readiness is not reported again): catch up.
+                let size = screen.size();
+                if size != ui.size {
+                    handled.push(UiEvent::Resize(size.0, size.1));
+                }
                 let now = ctx.manager.data_version().ok();
                 if now != version {
                     version = now;
@@ -289,7 +312,16 @@ where
             }
         }
         for ev in handled {
-            dirty = true;
+            match &ev {
+                // A snapshot is a whole screen (attach, resync), not a bite
+                // of a flood: it shows at once.
+                UiEvent::Session {
+                    msg: ServerMsg::Screen { .. },
+                    ..
+                } => dirty = true,
+                UiEvent::Session { .. } => output_dirty = true,
+                _ => dirty = true,
+            }
             if let UiEvent::Resize(c, r) = &ev {
                 fx.size = (*c, r.saturating_sub(1).max(1));
             }

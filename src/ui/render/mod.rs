@@ -68,7 +68,9 @@ pub fn bold() -> Style {
 /// A list row: the highlighted one stands out.
 pub fn row_style(selected: bool) -> Style {
     if selected {
-        Style::new().bg(Color::DarkGray).add_modifier(Modifier::BOLD)
+        Style::new()
+            .bg(Color::DarkGray)
+            .add_modifier(Modifier::BOLD)
     } else {
         Style::new()
     }

@@ -1,0 +1,216 @@
+//! Memory: RSS and PSS of every sessui process (the UI showing the list, and
+//! one job per session) with N idle sessions, against the tmux server and
+//! its client; and one job's RSS once 100k lines went to its scrollback.
+
+use std::time::Duration;
+
+use super::world::{PATIENCE, Sessui, Tmux, poll, ready};
+use super::{Ctx, Row, Target, Unit};
+
+/// Resident and proportional set size of `pid`, in bytes.
+fn rss_pss(pid: u32) -> (u64, u64) {
+    let field = |text: &str, name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    (field(&status, "VmRSS:"), field(&rollup, "Pss:"))
+}
+
+fn total(pids: &[u32]) -> (f64, f64) {
+    let (mut rss, mut pss) = (0, 0);
+    for &p in pids {
+        let (r, s) = rss_pss(p);
+        rss += r;
+        pss += s;
+    }
+    (rss as f64 / 1e6, pss as f64 / 1e6)
+}
+
+#[derive(Default)]
+struct Idle {
+    rss: Vec<f64>,
+    pss: Vec<f64>,
+    ui: Vec<f64>,
+    job: Vec<f64>,
+}
+
+fn sessui_idle(ctx: &Ctx, n: usize) -> Result<Idle, String> {
+    let mut out = Idle::default();
+    for _ in 0..ctx.sizes.heavy_runs {
+        let s = Sessui::new(&ctx.exe)?;
+        for i in 0..n {
+            s.new_session(&format!("idle{i}"))?;
+        }
+        let ui = s.pty(&[])?;
+        let title = if n == 1 {
+            "1 session".to_string()
+        } else {
+            format!("{n} sessions")
+        };
+        ui.wait_text(PATIENCE, &title)?;
+        std::thread::sleep(ctx.sizes.settle);
+        let jobs = s.job_pids();
+        if jobs.len() != n {
+            return Err(format!("{n} sessions but {} job processes", jobs.len()));
+        }
+        let ui_pid = ui.pid().ok_or("the UI has no pid")?;
+        let mut all = jobs.clone();
+        all.push(ui_pid);
+        let (rss, pss) = total(&all);
+        out.rss.push(rss);
+        out.pss.push(pss);
+        out.ui.push(total(&[ui_pid]).0);
+        out.job.push(total(&jobs).0 / n as f64);
+    }
+    Ok(out)
+}
+
+fn tmux_idle(ctx: &Ctx, n: usize) -> Result<Idle, String> {
+    let mut out = Idle::default();
+    for _ in 0..ctx.sizes.heavy_runs {
+        let t = Tmux::new()?;
+        let mut client = t.pty(&["new-session", "-s", "idle0"])?;
+        ready(&mut client)?;
+        for i in 1..n {
+            t.run(&["new-session", "-d", "-s", &format!("idle{i}")])?;
+        }
+        std::thread::sleep(ctx.sizes.settle);
+        let server = t.server_pid().ok_or("no tmux server pid")?;
+        let client_pid = client.pid().ok_or("no tmux client pid")?;
+        let (rss, pss) = total(&[server, client_pid]);
+        out.rss.push(rss);
+        out.pss.push(pss);
+        out.ui.push(total(&[client_pid]).0);
+        out.job.push(total(&[server]).0);
+    }
+    Ok(out)
+}
+
+/// RSS (MB) of one job, or of the tmux server, after `lines` lines of
+/// mixed text went through a session keeping that many lines of history.
+fn scrollback(ctx: &Ctx, tmux: bool) -> Result<(f64, u64), String> {
+    let lines = ctx.sizes.scrollback_lines;
+    let (file, _) = ctx.mixed_file(0, Some(lines))?;
+    let cmd = format!("cat {}; echo BIG-$((40+2))", file.display());
+    if tmux {
+        let t = Tmux::new()?;
+        t.run(&["new-session", "-d", "-s", "keep", "-x", "120", "-y", "39"])?;
+        t.run(&["set-option", "-g", "history-limit", &lines.to_string()])?;
+        t.run(&["new-session", "-d", "-s", "big", "-x", "120", "-y", "39"])?;
+        t.run(&["send-keys", "-t", "big", &cmd, "Enter"])?;
+        let ok = poll(PATIENCE, Duration::from_millis(50), || {
+            t.capture("big").unwrap_or_default().contains("BIG-42")
+        });
+        if !ok {
+            return Err("tmux: the scrollback text never finished".into());
+        }
+        std::thread::sleep(ctx.sizes.settle);
+        let history = t
+            .run(&["display-message", "-p", "-t", "big", "#{history_size}"])?
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        let server = t.server_pid().ok_or("no tmux server pid")?;
+        return Ok((total(&[server]).0, history));
+    }
+    let s = Sessui::new(&ctx.exe)?;
+    s.write_config(&format!("scrollback_lines = {lines}\n"))?;
+    s.new_session("big")?;
+    s.run(&["send", "big", &format!("{cmd}\\n")])?;
+    s.wait_capture("big", "BIG-42")?;
+    std::thread::sleep(ctx.sizes.settle);
+    let info: serde_json::Value = serde_json::from_str(&s.run(&["info", "big", "--json"])?)
+        .map_err(|e| format!("sessui info --json: {e}"))?;
+    let history = info["history_lines"].as_u64().unwrap_or(0);
+    let jobs = s.job_pids();
+    let [job] = jobs[..] else {
+        return Err(format!("expected one job, found {jobs:?}"));
+    };
+    Ok((total(&[job]).0, history))
+}
+
+pub fn run(ctx: &mut Ctx) -> Result<(), String> {
+    let counts = ctx.sizes.idle_counts.clone();
+    for n in counts {
+        let sessions = if n == 1 {
+            "1 idle session".to_string()
+        } else {
+            format!("{n} idle sessions")
+        };
+        let s = sessui_idle(ctx, n)?;
+        let t = if ctx.tmux {
+            tmux_idle(ctx, n)?
+        } else {
+            Idle::default()
+        };
+        let mut rss = Row::new(
+            "memory",
+            format!("{sessions}: RSS of all processes"),
+            Unit::MB,
+        )
+        .sessui(&s.rss)
+        .tmux(&t.rss);
+        if n == ctx.sizes.idle_target_count {
+            rss = rss.target(Target::AtMost(40.0));
+        }
+        ctx.rows.push(rss);
+        ctx.rows.push(
+            Row::new("memory", format!("{sessions}: PSS"), Unit::MB)
+                .sessui(&s.pss)
+                .tmux(&t.pss),
+        );
+        ctx.rows.push(
+            Row::new(
+                "memory",
+                format!("{sessions}: UI (tmux client) RSS"),
+                Unit::MB,
+            )
+            .sessui(&s.ui)
+            .tmux(&t.ui),
+        );
+        ctx.rows.push(
+            Row::new(
+                "memory",
+                format!("{sessions}: per job (tmux server) RSS"),
+                Unit::MB,
+            )
+            .sessui(&s.job)
+            .tmux(&t.job),
+        );
+    }
+    let (mut job, mut server) = (Vec::new(), Vec::new());
+    let mut notes = Vec::new();
+    for _ in 0..ctx.sizes.heavy_runs {
+        let (rss, history) = scrollback(ctx, false)?;
+        job.push(rss);
+        notes.push(format!("sessui {history}"));
+        if ctx.tmux {
+            let (rss, history) = scrollback(ctx, true)?;
+            server.push(rss);
+            notes.push(format!("tmux {history}"));
+        }
+    }
+    let lines = ctx.sizes.scrollback_lines;
+    ctx.rows.push(
+        Row::new(
+            "memory",
+            format!("job (tmux server) RSS after {lines} lines of scrollback"),
+            Unit::MB,
+        )
+        .sessui(&job)
+        .tmux(&server)
+        .target(Target::AtMost(30.0)),
+    );
+    ctx.note(format!(
+        "Memory: sessui = the UI (showing the list) plus every job; tmux = server plus one \
+         attached client; shells not counted. MB = 10^6 bytes. Scrollback: history limit set \
+         to {lines} (sessui `scrollback_lines`, tmux `history-limit`), then `cat` of {lines} \
+         mixed lines; history lines held at the end: {}.",
+        notes.join(", ")
+    ));
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! The programs under test, each in a private world: sessui with its own
+//! `SESSUI_HOME`, tmux on its own socket with no config, and bare bash.
+//! Every world cleans up after itself (jobs killed, tmux server stopped).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use portable_pty::CommandBuilder;
+
+use super::term::Term;
+
+/// The outer terminal every measurement uses, as the issue asks.
+pub const COLS: u16 = 120;
+pub const ROWS: u16 = 40;
+
+/// Generous: a loaded 2-core machine is slow; a healthy run never waits this long.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+static NEXT: AtomicU32 = AtomicU32::new(1);
+
+/// A number no other marker in this run has, for `echo MARK-$((…))` probes.
+pub fn unique() -> u32 {
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A private directory under /tmp (short: unix socket paths are limited),
+/// removed when dropped.
+pub struct Sandbox {
+    pub root: PathBuf,
+    pub home: PathBuf,
+}
+
+impl Sandbox {
+    pub fn new() -> Result<Sandbox, String> {
+        let root = PathBuf::from(format!("/tmp/sb{}-{}", std::process::id(), unique()));
+        let home = root.join("home");
+        std::fs::create_dir_all(&home).map_err(|e| format!("creating {}: {e}", home.display()))?;
+        Ok(Sandbox { root, home })
+    }
+
+    /// The environment a user's terminal would give, made private.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("HOME", self.home.display().to_string()),
+            ("SHELL", "/bin/bash".into()),
+            ("TERM", "xterm-256color".into()),
+            ("LANG", "C.UTF-8".into()),
+        ]
+    }
+
+    const UNSET: &'static [&'static str] = &[
+        "XDG_RUNTIME_DIR",
+        "SESSUI_SESSION",
+        "SESSUI_HOME",
+        "TMUX",
+        "TMUX_PANE",
+        "LC_ALL",
+        "PROMPT_COMMAND",
+    ];
+
+    pub fn command(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        for k in Self::UNSET {
+            cmd.env_remove(k);
+        }
+        cmd.current_dir(&self.home).stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn pty_command(&self, program: &Path) -> CommandBuilder {
+        let mut cmd = CommandBuilder::new(program);
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        for k in Self::UNSET {
+            cmd.env_remove(k);
+        }
+        cmd.cwd(&self.home);
+        cmd
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// Runs `cmd`; its stdout if it succeeded.
+pub fn output(mut cmd: Command) -> Result<String, String> {
+    let what = format!("{cmd:?}");
+    let out = cmd
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("{what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Polls `f` until it is true or `limit` passes.
+pub fn poll(limit: Duration, every: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if f() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(every);
+    }
+}
+
+/// Types a command whose output only a live shell can produce, and waits for it.
+pub fn ready(term: &mut Term) -> Result<(), String> {
+    let n = unique();
+    term.send(format!("echo READY-$((40+{n}))\r").as_bytes())?;
+    term.wait_text(PATIENCE, &format!("READY-{}", 40 + n))?;
+    Ok(())
+}
+
+/// A sessui installation of its own.
+pub struct Sessui {
+    pub exe: PathBuf,
+    pub sb: Sandbox,
+    pub sessui_home: PathBuf,
+}
+
+impl Sessui {
+    pub fn new(exe: &Path) -> Result<Sessui, String> {
+        let sb = Sandbox::new()?;
+        let sessui_home = sb.root.join("s");
+        std::fs::create_dir_all(&sessui_home).map_err(|e| e.to_string())?;
+        Ok(Sessui {
+            exe: exe.to_path_buf(),
+            sb,
+            sessui_home,
+        })
+    }
+
+    pub fn paths(&self) -> crate::paths::Paths {
+        crate::paths::Paths::under(&self.sessui_home)
+    }
+
+    pub fn write_config(&self, text: &str) -> Result<(), String> {
+        std::fs::write(self.paths().config_file(), text).map_err(|e| e.to_string())
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.sb.command(&self.exe);
+        cmd.env("SESSUI_HOME", &self.sessui_home).args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Result<String, String> {
+        output(self.command(args))
+    }
+
+    /// The TUI (or any sessui command) in a PTY of the standard size.
+    pub fn pty(&self, args: &[&str]) -> Result<Term, String> {
+        let mut cmd = self.sb.pty_command(&self.exe);
+        cmd.env("SESSUI_HOME", &self.sessui_home);
+        cmd.args(args);
+        Term::spawn("sessui", cmd, COLS, ROWS)
+    }
+
+    /// `sessui new --name NAME` run in a PTY of the attached view's size, so
+    /// the job is born at the size a view would give it.
+    pub fn new_session(&self, name: &str) -> Result<(), String> {
+        let mut cmd = self.sb.pty_command(&self.exe);
+        cmd.env("SESSUI_HOME", &self.sessui_home);
+        cmd.args(["new", "--name", name]);
+        let mut term = Term::spawn("sessui new", cmd, COLS, ROWS - 1)?;
+        if term.wait_exit(PATIENCE)? {
+            Ok(())
+        } else {
+            Err(format!(
+                "sessui new --name {name} failed:\n{}",
+                term.screen()
+            ))
+        }
+    }
+
+    /// Waits until `sessui capture` of `session` shows `text`; returns the capture.
+    pub fn wait_capture(&self, session: &str, text: &str) -> Result<String, String> {
+        let mut last = String::new();
+        let ok = poll(PATIENCE, Duration::from_millis(50), || {
+            last = self.run(&["capture", session]).unwrap_or_default();
+            last.contains(text)
+        });
+        if ok {
+            Ok(last)
+        } else {
+            Err(format!(
+                "'{text}' never showed in session {session}:\n{last}"
+            ))
+        }
+    }
+
+    /// Pids of this installation's job processes, from their records.
+    pub fn job_pids(&self) -> Vec<u32> {
+        let Ok(entries) = std::fs::read_dir(self.paths().jobs_dir()) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .filter_map(|v| v["pid"].as_u64().map(|p| p as u32))
+            .filter(|&p| Path::new(&format!("/proc/{p}")).exists())
+            .collect()
+    }
+}
+
+impl Drop for Sessui {
+    fn drop(&mut self) {
+        for pid in self.job_pids() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// A tmux server of its own: private socket, no config file.
+pub struct Tmux {
+    pub sb: Sandbox,
+    socket: String,
+}
+
+impl Tmux {
+    pub fn installed() -> bool {
+        Command::new("tmux")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    pub fn version() -> Option<String> {
+        let out = Command::new("tmux").arg("-V").output().ok()?;
+        Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    pub fn new() -> Result<Tmux, String> {
+        Ok(Tmux {
+            sb: Sandbox::new()?,
+            socket: format!("sessui-bench-{}-{}", std::process::id(), unique()),
+        })
+    }
+
+    fn base(&self) -> Vec<String> {
+        vec![
+            "-L".into(),
+            self.socket.clone(),
+            "-f".into(),
+            "/dev/null".into(),
+        ]
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.sb.command(Path::new("tmux"));
+        cmd.args(self.base()).args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Result<String, String> {
+        output(self.command(args))
+    }
+
+    /// A tmux client in a PTY of the standard size (UTF-8 forced, as a
+    /// UTF-8 terminal would have it).
+    pub fn pty(&self, args: &[&str]) -> Result<Term, String> {
+        let mut cmd = self.sb.pty_command(Path::new("tmux"));
+        cmd.args(self.base());
+        cmd.arg("-u");
+        cmd.args(args);
+        Term::spawn("tmux", cmd, COLS, ROWS)
+    }
+
+    pub fn server_pid(&self) -> Option<u32> {
+        self.run(&["display-message", "-p", "#{pid}"])
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    pub fn capture(&self, target: &str) -> Result<String, String> {
+        self.run(&["capture-pane", "-p", "-t", target])
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self
+            .command(&["kill-server"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// bash straight in a PTY: the reference for what the machine can do.
+pub fn bare_bash(sb: &Sandbox) -> Result<Term, String> {
+    let mut cmd = sb.pty_command(Path::new("/bin/bash"));
+    cmd.arg("--login");
+    Term::spawn("bare", cmd, COLS, ROWS)
+}
