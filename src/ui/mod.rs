@@ -76,7 +76,12 @@ struct RealScreen(terminal::Guard, Option<vt100::CursorStyle>);
 
 impl Screen for RealScreen {
     fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
-        self.0.terminal.draw_ui(ui)
+        use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        // Terminals that know synchronized output (mode 2026) show the
+        // frame at once, never half; others ignore the two sequences.
+        crossterm::queue!(self.0.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        self.0.terminal.draw_ui(ui)?;
+        crossterm::execute!(self.0.terminal.backend_mut(), EndSynchronizedUpdate)
     }
     fn size(&self) -> (u16, u16) {
         Screen::size(&self.0.terminal)

@@ -1,7 +1,7 @@
 //! Taking over the terminal and giving it back exactly as found: on quit, on
 //! error, on panic, and on SIGTERM/SIGHUP (LESSONS 13).
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::{SetCursorStyle, Show};
@@ -10,7 +10,8 @@ use crossterm::event::{
     EnableFocusChange, EnableMouseCapture,
 };
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode,
+    enable_raw_mode,
 };
 use crossterm::{execute, queue};
 use ratatui::Terminal;
@@ -20,7 +21,11 @@ use ratatui::backend::CrosstermBackend;
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static MOUSE: AtomicBool = AtomicBool::new(false);
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+/// Frames go out whole: std's stdout would split each into ~1 KiB writes,
+/// and a terminal may show the halves.
+pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+const FRAME_BUFFER: usize = 256 << 10;
 
 /// Owns the terminal while the UI runs; dropping it restores the terminal.
 pub struct Guard {
@@ -50,7 +55,10 @@ pub fn setup(mouse: bool) -> io::Result<Guard> {
         restore();
         return Err(e);
     }
-    match Terminal::new(CrosstermBackend::new(io::stdout())) {
+    match Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        FRAME_BUFFER,
+        io::stdout(),
+    ))) {
         Ok(mut terminal) => {
             let _ = terminal.clear();
             Ok(Guard { terminal })
@@ -80,6 +88,7 @@ pub fn restore() {
     }
     let _ = queue!(
         out,
+        EndSynchronizedUpdate,
         DisableFocusChange,
         DisableBracketedPaste,
         SetCursorStyle::DefaultUserShape,
