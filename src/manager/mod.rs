@@ -4,9 +4,11 @@
 //! The database is the one record; every change is written there first, so a
 //! failed write changes nothing, and other sessui processes see it.
 
+mod attach;
 mod hosts;
 mod names;
 mod reaper;
+mod requests;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,9 +24,9 @@ use crate::duration::Timeout;
 use crate::host::{self, Host, HostError, JobConn, JobRef, StartJob};
 use crate::ids::{JobId, SessionId, ViewId};
 use crate::proc::{Liveness, ProcIdentity};
-use crate::protocol::{ClientMsg, ExitInfo, JobInfo, ServerMsg};
+use crate::protocol::{ClientMsg, ExitInfo};
 use crate::store::{
-    ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Status, Store, StoreError, ViewRow,
+    ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Status, Store, StoreError,
 };
 
 /// How long an attach waits for another process that is starting the same session's job.
@@ -473,263 +475,6 @@ impl Manager {
         })?;
         store.delete(&s.id)?;
         Ok(())
-    }
-
-    /// Attaches a new view: starts a fresh job if the session is done, then
-    /// connects and asks the job for its screen.
-    pub async fn attach(&self, key: &str, cols: u16, rows: u16) -> Result<Attachment> {
-        let s = self.resolve(key)?;
-        let host = self.host(&s.host)?;
-        let s = self.ensure_running(s, &*host, cols, rows).await?;
-        let Some(job) = s.job.clone() else {
-            return Err(ManagerError::Other(format!(
-                "session '{}' has no job",
-                s.label()
-            )));
-        };
-        let conn = match host.connect(&job_ref(&job)).await {
-            Ok(c) => c,
-            Err(HostError::JobGone(_)) => {
-                let exit = self.job_gone(&s, &*host, None).await?;
-                return Err(ManagerError::Ended {
-                    label: s.label(),
-                    exit: exit.description,
-                });
-            }
-            Err(source) => {
-                return Err(ManagerError::Host {
-                    context: format!("attaching to session '{}' on {}", s.label(), s.host),
-                    source,
-                });
-            }
-        };
-        conn.send(ClientMsg::Attach {
-            cols,
-            rows,
-            scrollback: self.config.scrollback_lines as u32,
-        })
-        .await
-        .map_err(|source| ManagerError::Host {
-            context: format!("attaching to session '{}'", s.label()),
-            source,
-        })?;
-        let view = ViewId::new();
-        let added = self.store().add_view(&ViewRow {
-            id: view.clone(),
-            session: s.id.clone(),
-            pid: self.me.pid,
-            start_token: self.me.start_token(),
-            attached_at: now_millis(),
-        })?;
-        if !added {
-            return Err(ManagerError::NotFound(s.label()));
-        }
-        let session = self.get(&s.id)?.unwrap_or(s);
-        Ok(Attachment {
-            session,
-            view,
-            conn,
-        })
-    }
-
-    /// Brings a session to running: a done session gets a fresh job; a
-    /// session another process is starting is waited for.
-    async fn ensure_running(
-        &self,
-        mut s: SessionRow,
-        host: &dyn Host,
-        cols: u16,
-        rows: u16,
-    ) -> Result<SessionRow> {
-        let deadline = tokio::time::Instant::now() + START_WAIT;
-        loop {
-            match s.status {
-                Status::Running => return Ok(s),
-                Status::Disconnected => {
-                    if let Some(now) = self.revive(&s).await
-                        && now.status != Status::Disconnected
-                    {
-                        s = now;
-                        continue;
-                    }
-                    return Err(ManagerError::HostUnreachable {
-                        host: s.host.clone(),
-                        detail: "reconnecting; the session's shell keeps running there".into(),
-                    });
-                }
-                Status::Done => {
-                    let job = JobId::new();
-                    if self
-                        .store()
-                        .claim_start(&s.id, &[Status::Done], &job, now_millis())?
-                    {
-                        let claimed = self
-                            .get(&s.id)?
-                            .ok_or_else(|| ManagerError::NotFound(s.label()))?;
-                        return self.start_job(&claimed, host, job, cols, rows, None).await;
-                    }
-                }
-                Status::Init => {
-                    if tokio::time::Instant::now() >= deadline {
-                        // Whoever claimed the start is gone: take it over.
-                        let job = JobId::new();
-                        if self
-                            .store()
-                            .claim_start(&s.id, &[Status::Init], &job, now_millis())?
-                        {
-                            let claimed = self
-                                .get(&s.id)?
-                                .ok_or_else(|| ManagerError::NotFound(s.label()))?;
-                            return self.start_job(&claimed, host, job, cols, rows, None).await;
-                        }
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-            s = self
-                .get(&s.id)?
-                .ok_or_else(|| ManagerError::NotFound(s.label()))?;
-        }
-    }
-
-    /// The view is gone: forget it.
-    pub fn detach(&self, view: &ViewId) -> Result<()> {
-        Ok(self.store().remove_view(view, now_millis())?)
-    }
-
-    /// Focus or input in a session: it moves to the top of the list.
-    pub fn touch(&self, id: &SessionId) -> Result<()> {
-        Ok(self.store().touch(id, now_millis())?)
-    }
-
-    /// A job ended or was found gone: record how, and forget its records.
-    /// Returns what was recorded.
-    pub async fn job_gone(
-        &self,
-        s: &SessionRow,
-        host: &dyn Host,
-        exit: Option<ExitInfo>,
-    ) -> Result<ExitRow> {
-        let job = s.job.as_ref().map(job_ref);
-        let from_records = match &job {
-            Some(j) => host.take_exit(j).await,
-            None => None,
-        };
-        let exit = exit.or(from_records);
-        let row = exit_row(exit.as_ref());
-        self.store()
-            .set_done(&s.id, job.as_ref().map(|j| &j.id), &row)?;
-        Ok(self.get(&s.id)?.and_then(|s| s.exit).unwrap_or(row))
-    }
-
-    /// Connects to a session's job for a one-off request.
-    async fn connect_for(&self, s: &SessionRow, what: &str) -> Result<(Arc<dyn Host>, JobConn)> {
-        let revived;
-        let s = match s.status {
-            Status::Disconnected => {
-                revived = self.revive(s).await;
-                revived.as_ref().unwrap_or(s)
-            }
-            _ => s,
-        };
-        match s.status {
-            Status::Done => {
-                return Err(ManagerError::Ended {
-                    label: s.label(),
-                    exit: s
-                        .exit
-                        .as_ref()
-                        .map(|e| e.description.clone())
-                        .unwrap_or_else(|| "ended".into()),
-                });
-            }
-            Status::Disconnected => {
-                return Err(ManagerError::HostUnreachable {
-                    host: s.host.clone(),
-                    detail: "the session's shell keeps running there; try again when it is back"
-                        .into(),
-                });
-            }
-            Status::Init | Status::Running => {}
-        }
-        let host = self.host(&s.host)?;
-        let job = s.job.as_ref().ok_or_else(|| {
-            ManagerError::Other(format!("session '{}' has no job yet", s.label()))
-        })?;
-        match host.connect(&job_ref(job)).await {
-            Ok(conn) => Ok((host, conn)),
-            Err(HostError::JobGone(_)) => {
-                let exit = self.job_gone(s, &*host, None).await?;
-                Err(ManagerError::Ended {
-                    label: s.label(),
-                    exit: exit.description,
-                })
-            }
-            Err(source) => Err(ManagerError::Host {
-                context: format!("{what} session '{}' on {}", s.label(), s.host),
-                source,
-            }),
-        }
-    }
-
-    /// Types bytes into a session, like `tmux send-keys`.
-    pub async fn send(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
-        let s = self.resolve(key)?;
-        let (_, mut conn) = self.connect_for(&s, "sending to").await?;
-        conn.send(ClientMsg::Input(bytes))
-            .await
-            .map_err(|source| ManagerError::Host {
-                context: format!("sending to session '{}'", s.label()),
-                source,
-            })?;
-        // The job handles messages in order: the pong means the input was taken.
-        match conn.request(ClientMsg::Ping(1), REQUEST_TIMEOUT).await {
-            Ok(ServerMsg::Pong(_)) => {}
-            Ok(ServerMsg::Error { message }) => return Err(ManagerError::Other(message)),
-            Ok(other) => return Err(ManagerError::Other(format!("unexpected reply {other:?}"))),
-            Err(source) => {
-                return Err(ManagerError::Host {
-                    context: format!("sending to session '{}'", s.label()),
-                    source,
-                });
-            }
-        }
-        self.touch(&s.id)
-    }
-
-    /// The session's screen (and history) as text, like `tmux capture-pane -p`.
-    pub async fn capture(&self, key: &str, scrollback: u32, ansi: bool) -> Result<String> {
-        let s = self.resolve(key)?;
-        let (_, mut conn) = self.connect_for(&s, "capturing").await?;
-        match conn
-            .request(ClientMsg::Capture { scrollback, ansi }, REQUEST_TIMEOUT)
-            .await
-        {
-            Ok(ServerMsg::Captured { text }) => Ok(text),
-            Ok(other) => Err(ManagerError::Other(format!("unexpected reply {other:?}"))),
-            Err(source) => Err(ManagerError::Host {
-                context: format!("capturing session '{}'", s.label()),
-                source,
-            }),
-        }
-    }
-
-    /// Everything known of a session, with the job's own report if it answers.
-    pub async fn info(&self, key: &str) -> Result<(SessionRow, Option<JobInfo>)> {
-        let s = self.resolve(key)?;
-        if s.status != Status::Running {
-            return Ok((s, None));
-        }
-        let info = match self.connect_for(&s, "asking").await {
-            Ok((_, mut conn)) => match conn.request(ClientMsg::Info, REQUEST_TIMEOUT).await {
-                Ok(ServerMsg::Info(info)) => Some(info),
-                _ => None,
-            },
-            Err(ManagerError::Ended { .. }) => None,
-            Err(e) => return Err(e),
-        };
-        let s = self.get(&s.id)?.unwrap_or(s);
-        Ok((s, info))
     }
 
     /// Liveness of a session's job, as its host sees it.

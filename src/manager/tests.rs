@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use super::fake::FakeHost;
 use super::*;
+use crate::protocol::ServerMsg;
+use crate::store::ViewRow;
 use crate::config::Config;
 
 struct Fixture {

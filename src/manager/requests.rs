@@ -1,0 +1,120 @@
+//! One-off requests to a session's job from the command line: send, capture, info.
+
+use std::sync::Arc;
+
+use super::{Manager, ManagerError, REQUEST_TIMEOUT, Result, job_ref};
+use crate::host::{Host, HostError, JobConn};
+use crate::protocol::{ClientMsg, JobInfo, ServerMsg};
+use crate::store::{SessionRow, Status};
+
+impl Manager {
+    /// Connects to a session's job for a one-off request.
+    async fn connect_for(&self, s: &SessionRow, what: &str) -> Result<(Arc<dyn Host>, JobConn)> {
+        let revived;
+        let s = match s.status {
+            Status::Disconnected => {
+                revived = self.revive(s).await;
+                revived.as_ref().unwrap_or(s)
+            }
+            _ => s,
+        };
+        match s.status {
+            Status::Done => {
+                return Err(ManagerError::Ended {
+                    label: s.label(),
+                    exit: s
+                        .exit
+                        .as_ref()
+                        .map(|e| e.description.clone())
+                        .unwrap_or_else(|| "ended".into()),
+                });
+            }
+            Status::Disconnected => {
+                return Err(ManagerError::HostUnreachable {
+                    host: s.host.clone(),
+                    detail: "the session's shell keeps running there; try again when it is back"
+                        .into(),
+                });
+            }
+            Status::Init | Status::Running => {}
+        }
+        let host = self.host(&s.host)?;
+        let job = s.job.as_ref().ok_or_else(|| {
+            ManagerError::Other(format!("session '{}' has no job yet", s.label()))
+        })?;
+        match host.connect(&job_ref(job)).await {
+            Ok(conn) => Ok((host, conn)),
+            Err(HostError::JobGone(_)) => {
+                let exit = self.job_gone(s, &*host, None).await?;
+                Err(ManagerError::Ended {
+                    label: s.label(),
+                    exit: exit.description,
+                })
+            }
+            Err(source) => Err(ManagerError::Host {
+                context: format!("{what} session '{}' on {}", s.label(), s.host),
+                source,
+            }),
+        }
+    }
+
+    /// Types bytes into a session, like `tmux send-keys`.
+    pub async fn send(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        let s = self.resolve(key)?;
+        let (_, mut conn) = self.connect_for(&s, "sending to").await?;
+        conn.send(ClientMsg::Input(bytes))
+            .await
+            .map_err(|source| ManagerError::Host {
+                context: format!("sending to session '{}'", s.label()),
+                source,
+            })?;
+        // The job handles messages in order: the pong means the input was taken.
+        match conn.request(ClientMsg::Ping(1), REQUEST_TIMEOUT).await {
+            Ok(ServerMsg::Pong(_)) => {}
+            Ok(ServerMsg::Error { message }) => return Err(ManagerError::Other(message)),
+            Ok(other) => return Err(ManagerError::Other(format!("unexpected reply {other:?}"))),
+            Err(source) => {
+                return Err(ManagerError::Host {
+                    context: format!("sending to session '{}'", s.label()),
+                    source,
+                });
+            }
+        }
+        self.touch(&s.id)
+    }
+
+    /// The session's screen (and history) as text, like `tmux capture-pane -p`.
+    pub async fn capture(&self, key: &str, scrollback: u32, ansi: bool) -> Result<String> {
+        let s = self.resolve(key)?;
+        let (_, mut conn) = self.connect_for(&s, "capturing").await?;
+        match conn
+            .request(ClientMsg::Capture { scrollback, ansi }, REQUEST_TIMEOUT)
+            .await
+        {
+            Ok(ServerMsg::Captured { text }) => Ok(text),
+            Ok(other) => Err(ManagerError::Other(format!("unexpected reply {other:?}"))),
+            Err(source) => Err(ManagerError::Host {
+                context: format!("capturing session '{}'", s.label()),
+                source,
+            }),
+        }
+    }
+
+    /// Everything known of a session, with the job's own report if it answers.
+    pub async fn info(&self, key: &str) -> Result<(SessionRow, Option<JobInfo>)> {
+        let s = self.resolve(key)?;
+        if s.status != Status::Running {
+            return Ok((s, None));
+        }
+        let info = match self.connect_for(&s, "asking").await {
+            Ok((_, mut conn)) => match conn.request(ClientMsg::Info, REQUEST_TIMEOUT).await {
+                Ok(ServerMsg::Info(info)) => Some(info),
+                _ => None,
+            },
+            Err(ManagerError::Ended { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let s = self.get(&s.id)?.unwrap_or(s);
+        Ok((s, info))
+    }
+}
