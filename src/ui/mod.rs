@@ -77,11 +77,18 @@ struct RealScreen(terminal::Guard, Option<vt100::CursorStyle>);
 impl Screen for RealScreen {
     fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        let term = &mut self.0.terminal;
+        let (cols, rows) = ui.size;
+        let area = ratatui::layout::Rect::new(0, 0, cols, rows);
+        if term.get_frame().area() != area {
+            term.resize(area)?;
+        }
         // Terminals that know synchronized output (mode 2026) show the
         // frame at once, never half; others ignore the two sequences.
-        crossterm::queue!(self.0.terminal.backend_mut(), BeginSynchronizedUpdate)?;
-        self.0.terminal.draw_ui(ui)?;
-        crossterm::execute!(self.0.terminal.backend_mut(), EndSynchronizedUpdate)
+        crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+        term.draw_ui(ui)?;
+        crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
+        self.0.out.send()
     }
     fn size(&self) -> (u16, u16) {
         Screen::size(&self.0.terminal)
