@@ -11,7 +11,7 @@ use tokio::io::BufReader;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 
-use super::pty::{Pty, PtyEvent};
+use super::pty::Pty;
 use super::record::{JobRecord, remove_state, write_exit_record, write_job_record};
 use super::{JobSpec, report_ready};
 use crate::clock::{Millis, now_millis};
@@ -80,8 +80,8 @@ pub fn run(spec: JobSpec) -> Result<(), String> {
 }
 
 async fn serve(spec: JobSpec) -> Result<(), String> {
-    let (pty_tx, mut pty_rx) = mpsc::channel::<PtyEvent>(16);
-    let started = start(&spec, pty_tx);
+    let (exit_tx, mut exit_rx) = mpsc::channel::<portable_pty::ExitStatus>(1);
+    let started = start(&spec, exit_tx);
     let (pty, listener, me) = match started {
         Ok(parts) => parts,
         Err(e) => {
@@ -141,34 +141,24 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                     client_tasks.spawn(client_task(id, stream, in_tx.clone()));
                 }
             }
-            Some(first) = pty_rx.recv() => {
-                // Gather what else is already waiting, up to a bound: fewer,
-                // larger frames when output floods.
-                let mut next = Some(first);
-                let mut out: Vec<u8> = Vec::new();
-                let mut exited = None;
-                while let Some(ev) = next.take() {
-                    match ev {
-                        PtyEvent::Output(bytes) => {
-                            if out.is_empty() { out = bytes } else { out.extend_from_slice(&bytes) }
-                            if out.len() < COALESCE_MAX {
-                                next = pty_rx.try_recv().ok();
-                            }
-                        }
-                        PtyEvent::Closed => job.pty_closed = true,
-                        PtyEvent::Exited(status) => exited = Some(status),
-                    }
+            ready = job.pty.readable(), if !job.pty_closed => {
+                if ready.is_err() {
+                    job.pty_closed = true;
+                    continue;
                 }
-                if !out.is_empty() {
-                    job.output(out);
-                }
-                if let Some(status) = exited {
-                    drain(&mut job, &mut pty_rx).await;
-                    break Some(status);
-                }
+                // Reading until the PTY runs dry gathers a flood into few,
+                // large frames; a trickle goes out at once.
+                job.read_pty();
                 // Output can arrive faster than it is parsed: let connecting
                 // clients and their requests in between chunks.
                 tokio::task::yield_now().await;
+            }
+            _ = job.pty.writable(), if job.pty.input_pending() && !job.pty_closed => {
+                job.pty.flush_input();
+            }
+            Some(status) = exit_rx.recv() => {
+                drain(&mut job).await;
+                break Some(status);
             }
             _ = tick.tick() => {
                 if job.idle_expired() {
@@ -211,13 +201,12 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
 
 /// After the shell exited: take what is still in the PTY, briefly, so its
 /// last words reach the views before the exit notice.
-async fn drain(job: &mut Job, pty_rx: &mut mpsc::Receiver<PtyEvent>) {
+async fn drain(job: &mut Job) {
     let deadline = tokio::time::Instant::now() + DRAIN_AFTER_EXIT;
     while !job.pty_closed {
-        match tokio::time::timeout_at(deadline, pty_rx.recv()).await {
-            Ok(Some(PtyEvent::Output(bytes))) => job.output(bytes),
-            Ok(Some(PtyEvent::Exited(_))) => {}
-            Ok(Some(PtyEvent::Closed)) | Ok(None) | Err(_) => break,
+        match tokio::time::timeout_at(deadline, job.pty.readable()).await {
+            Ok(Ok(())) => job.read_pty(),
+            Ok(Err(_)) | Err(_) => break,
         }
     }
 }
@@ -231,7 +220,7 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
 
 fn start(
     spec: &JobSpec,
-    pty_tx: mpsc::Sender<PtyEvent>,
+    exited: mpsc::Sender<portable_pty::ExitStatus>,
 ) -> Result<(Pty, UnixListener, ProcIdentity), String> {
     let me = ProcIdentity::current().map_err(|e| format!("cannot read own process info: {e}"))?;
     if let Some(dir) = spec.socket.parent() {
@@ -241,7 +230,7 @@ fn start(
     std::fs::create_dir_all(&spec.records)
         .map_err(|e| format!("cannot create {}: {e}", spec.records.display()))?;
     let listener = bind(&spec.socket)?;
-    let pty = Pty::spawn(spec, pty_tx).inspect_err(|_| {
+    let pty = Pty::spawn(spec, exited).inspect_err(|_| {
         let _ = std::fs::remove_file(&spec.socket);
     })?;
     Ok((pty, listener, me))
@@ -308,6 +297,17 @@ async fn client_task(id: ClientId, stream: UnixStream, events: mpsc::Sender<Inco
 }
 
 impl Job {
+    /// Takes what the PTY holds into the mirror and out to the views.
+    fn read_pty(&mut self) {
+        let out = self.pty.read(COALESCE_MAX);
+        if out.closed {
+            self.pty_closed = true;
+        }
+        if !out.bytes.is_empty() {
+            self.output(out.bytes);
+        }
+    }
+
     fn output(&mut self, bytes: Vec<u8>) {
         self.emu.process(&bytes);
         let Ok(frame) = encode_frame(&ServerMsg::Output(bytes)) else {
@@ -420,7 +420,7 @@ impl Job {
             }
             ClientMsg::Input(bytes) => {
                 self.touch(id);
-                if !bytes.is_empty() && !self.pty.write(bytes) {
+                if !bytes.is_empty() && !self.pty.write(&bytes) {
                     self.send(
                         id,
                         &ServerMsg::Error {

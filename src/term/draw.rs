@@ -1,7 +1,9 @@
 //! Drawing an emulator's screen into a ratatui buffer, cell by cell, with
 //! colours, attributes, wide characters and the cursor as the program left them.
 
-use ratatui::buffer::Buffer;
+use std::sync::Mutex;
+
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 
@@ -39,6 +41,14 @@ fn style_of(cell: &vt100::Cell) -> Style {
         .add_modifier(m)
 }
 
+/// An empty cell with no colour or attribute, the commonest kind.
+fn is_blank(cell: &vt100::Cell) -> bool {
+    !cell.has_contents()
+        && cell.fgcolor() == vt100::Color::Default
+        && cell.bgcolor() == vt100::Color::Default
+        && !(cell.bold() || cell.dim() || cell.italic() || cell.underline() || cell.inverse())
+}
+
 fn draw_row(screen: &vt100::Screen, row: u16, buf: &mut Buffer, x0: u16, y: u16, width: u16) {
     let (_, cols) = screen.size();
     let n = width.min(cols.get());
@@ -48,6 +58,14 @@ fn draw_row(screen: &vt100::Screen, row: u16, buf: &mut Buffer, x0: u16, y: u16,
             break;
         };
         let target = &mut buf[(x0 + col, y)];
+        if is_blank(cell) {
+            // Most of a screen is blank: the cell is as a new frame starts.
+            if *target != Cell::EMPTY {
+                target.reset();
+            }
+            col += 1;
+            continue;
+        }
         let wide = cell.is_wide();
         if wide && col + 1 >= n {
             // Half a wide character does not fit: show a blank, as tmux does.
@@ -63,6 +81,39 @@ fn draw_row(screen: &vt100::Screen, row: u16, buf: &mut Buffer, x0: u16, y: u16,
         if wide {
             buf[(x0 + col, y)].reset();
             col += 1;
+        }
+    }
+}
+
+/// Each screen row's cells as last drawn, keyed by the row's formatted
+/// contents (text, colours, attributes). Looking a cell up in vt100 costs
+/// more than copying it, and a frame usually changes a row or two (an echo,
+/// a prompt): unchanged rows are copied from here.
+#[derive(Default)]
+pub(super) struct DrawCache(Mutex<Vec<(String, Vec<Cell>)>>);
+
+impl DrawCache {
+    /// Draws the live screen's first `height` rows into `area`.
+    fn draw(&self, screen: &vt100::Screen, buf: &mut Buffer, area: Rect, height: u16) {
+        let mut rows = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let (_, cols) = screen.size();
+        let width = area.width.min(cols.get());
+        rows.resize_with(usize::from(height), Default::default);
+        for (r, text) in screen.rows_formatted(0, cols.get()).enumerate() {
+            let Some((drawn, cells)) = rows.get_mut(r) else {
+                break;
+            };
+            let y = area.y + r as u16;
+            let start = buf.index_of(area.x, y);
+            let line = start..start + usize::from(width);
+            if *drawn == text && cells.len() == line.len() {
+                buf.content[line].clone_from_slice(cells);
+                continue;
+            }
+            draw_row(screen, r as u16, buf, area.x, y, width);
+            *drawn = text;
+            cells.clear();
+            cells.extend_from_slice(&buf.content[line]);
         }
     }
 }
@@ -99,15 +150,19 @@ impl Emulator {
                 }
             }
         }
-        for r in from_history..height {
-            draw_row(
-                screen,
-                r - from_history,
-                buf,
-                area.x,
-                area.y + r,
-                area.width,
-            );
+        if from_history == 0 {
+            self.drawn.draw(screen, buf, area, height);
+        } else {
+            for r in from_history..height {
+                draw_row(
+                    screen,
+                    r - from_history,
+                    buf,
+                    area.x,
+                    area.y + r,
+                    area.width,
+                );
+            }
         }
 
         if screen.hide_cursor() {

@@ -103,6 +103,8 @@ pub struct Emulator {
     saved_main: Option<vt100::Parser>,
     /// Scroll regions set by programs, [main, alternate]; vt100 does not expose them.
     regions: [Option<(u16, u16)>; 2],
+    /// The rows as last drawn, so unchanged rows are copied, not redrawn.
+    drawn: draw::DrawCache,
 }
 
 fn dim(n: u16, max: u16) -> NonZeroU16 {
@@ -118,6 +120,7 @@ impl Emulator {
             events: Vec::new(),
             saved_main: None,
             regions: [None, None],
+            drawn: draw::DrawCache::default(),
         }
     }
 

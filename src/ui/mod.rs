@@ -51,6 +51,12 @@ const DRAIN_BATCH: usize = 64;
 /// spends the burst at once and is then drawn max_fps times a second.
 const OUTPUT_BURST: f64 = 4.0;
 
+/// A key that only went to the session is drawn with the session's reply
+/// (its echo), which comes well within this; drawing at once would put a
+/// whole frame between the key and its echo. A session that does not answer
+/// (a password prompt) is drawn after this, well under a 60 Hz frame.
+const ECHO_WAIT: Duration = Duration::from_millis(10);
+
 /// The outer screen: a real terminal, or a test backend.
 pub trait Screen {
     fn draw_ui(&mut self, ui: &Ui) -> io::Result<()>;
@@ -77,11 +83,18 @@ struct RealScreen(terminal::Guard, Option<vt100::CursorStyle>);
 impl Screen for RealScreen {
     fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        let term = &mut self.0.terminal;
+        let (cols, rows) = ui.size;
+        let area = ratatui::layout::Rect::new(0, 0, cols, rows);
+        if term.get_frame().area() != area {
+            term.resize(area)?;
+        }
         // Terminals that know synchronized output (mode 2026) show the
         // frame at once, never half; others ignore the two sequences.
-        crossterm::queue!(self.0.terminal.backend_mut(), BeginSynchronizedUpdate)?;
-        self.0.terminal.draw_ui(ui)?;
-        crossterm::execute!(self.0.terminal.backend_mut(), EndSynchronizedUpdate)
+        crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+        term.draw_ui(ui)?;
+        crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
+        self.0.out.send()
     }
     fn size(&self) -> (u16, u16) {
         Screen::size(&self.0.terminal)
@@ -238,6 +251,8 @@ where
     let mut budget_at = Instant::now();
     let mut dirty = true;
     let mut output_dirty = false;
+    // When a key that went to the session is drawn if its echo has not come.
+    let mut echo_due: Option<Instant> = None;
     let mut version = ctx.manager.data_version().ok();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -247,7 +262,7 @@ where
         budget = (budget + now.duration_since(budget_at).as_secs_f64() * f64::from(ctx.max_fps))
             .min(OUTPUT_BURST);
         budget_at = now;
-        if dirty || (output_dirty && budget >= 1.0) {
+        if dirty || (output_dirty && budget >= 1.0) || echo_due.is_some_and(|t| now >= t) {
             screen
                 .draw_ui(&ui)
                 .map_err(|e| format!("cannot draw: {e}"))?;
@@ -259,10 +274,15 @@ where
             }
             dirty = false;
             output_dirty = false;
+            echo_due = None;
             debug_panic_hook();
         }
         // The next output frame is due when the budget holds one again.
-        let draw_at = output_dirty.then(|| Instant::now() + frame.mul_f64((1.0 - budget).max(0.0)));
+        let draw_at = output_dirty
+            .then(|| Instant::now() + frame.mul_f64((1.0 - budget).max(0.0)))
+            .into_iter()
+            .chain(echo_due)
+            .min();
         let mut handled: Vec<UiEvent> = Vec::new();
         tokio::select! {
             biased;
@@ -317,6 +337,9 @@ where
             }
         }
         for ev in handled {
+            let input = matches!(ev, UiEvent::Key(_) | UiEvent::Paste(_) | UiEvent::Mouse(_));
+            let sent = |ui: &Ui| ui.view.as_ref().map(|v| (v.generation, v.sent));
+            let sent_before = sent(&ui);
             match &ev {
                 // A snapshot is a whole screen (attach, resync), not a bite
                 // of a flood: it shows at once.
@@ -325,6 +348,7 @@ where
                     ..
                 } => dirty = true,
                 UiEvent::Session { .. } => output_dirty = true,
+                _ if input => {}
                 _ => dirty = true,
             }
             if let UiEvent::Resize(c, r) = &ev {
@@ -333,6 +357,13 @@ where
             for effect in update(&mut ui, ev) {
                 if let Some(listen) = fx.run(effect) {
                     view_rx = Some(listen);
+                }
+            }
+            if input {
+                if sent_before.is_some() && sent(&ui) != sent_before {
+                    echo_due.get_or_insert_with(|| Instant::now() + ECHO_WAIT);
+                } else {
+                    dirty = true;
                 }
             }
         }

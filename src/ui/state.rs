@@ -83,6 +83,9 @@ pub struct View {
     /// The shell ended: how.
     pub ended: Option<String>,
     pub last_touch: Instant,
+    /// Inputs sent to the session so far: the event loop sees whether an
+    /// event only went to the session (whose echo will redraw the screen).
+    pub sent: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,9 @@
 //! Taking over the terminal and giving it back exactly as found: on quit, on
 //! error, on panic, and on SIGTERM/SIGHUP (LESSONS 13).
 
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crossterm::cursor::{SetCursorStyle, Show};
 use crossterm::event::{
@@ -14,22 +15,53 @@ use crossterm::terminal::{
     enable_raw_mode,
 };
 use crossterm::{execute, queue};
-use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 
 /// Set while the terminal is ours; the panic hook restores only then.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static MOUSE: AtomicBool = AtomicBool::new(false);
 
-/// Frames go out whole: std's stdout would split each into ~1 KiB writes,
-/// and a terminal may show the halves.
-pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+/// Frames go out whole, in one write: std's stdout would split each into
+/// ~1 KiB writes, and ratatui and crossterm flush several times a frame (each
+/// flush a write that wakes the terminal), so nothing leaves before `Frame::send`.
+pub type Term = Terminal<CrosstermBackend<FrameOut>>;
 
-const FRAME_BUFFER: usize = 256 << 10;
+/// What a frame writes, held until the whole frame is ready. The backend
+/// owns one handle and the `Guard` another (ratatui lends no access to its
+/// backend's writer).
+#[derive(Default, Clone)]
+pub struct FrameOut(Arc<Mutex<Vec<u8>>>);
+
+impl FrameOut {
+    /// Writes what the frame wrote to the terminal at once.
+    pub fn send(&self) -> io::Result<()> {
+        let mut frame = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = io::stdout().lock();
+        let result = out.write_all(&frame).and_then(|_| out.flush());
+        frame.clear();
+        result
+    }
+}
+
+impl Write for FrameOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut frame = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        frame.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    /// Held for `send`.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Owns the terminal while the UI runs; dropping it restores the terminal.
 pub struct Guard {
     pub terminal: Term,
+    /// The terminal's frame, sent once drawn.
+    pub out: FrameOut,
 }
 
 pub fn setup(mouse: bool) -> io::Result<Guard> {
@@ -55,13 +87,18 @@ pub fn setup(mouse: bool) -> io::Result<Guard> {
         restore();
         return Err(e);
     }
-    match Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-        FRAME_BUFFER,
-        io::stdout(),
-    ))) {
+    // A fixed viewport, resized by the UI as the terminal is: a full-screen
+    // one asks the terminal for its size (opening /dev/tty) on every frame.
+    let (cols, rows) = crossterm::terminal::size()?;
+    let options = TerminalOptions {
+        viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
+    };
+    let out = FrameOut::default();
+    match Terminal::with_options(CrosstermBackend::new(out.clone()), options) {
         Ok(mut terminal) => {
             let _ = terminal.clear();
-            Ok(Guard { terminal })
+            let _ = out.send();
+            Ok(Guard { terminal, out })
         }
         Err(e) => {
             restore();

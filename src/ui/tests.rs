@@ -126,6 +126,7 @@ fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) -> mpsc::Receiver<Cli
         link: Link::Live,
         ended: None,
         last_touch: Instant::now(),
+        sent: 0,
     });
     rx
 }

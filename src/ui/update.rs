@@ -317,6 +317,7 @@ fn on_attached(
                 link: Link::Live,
                 ended: None,
                 last_touch: Instant::now(),
+                sent: 0,
             };
             if let Some(old) = ui.view.take() {
                 if reattach && old.session.id == view.session.id {
@@ -780,6 +781,7 @@ fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
         ui.error(strings::NOT_SENT_BUSY);
         return;
     }
+    v.sent += 1;
     if v.last_touch.elapsed() >= TOUCH_EVERY {
         v.last_touch = Instant::now();
         fx.push(Effect::Touch(v.session.id.clone()));
@@ -910,8 +912,10 @@ fn on_mouse(ui: &mut Ui, m: MouseEvent) {
         if m.row < top {
             return;
         }
-        if let Some(bytes) = mouse::encode(&m, m.column, m.row - top, modes) {
-            let _ = v.tx.try_send(ClientMsg::Input(bytes));
+        if let Some(bytes) = mouse::encode(&m, m.column, m.row - top, modes)
+            && v.tx.try_send(ClientMsg::Input(bytes)).is_ok()
+        {
+            v.sent += 1;
         }
         return;
     }
