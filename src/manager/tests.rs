@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use super::fake::FakeHost;
 use super::*;
+use crate::config::Config;
 use crate::protocol::ServerMsg;
 use crate::store::ViewRow;
-use crate::config::Config;
 
 struct Fixture {
     _dir: tempfile::TempDir,
