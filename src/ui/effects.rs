@@ -101,9 +101,12 @@ impl Effects {
                 });
             }
             Effect::Touch(id) => {
-                if let Err(e) = mgr.touch(&id) {
-                    tracing::warn!("recording activity: {e}");
-                }
+                // A database write is never between a key and its echo.
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = mgr.touch(&id) {
+                        tracing::warn!("recording activity: {e}");
+                    }
+                });
             }
             Effect::RetryHost(host) => {
                 if let Some(h) = mgr.known_host(&host) {
