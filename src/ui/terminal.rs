@@ -96,7 +96,9 @@ pub fn setup(mouse: bool) -> io::Result<Guard> {
     let out = FrameOut::default();
     match Terminal::with_options(CrosstermBackend::new(out.clone()), options) {
         Ok(mut terminal) => {
-            let _ = terminal.clear();
+            // Clears the screen and ratatui's idea of it; `clear` would first
+            // ask the terminal where its cursor is and wait for the answer.
+            let _ = terminal.resize(Rect::new(0, 0, cols, rows));
             let _ = out.send();
             Ok(Guard { terminal, out })
         }
