@@ -292,3 +292,36 @@ fn inside_a_session_sessui_refuses_to_nest_unless_forced() {
     t.keys("q");
     assert!(t.wait_exit());
 }
+
+/// The terminal window closes under sessui (here: the tmux it runs in is
+/// killed): sessui ends and lets go of the session, which keeps running.
+#[test]
+fn a_closed_terminal_ends_sessui_and_keeps_the_session() {
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "kept"]);
+    let socket = s.dir.path().join("tmux.sock");
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(args)
+            .env("HOME", &s.home)
+            .env_remove("TMUX")
+            .status()
+            .expect("tmux is needed for this test: tests/run-all.sh installs it")
+    };
+    let command = format!(
+        "env SESSUI_HOME='{}' HOME='{}' SHELL=/bin/bash '{}' attach kept",
+        s.sessui_home.display(),
+        s.home.display(),
+        common::bin().display()
+    );
+    assert!(tmux(&["new-session", "-d", "-x", "100", "-y", "30", &command]).success());
+    assert!(wait_until(PATIENCE, || s.session_json("kept")["views"] == 1));
+    assert!(tmux(&["kill-server"]).success());
+    assert!(
+        wait_until(PATIENCE, || s.session_json("kept")["views"] == 0),
+        "sessui kept its view after its terminal closed"
+    );
+    assert_eq!(s.session_json("kept")["state"], "running");
+}

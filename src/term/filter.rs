@@ -66,6 +66,11 @@ impl Default for Filter {
 }
 
 impl Filter {
+    /// Outside any escape sequence: the next byte starts afresh.
+    pub fn in_ground(&self) -> bool {
+        self.state == State::Ground
+    }
+
     /// Appends the filtered form of `input` to `out`, and the events found,
     /// each with the offset in `out` where it applies.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {

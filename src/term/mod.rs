@@ -7,6 +7,7 @@
 mod draw;
 mod filter;
 mod history;
+mod paint;
 
 use std::cell::Cell;
 use std::num::NonZeroU16;
@@ -14,6 +15,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 pub use draw::color_of;
 pub use history::{History, HistoryLine};
+pub use paint::Painted;
 
 use filter::{Event, Filter};
 
@@ -105,6 +107,8 @@ pub struct Emulator {
     regions: [Option<(u16, u16)>; 2],
     /// The rows as last drawn, so unchanged rows are copied, not redrawn.
     drawn: draw::DrawCache,
+    /// Rows that may have changed since the screen was last painted.
+    dirty: std::sync::Mutex<paint::Dirty>,
 }
 
 fn dim(n: u16, max: u16) -> NonZeroU16 {
@@ -121,6 +125,7 @@ impl Emulator {
             saved_main: None,
             regions: [None, None],
             drawn: draw::DrawCache::default(),
+            dirty: Default::default(),
         }
     }
 
@@ -148,6 +153,7 @@ impl Emulator {
 
     /// Feeds program output.
     pub fn process(&mut self, bytes: &[u8]) {
+        let before = self.changes_one_row(bytes);
         let mut filtered = std::mem::take(&mut self.scratch);
         filtered.clear();
         self.events.clear();
@@ -165,6 +171,11 @@ impl Emulator {
             self.regions[1] = None;
         }
         self.events = events;
+        let row = self.parser.screen().cursor_position().0;
+        self.mark(match before {
+            Some(r) if r == row => paint::Dirty::Rows(r, r),
+            _ => paint::Dirty::All,
+        });
         if filtered.capacity() > 1 << 20 {
             filtered = Vec::new();
         }
@@ -200,6 +211,26 @@ impl Emulator {
         }
     }
 
+    /// The cursor's row, if `bytes` can only change that row: plain text
+    /// and cursor moves within the row, from outside any escape sequence,
+    /// too short to wrap (a keystroke's echo, typically).
+    fn changes_one_row(&self, bytes: &[u8]) -> Option<u16> {
+        let screen = self.parser.screen();
+        let (row, col) = screen.cursor_position();
+        let room = usize::from(screen.size().1.get().saturating_sub(col));
+        let plain = |b: &u8| *b >= 0x20 || matches!(*b, b'\r' | 0x08 | 0x07);
+        (self.filter.in_ground()
+            && bytes.len() < room
+            && bytes.iter().all(plain)
+            && std::str::from_utf8(bytes).is_ok())
+        .then_some(row)
+    }
+
+    fn mark(&self, rows: paint::Dirty) {
+        let mut dirty = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
+        *dirty = dirty.with(rows);
+    }
+
     fn guarded_process(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
@@ -225,6 +256,7 @@ impl Emulator {
                 self.parser = new_parser(cols, rows, cap);
             }
         }
+        self.mark(paint::Dirty::All);
         tracing::warn!("terminal emulator panicked; screen rebuilt");
     }
 
@@ -243,6 +275,7 @@ impl Emulator {
         }
         // Like xterm, a resize resets scroll regions.
         self.regions = [None, None];
+        self.mark(paint::Dirty::All);
     }
 
     /// What a fresh emulator needs to show this screen, with up to `history`

@@ -4,6 +4,7 @@
 
 mod effects;
 mod filter;
+mod input;
 pub mod keymap;
 pub mod keys;
 mod mouse;
@@ -17,7 +18,7 @@ mod update;
 #[cfg(test)]
 mod tests;
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,7 @@ pub use update::{Effect, UiEvent, update};
 use crate::app::App;
 use crate::manager::Manager;
 use crate::protocol::ServerMsg;
+use crate::term;
 use effects::Effects;
 use keymap::Keymap;
 pub use prompter::UiPrompter;
@@ -78,33 +80,70 @@ impl<B: Backend> Screen for Terminal<B> {
     }
 }
 
-struct RealScreen(terminal::Guard, Option<vt100::CursorStyle>);
+struct RealScreen {
+    guard: terminal::Guard,
+    cursor_style: Option<vt100::CursorStyle>,
+    /// The attached session as painted on the terminal, with the status
+    /// line ratatui last drew beside it; `None` after a frame ratatui drew whole.
+    direct: Option<(term::Painted, ratatui::text::Line<'static>)>,
+}
 
 impl Screen for RealScreen {
     fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
-        let term = &mut self.0.terminal;
+        let term = &mut self.guard.terminal;
         let (cols, rows) = ui.size;
         let area = ratatui::layout::Rect::new(0, 0, cols, rows);
-        if term.get_frame().area() != area {
+        let resized = term.get_frame().area() != area;
+        if resized {
+            // ratatui clears the terminal: nothing painted is there any more.
             term.resize(area)?;
         }
         // Terminals that know synchronized output (mode 2026) show the
         // frame at once, never half; others ignore the two sequences.
         crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
-        term.draw_ui(ui)?;
+        let last = self.direct.take();
+        match (render::direct(ui), &ui.view) {
+            (Some((session, status)), Some(v)) => {
+                // A session row costs a compare to repaint-or-not; a ratatui
+                // frame costs every cell of the screen: it only runs when
+                // what it draws (the status line) changed, or the area did.
+                let (mut painted, drawn) = match last {
+                    Some((p, s)) if !resized && p.area() == session => (p, Some(s)),
+                    _ => (term::Painted::new(session), None),
+                };
+                if drawn.as_ref() != Some(&status) {
+                    term.draw(|f| render::render_around_session(ui, f))?;
+                }
+                let mut out = Vec::new();
+                v.emu.paint(&mut painted, &mut out);
+                term.backend_mut().write_all(&out)?;
+                self.direct = Some((painted, status));
+            }
+            _ => {
+                if last.is_some() && !resized {
+                    // ratatui believes the session's area blank: whatever it
+                    // would skip as unchanged may show painted text. Resizing
+                    // to the same size clears and forgets what it drew,
+                    // without asking the terminal where its cursor is (as
+                    // `clear` does, a round trip some terminals never answer).
+                    term.resize(area)?;
+                }
+                term.draw_ui(ui)?;
+            }
+        }
         crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
-        self.0.out.send()
+        self.guard.out.send()
     }
     fn size(&self) -> (u16, u16) {
-        Screen::size(&self.0.terminal)
+        Screen::size(&self.guard.terminal)
     }
     fn cursor_style(&mut self, style: vt100::CursorStyle) {
         use crossterm::cursor::SetCursorStyle as S;
-        if self.1 == Some(style) {
+        if self.cursor_style == Some(style) {
             return;
         }
-        self.1 = Some(style);
+        self.cursor_style = Some(style);
         let cs = match style {
             vt100::CursorStyle::Default => S::DefaultUserShape,
             vt100::CursorStyle::BlinkBlock => S::BlinkingBlock,
@@ -135,8 +174,12 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
         }
         let guard = terminal::setup(app.config.ui.mouse)
             .map_err(|e| format!("cannot set up the terminal: {e}"))?;
-        let mut screen = RealScreen(guard, None);
-        let events = crossterm::event::EventStream::new();
+        let mut screen = RealScreen {
+            guard,
+            cursor_style: None,
+            direct: None,
+        };
+        let events = input::events().map_err(|e| format!("cannot read the terminal: {e}"))?;
         let ctx = Context {
             manager: app.manager.clone(),
             keymap,

@@ -22,6 +22,29 @@ pub const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦",
 
 /// Where the cursor goes after drawing: the session's cursor, a text input's, or hidden.
 pub fn render(ui: &Ui, f: &mut Frame) {
+    draw(ui, f, false);
+}
+
+/// Draws everything but the attached session's screen, which the caller
+/// paints itself: only when `direct` says nothing covers it.
+pub fn render_around_session(ui: &Ui, f: &mut Frame) {
+    draw(ui, f, true);
+}
+
+/// Where the attached session shows when nothing covers it (no popup, no
+/// scrollback, not ended, as wide as the terminal), with the status line
+/// drawn beside it: the session's rows can then be painted straight onto
+/// the terminal, and the rest redrawn only when the status line changes.
+pub fn direct(ui: &Ui) -> Option<(Rect, Line<'static>)> {
+    let v = ui.view.as_ref()?;
+    let (cols, rows) = ui.size;
+    let area = Rect::new(0, 0, cols, rows);
+    let fits = cols >= MIN_COLS && rows >= MIN_ROWS && v.emu.size().0 == cols;
+    let covered = ui.popup.is_some() || v.scroll.is_some() || v.ended.is_some();
+    (fits && !covered).then(|| (view::split(ui, area).1, view::status_line(ui, v)))
+}
+
+fn draw(ui: &Ui, f: &mut Frame, direct: bool) {
     let area = f.area();
     if area.width < MIN_COLS || area.height < MIN_ROWS {
         let lines = vec![
@@ -41,7 +64,7 @@ pub fn render(ui: &Ui, f: &mut Frame) {
         return;
     }
     match &ui.view {
-        Some(v) => view::render(ui, v, f, area),
+        Some(v) => view::render(ui, v, f, area, direct),
         None => list::render(ui, f, area),
     }
     if let Some(popup) = &ui.popup {

@@ -11,8 +11,9 @@ use crate::ui::keymap::PrefixAction;
 use crate::ui::state::{Link, Ui, View};
 use crate::ui::strings;
 
-pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect) {
-    let (status, screen) = if ui.status_on_top {
+/// The status line's row and the session's rows, in that order.
+pub fn split(ui: &Ui, area: Rect) -> (Rect, Rect) {
+    if ui.status_on_top {
         (
             Rect { height: 1, ..area },
             Rect {
@@ -33,7 +34,17 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect) {
                 ..area
             },
         )
-    };
+    }
+}
+
+/// Draws the view; `direct`: all but the session's screen, which the caller
+/// paints (the area stays blank here, so ratatui never writes over it).
+pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
+    let (status, screen) = split(ui, area);
+    if direct {
+        f.render_widget(Paragraph::new(status_line(ui, v)), status);
+        return;
+    }
     let cursor = v.emu.draw(f.buffer_mut(), screen, v.scroll.unwrap_or(0));
     if let Some((x, y)) = cursor
         && ui.popup.is_none()
@@ -70,7 +81,7 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect) {
     }
 }
 
-fn status_line(ui: &Ui, v: &View) -> Line<'static> {
+pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
     let k = &ui.keymap;
     let bar = Style::new().bg(Color::DarkGray).fg(Color::White);
     let mut spans = vec![
