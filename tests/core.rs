@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::{PATIENCE, Sandbox, TestView, assert_same_screen, pid_alive, wait_until};
 use sessui::config::Config;
 use sessui::manager::CreateOpts;
+use sessui::term::Emulator;
 
 fn job_pid(s: &Sandbox, name: &str) -> u32 {
     s.session_json(name)["job_pid"].as_u64().unwrap() as u32
@@ -176,8 +177,10 @@ async fn vi_is_restored_exactly_on_a_new_attach() {
     assert_same_screen(&live.emu, &fresh.emu);
     // cursor keys work in the restored view as in the live one
     fresh.type_text(":q!\r").await;
-    live.until(|e| !e.alternate_screen()).await;
-    fresh.until(|e| !e.alternate_screen()).await;
+    // back in the shell once its next prompt is drawn (after vi has gone)
+    let prompt = |e: &Emulator| !e.alternate_screen() && e.cursor_position().1 > 0;
+    live.until(prompt).await;
+    fresh.until(prompt).await;
     live.settle().await;
     fresh.settle().await;
     assert!(fresh.emu.screen_text().contains("before-vi"));
