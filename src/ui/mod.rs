@@ -190,9 +190,16 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
             attach,
             prompter: Some(prompter),
         };
-        let result = run_loop(&mut screen, events, ctx).await;
-        drop(screen);
-        result
+        // The loop runs on a worker, not on this thread: the tasks that carry
+        // a key to the session and its echo back wake it on the same thread
+        // they run on, where this thread would need waking from another.
+        let ui = tokio::spawn(async move {
+            let result = run_loop(&mut screen, events, ctx).await;
+            drop(screen);
+            result
+        });
+        ui.await
+            .unwrap_or_else(|e| Err(format!("the UI stopped: {e}")))
     })
 }
 
