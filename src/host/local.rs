@@ -136,7 +136,8 @@ impl Host for Local {
         let path = self.socket_path(&job.id);
         match tokio::time::timeout(Duration::from_secs(5), UnixStream::connect(&path)).await {
             Ok(Ok(stream)) => {
-                let (r, w) = stream.into_split();
+                let (r, w) = crate::protocol::socket::split_tokio(stream)
+                    .map_err(|e| HostError::Unreachable(format!("the job {}: {e}", job.id)))?;
                 Ok(JobConn::open(r, w).await?)
             }
             Ok(Err(e)) => match self.liveness_now(job) {

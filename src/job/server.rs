@@ -250,7 +250,9 @@ fn socket_inode(path: &Path) -> Option<u64> {
 
 /// Reads one client's frames into the event loop and writes its queue out.
 async fn client_task(id: ClientId, stream: UnixStream, events: mpsc::Sender<Incoming>) {
-    let (read, mut write) = stream.into_split();
+    let Ok((read, mut write)) = crate::protocol::socket::split_tokio(stream) else {
+        return;
+    };
     let mut read = BufReader::new(read);
     let hello = tokio::time::timeout(Duration::from_secs(10), accept_hello(&mut read, &mut write));
     if !matches!(hello.await, Ok(Ok(_))) {

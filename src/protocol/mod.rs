@@ -8,6 +8,7 @@
 mod frame;
 mod hello;
 mod messages;
+pub mod socket;
 
 pub use frame::{FrameReader, FrameWriter, encode_frame};
 pub use hello::{accept_hello, client_hello};
