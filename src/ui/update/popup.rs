@@ -1,0 +1,143 @@
+//! Keys while a popup is open: prompts, confirmations, help, the switcher, host questions.
+
+use super::*;
+
+pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let Some(popup) = ui.popup.take() else {
+        return;
+    };
+    let keep = match popup {
+        Popup::Help => false,
+        Popup::ConfirmDelete { target, label } => {
+            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                fx.push(Effect::Delete { id: target, label });
+            }
+            false
+        }
+        Popup::Create(mut p) => match key.code {
+            _ if p.busy => {
+                ui.popup = Some(Popup::Create(p));
+                return;
+            }
+            KeyCode::Esc => false,
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => {
+                p.focus = match p.focus {
+                    Field::Name => Field::Host,
+                    Field::Host => Field::Name,
+                };
+                ui.popup = Some(Popup::Create(p));
+                return;
+            }
+            KeyCode::Enter => {
+                let name = input_text(&p.name);
+                match validate_name(&name) {
+                    Err(e) => {
+                        p.error = Some(e.to_string());
+                        p.focus = Field::Name;
+                    }
+                    Ok(_) => {
+                        p.error = None;
+                        p.busy = true;
+                        ui.pending = Some(Pending::Creating);
+                        fx.push(Effect::Create {
+                            name,
+                            host: input_text(&p.host),
+                        });
+                    }
+                }
+                ui.popup = Some(Popup::Create(p));
+                return;
+            }
+            _ => {
+                let field = match p.focus {
+                    Field::Name => &mut p.name,
+                    Field::Host => &mut p.host,
+                };
+                field.input(key);
+                p.error = None;
+                ui.popup = Some(Popup::Create(p));
+                return;
+            }
+        },
+        Popup::Rename(mut p) => match key.code {
+            KeyCode::Esc => false,
+            KeyCode::Enter => {
+                let name = input_text(&p.input);
+                match validate_name(&name) {
+                    Err(e) => p.error = Some(e.to_string()),
+                    Ok(_) => fx.push(Effect::Rename {
+                        id: p.target.clone(),
+                        name,
+                    }),
+                }
+                ui.popup = Some(Popup::Rename(p));
+                return;
+            }
+            _ => {
+                p.input.input(key);
+                p.error = None;
+                ui.popup = Some(Popup::Rename(p));
+                return;
+            }
+        },
+        Popup::Switcher => {
+            let chord = Chord::of(&key);
+            match (key.code, ui.keymap.list(&chord)) {
+                (KeyCode::Esc, _) | (_, Some(ListAction::Quit)) => false,
+                (_, Some(ListAction::Attach)) => {
+                    if let Some(s) = ui.selected_session().cloned() {
+                        let current = ui.view.as_ref().map(|v| v.session.id.clone());
+                        if current.as_ref() != Some(&s.id) {
+                            start_attach(ui, s.id.clone(), s.label(), fx);
+                        }
+                    }
+                    false
+                }
+                (
+                    _,
+                    Some(
+                        a @ (ListAction::Up
+                        | ListAction::Down
+                        | ListAction::Top
+                        | ListAction::Bottom),
+                    ),
+                ) => {
+                    move_selection(ui, a);
+                    true
+                }
+                _ => true,
+            }
+        }
+        Popup::Question(mut q) => {
+            let answer = match (q.kind, key.code) {
+                (_, KeyCode::Esc) => Some(None),
+                (QuestionKind::YesNo, KeyCode::Char('y') | KeyCode::Char('Y')) => {
+                    Some(Some("yes".to_string()))
+                }
+                (QuestionKind::YesNo, KeyCode::Char('n') | KeyCode::Char('N')) => Some(None),
+                (QuestionKind::YesNo, _) => None,
+                (_, KeyCode::Enter) => Some(Some(input_text(&q.input))),
+                _ => {
+                    q.input.input(key);
+                    None
+                }
+            };
+            match answer {
+                Some(a) => {
+                    if let Some(tx) = q.answer.take() {
+                        let _ = tx.send(a);
+                    }
+                    ui.popup = ui.stacked.take();
+                    return;
+                }
+                None => {
+                    ui.popup = Some(Popup::Question(q));
+                    return;
+                }
+            }
+        }
+    };
+    if keep {
+        ui.popup = Some(Popup::Switcher);
+    }
+}

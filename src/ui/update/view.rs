@@ -1,0 +1,283 @@
+//! What the attached view does with session output, keys, paste and the mouse.
+
+use super::*;
+
+pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut Vec<Effect>) {
+    let history_lines = ui.history_lines;
+    let Some(v) = &mut ui.view else {
+        return;
+    };
+    if v.generation != generation {
+        return;
+    }
+    match msg {
+        ServerMsg::History { lines } => v.history.extend(lines),
+        ServerMsg::Screen {
+            cols,
+            rows,
+            state,
+            title,
+        } => {
+            v.emu = Emulator::from_snapshot(
+                Snapshot {
+                    history: std::mem::take(&mut v.history),
+                    cols,
+                    rows,
+                    state,
+                    title,
+                },
+                history_lines,
+            );
+            v.seen_history = v.emu.history_len();
+            v.link = Link::Live;
+            if !v.loaded {
+                v.loaded = true;
+                // Keys typed while attaching go in now, in order.
+                for bytes in std::mem::take(&mut v.early_keys) {
+                    let _ = v.tx.try_send(ClientMsg::Input(bytes));
+                }
+            }
+        }
+        ServerMsg::Output(bytes) => {
+            v.emu.process(&bytes);
+            if let Some(offset) = &mut v.scroll {
+                // Keep what the user is reading in place as history grows.
+                let grown = v.emu.history_len().saturating_sub(v.seen_history);
+                *offset = (*offset + grown).min(v.emu.history_len());
+            }
+            v.seen_history = v.emu.history_len();
+        }
+        ServerMsg::Resized { cols, rows } => v.emu.resize(cols, rows),
+        ServerMsg::Exited(exit) => {
+            v.ended = Some(exit.describe());
+            v.scroll = None;
+            fx.push(Effect::JobGone {
+                id: v.session.id.clone(),
+                exit: Some(exit),
+            });
+        }
+        ServerMsg::Lagged { dropped_bytes } => ui.notify(strings::lagged(dropped_bytes)),
+        ServerMsg::Error { message } => ui.error(message),
+        ServerMsg::Captured { .. } | ServerMsg::Info(_) | ServerMsg::Pong(_) => {}
+    }
+}
+
+pub(super) fn view_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
+    let chord = Chord::of(&key);
+    let prefix = ui.keymap.prefix;
+    let Some(v) = &mut ui.view else {
+        return;
+    };
+    if v.ended.is_some() {
+        // Any key returns to the list.
+        let v = ui.view.take();
+        if let Some(v) = v {
+            ui.selected = Some(v.session.id.clone());
+            fx.push(Effect::Detach { view: v.view_id });
+        }
+        fx.push(Effect::Refresh);
+        return;
+    }
+    if v.prefix_armed {
+        v.prefix_armed = false;
+        if let Some(action) = ui.keymap.prefixed(&chord) {
+            prefix_action(ui, action, fx);
+        }
+        return;
+    }
+    if chord == prefix {
+        v.prefix_armed = true;
+        return;
+    }
+    if let Some(offset) = v.scroll {
+        let page = usize::from(ui.size.1.saturating_sub(2)).max(1);
+        let max = v.emu.history_len();
+        let next = match ui.keymap.scroll(&chord) {
+            Some(ScrollAction::Up) => Some(offset + 1),
+            Some(ScrollAction::Down) => Some(offset.saturating_sub(1)),
+            Some(ScrollAction::PageUp) => Some(offset + page),
+            Some(ScrollAction::PageDown) => Some(offset.saturating_sub(page)),
+            Some(ScrollAction::Top) => Some(max),
+            Some(ScrollAction::Bottom) | Some(ScrollAction::Exit) => None,
+            None => Some(offset),
+        };
+        v.scroll = next.map(|n| n.min(max));
+        return;
+    }
+    let bytes = encode(&key, v.emu.modes().application_cursor);
+    send_input(ui, bytes, fx);
+}
+
+fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
+    if bytes.is_empty() {
+        return;
+    }
+    let Some(v) = &mut ui.view else {
+        return;
+    };
+    if !v.loaded {
+        v.early_keys.push(bytes);
+        return;
+    }
+    if v.link != Link::Live {
+        ui.error(strings::NOT_SENT_OFFLINE);
+        return;
+    }
+    v.scroll = None;
+    if v.tx.try_send(ClientMsg::Input(bytes)).is_err() {
+        ui.error(strings::NOT_SENT_BUSY);
+        return;
+    }
+    v.sent += 1;
+    if v.last_touch.elapsed() >= TOUCH_EVERY {
+        v.last_touch = Instant::now();
+        fx.push(Effect::Touch(v.session.id.clone()));
+    }
+}
+
+fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
+    let Some(v) = &mut ui.view else {
+        return;
+    };
+    if !matches!(action, PrefixAction::Next | PrefixAction::Prev) {
+        ui.cycle = None;
+    }
+    match action {
+        PrefixAction::Detach => {
+            if let Some(v) = ui.view.take() {
+                ui.selected = Some(v.session.id.clone());
+                fx.push(Effect::Detach { view: v.view_id });
+                fx.push(Effect::Refresh);
+            }
+        }
+        PrefixAction::SendPrefix => {
+            let prefix = ui.keymap.prefix;
+            let bytes = encode(
+                &KeyEvent::new(prefix.code, prefix.mods),
+                v.emu.modes().application_cursor,
+            );
+            send_input(ui, bytes, fx);
+        }
+        PrefixAction::Scroll => v.scroll = Some(0),
+        PrefixAction::Help => ui.popup = Some(Popup::Help),
+        PrefixAction::Switch => {
+            ui.selected = Some(v.session.id.clone());
+            ui.filter = None;
+            ui.popup = Some(Popup::Switcher);
+            fx.push(Effect::Refresh);
+        }
+        PrefixAction::New => open_create(ui),
+        PrefixAction::Rename => {
+            let (id, name) = (
+                v.session.id.clone(),
+                v.session.name.clone().unwrap_or_default(),
+            );
+            ui.popup = Some(Popup::Rename(Box::new(RenamePrompt {
+                target: id,
+                input: text_input(strings::RENAME_PLACEHOLDER, &name, false),
+                error: None,
+                inline: false,
+            })));
+        }
+        PrefixAction::Next | PrefixAction::Prev => {
+            let current = v.session.id.clone();
+            let host = v.session.host.clone();
+            // Host-scoped: only sessions on the same host as this one.
+            let order = ui.cycle.get_or_insert_with(|| {
+                ui.sessions
+                    .iter()
+                    .filter(|s| s.host == host && s.status != Status::Init)
+                    .map(|s| s.id.clone())
+                    .collect()
+            });
+            if order.len() < 2 {
+                ui.notify("no other session on this host");
+                return;
+            }
+            let pos = order.iter().position(|id| *id == current).unwrap_or(0);
+            let next = if action == PrefixAction::Next {
+                (pos + 1) % order.len()
+            } else {
+                (pos + order.len() - 1) % order.len()
+            };
+            let target = order[next].clone();
+            let label = ui.session(&target).map(|s| s.label()).unwrap_or_default();
+            let cycle = ui.cycle.take();
+            start_attach(ui, target, label, fx);
+            ui.cycle = cycle;
+        }
+        PrefixAction::Retry => fx.push(Effect::RetryHost(v.session.host.clone())),
+    }
+}
+
+pub(super) fn on_paste(ui: &mut Ui, text: String) {
+    if let Some(popup) = &mut ui.popup {
+        let target = match popup {
+            Popup::Create(p) => Some(match p.focus {
+                Field::Name => &mut p.name,
+                Field::Host => &mut p.host,
+            }),
+            Popup::Rename(p) => Some(&mut p.input),
+            Popup::Question(q) => Some(&mut q.input),
+            _ => None,
+        };
+        if let Some(t) = target {
+            t.insert_str(text.lines().next().unwrap_or(""));
+        }
+        return;
+    }
+    if let Some(f) = &mut ui.filter
+        && ui.view.is_none()
+    {
+        f.insert_str(text.lines().next().unwrap_or(""));
+        return;
+    }
+    let Some(v) = &ui.view else {
+        if ui.pending.is_some() {
+            ui.early.push(encode_paste(&text, false));
+        }
+        return;
+    };
+    let bytes = encode_paste(&text, v.emu.modes().bracketed_paste);
+    let mut fx = Vec::new();
+    send_input(ui, bytes, &mut fx);
+}
+
+pub(super) fn on_mouse(ui: &mut Ui, m: MouseEvent) {
+    if ui.popup.is_some() {
+        return;
+    }
+    let top = u16::from(ui.status_on_top);
+    let Some(v) = &mut ui.view else {
+        return;
+    };
+    if !v.loaded || v.ended.is_some() {
+        return;
+    }
+    let modes = v.emu.modes();
+    if modes.mouse != vt100::MouseProtocolMode::None && v.scroll.is_none() {
+        if m.row < top {
+            return;
+        }
+        if let Some(bytes) = mouse::encode(&m, m.column, m.row - top, modes)
+            && v.tx.try_send(ClientMsg::Input(bytes)).is_ok()
+        {
+            v.sent += 1;
+        }
+        return;
+    }
+    // The program did not ask for the mouse: the wheel scrolls history.
+    let max = v.emu.history_len();
+    match m.kind {
+        MouseEventKind::ScrollUp => {
+            v.scroll = Some((v.scroll.unwrap_or(0) + WHEEL_ROWS).min(max));
+        }
+        MouseEventKind::ScrollDown => {
+            if let Some(o) = v.scroll {
+                let n = o.saturating_sub(WHEEL_ROWS);
+                v.scroll = (n > 0).then_some(n);
+            }
+        }
+        _ => {}
+    }
+}
