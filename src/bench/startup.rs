@@ -38,16 +38,12 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
 
     let (mut s_new, mut s_cli) = (Vec::new(), Vec::new());
     for i in 0..runs {
-        // `sessui new --attach` would be one command, but it panics (it
-        // starts the UI's runtime inside the CLI's); `new` then `attach` is
-        // what a user does instead.
-        let name = format!("st{i}");
         let start = Instant::now();
-        s.run(&["new", "--name", &name])?;
+        s.run(&["new", "--name", &format!("cli{i}")])?;
         s_cli.push(ms(start.elapsed()));
-        let mut ui = s.pty(&["attach", &name])?;
-        let until = to_prompt(&mut ui, true)?;
-        s_new.push(until + ms(ui.spawned.saturating_duration_since(start)));
+        // One command, as a user starts a session (and as `tmux new-session`).
+        let mut ui = s.pty(&["new", "--name", &format!("st{i}"), "--attach"])?;
+        s_new.push(to_prompt(&mut ui, true)?);
         ui.terminate();
     }
 
@@ -89,8 +85,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
     );
     ctx.note(
         "Start-up: first frame from starting `sessui` (database already created) to the \
-         empty list's hint on screen. New session: `sessui new --name X` then \
-         `sessui attach X` (`new --attach` panics: it starts a runtime inside a runtime), \
+         empty list's hint on screen. New session: `sessui new --name X --attach`, \
          `tmux new-session -s X` (server running), or bare `bash --login`; then \
          `echo READY-$((40+2))` typed once the screen is taken, until `READY-42` shows.",
     );
