@@ -88,6 +88,35 @@ pub struct View {
     pub sent: u64,
 }
 
+impl View {
+    /// A view just attached: nothing loaded, nothing sent, not scrolled.
+    pub fn new(
+        session: SessionRow,
+        view_id: ViewId,
+        generation: u64,
+        tx: mpsc::Sender<ClientMsg>,
+        emu: Emulator,
+    ) -> View {
+        View {
+            session,
+            view_id,
+            generation,
+            tx,
+            emu,
+            history: Vec::new(),
+            loaded: false,
+            early_keys: Vec::new(),
+            scroll: None,
+            seen_history: 0,
+            prefix_armed: false,
+            link: Link::Live,
+            ended: None,
+            last_touch: Instant::now(),
+            sent: 0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Link {
     Live,

@@ -1,8 +1,6 @@
 //! The UI without a terminal: screens drawn into ratatui's TestBackend and
 //! compared with snapshots, and key handling checked through `update`.
 
-use std::time::Instant;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -111,23 +109,9 @@ fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) -> mpsc::Receiver<Cli
     let (tx, rx) = mpsc::channel(64);
     let mut emu = Emulator::new(100, 15, 100);
     emu.process(screen);
-    ui.view = Some(View {
-        session,
-        view_id: ViewId::from_string("v"),
-        generation: 7,
-        tx,
-        emu,
-        history: Vec::new(),
-        loaded: true,
-        early_keys: Vec::new(),
-        scroll: None,
-        seen_history: 0,
-        prefix_armed: false,
-        link: Link::Live,
-        ended: None,
-        last_touch: Instant::now(),
-        sent: 0,
-    });
+    let mut view = View::new(session, ViewId::from_string("v"), 7, tx, emu);
+    view.loaded = true;
+    ui.view = Some(view);
     rx
 }
 

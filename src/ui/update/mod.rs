@@ -308,23 +308,8 @@ fn on_attached(
         Ok(att) => {
             let generation = GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let (cols, rows) = ui.view_size();
-            let mut view = View {
-                session: att.session,
-                view_id: att.view,
-                generation,
-                tx: att.tx,
-                emu: Emulator::new(cols, rows, ui.history_lines),
-                history: Vec::new(),
-                loaded: false,
-                early_keys: Vec::new(),
-                scroll: None,
-                seen_history: 0,
-                prefix_armed: false,
-                link: Link::Live,
-                ended: None,
-                last_touch: Instant::now(),
-                sent: 0,
-            };
+            let emu = Emulator::new(cols, rows, ui.history_lines);
+            let mut view = View::new(att.session, att.view, generation, att.tx, emu);
             if let Some(old) = ui.view.take() {
                 if reattach && old.session.id == view.session.id {
                     // Keep showing the last screen until the new snapshot lands.
