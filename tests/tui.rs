@@ -307,18 +307,33 @@ fn a_closed_terminal_ends_sessui_and_keeps_the_session() {
             .args(args)
             .env("HOME", &s.home)
             .env_remove("TMUX")
-            .status()
+            .output()
             .expect("tmux is needed for this test: tests/run-all.sh installs it")
     };
     let command = format!(
-        "env SESSUI_HOME='{}' HOME='{}' SHELL=/bin/bash '{}' attach kept",
+        "exec env SESSUI_HOME='{}' HOME='{}' SHELL=/bin/bash '{}' attach kept",
         s.sessui_home.display(),
         s.home.display(),
         common::bin().display()
     );
-    assert!(tmux(&["new-session", "-d", "-x", "100", "-y", "30", &command]).success());
+    let started = tmux(&["new-session", "-d", "-x", "100", "-y", "30", &command]);
+    assert!(started.status.success(), "tmux: {started:?}");
     assert!(wait_until(PATIENCE, || s.session_json("kept")["views"] == 1));
-    assert!(tmux(&["kill-server"]).success());
+    let pane = tmux(&["display-message", "-p", "#{pane_pid}"]);
+    let pid: u32 = String::from_utf8_lossy(&pane.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(tmux(&["kill-server"]).status.success());
+    let gone = wait_until(PATIENCE, || !pid_alive(pid));
+    if !gone {
+        // Do not leave a spinning process behind a failed run.
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    assert!(gone, "sessui kept running after its terminal closed");
     assert!(
         wait_until(PATIENCE, || s.session_json("kept")["views"] == 0),
         "sessui kept its view after its terminal closed"
