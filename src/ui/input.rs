@@ -1,4 +1,4 @@
-//! The terminal's events, read on the UI's own thread when the terminal has
+//! The terminal's events, read by the UI's runtime when the terminal has
 //! input or changed size.
 //!
 //! crossterm's `EventStream` waits on a thread of its own that holds the
@@ -25,7 +25,7 @@ struct Reader {
     ready: VecDeque<Event>,
 }
 
-/// The terminal's events as a stream; it ends only with an error.
+/// The terminal's events as a stream; it ends when the terminal is gone.
 pub fn events() -> io::Result<impl Stream<Item = io::Result<Event>> + Unpin> {
     // crossterm reads standard input when it is a terminal, else /dev/tty.
     let tty: OwnedFd = if io::stdin().is_terminal() {
@@ -84,8 +84,8 @@ impl Reader {
         } = self;
         tokio::select! {
             guard = tty.readable() => Some(match guard {
-                // crossterm reads a closed terminal forever, on this thread:
-                // the SIGHUP that ends the UI would never get to run.
+                // crossterm reads a closed terminal forever, inside the UI's
+                // loop: the SIGHUP that ends the UI would never get through.
                 Ok(g) if g.ready().is_read_closed() => return None,
                 Ok(mut g) => {
                     // crossterm reads until the terminal has nothing more;
