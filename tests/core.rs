@@ -507,4 +507,13 @@ async fn a_view_that_falls_behind_is_resynced_and_told_what_it_missed() {
         .collect();
     let job: Vec<&str> = job_screen.lines().filter(|l| !l.is_empty()).collect();
     assert_eq!(seen, job);
+    // The resync carried the rows that scrolled away meanwhile, and the
+    // view's history is the job's, without gaps or repeats.
+    let job_history = s.ok(&["capture", "slow", "--scrollback", "10000"]);
+    let view_history = view.emu.capture(10_000, false);
+    assert_eq!(view_history.lines().count(), job_history.lines().count());
+    assert!(
+        view_history == job_history,
+        "the view's history differs from the job's"
+    );
 }

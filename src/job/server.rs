@@ -49,10 +49,15 @@ struct Client {
     history_wanted: usize,
     /// Output was skipped since it fell behind; it gets a fresh snapshot when it catches up.
     lagged: Option<u64>,
+    /// History rows pushed before the first output it missed: a resync
+    /// sends the rows after this (protocol 2) instead of the whole history.
+    lag_mark: u64,
+    /// The protocol version agreed with it.
+    version: u16,
 }
 
 enum Incoming {
-    Connected(ClientId, mpsc::Sender<Bytes>),
+    Connected(ClientId, mpsc::Sender<Bytes>, u16),
     Msg(ClientId, ClientMsg),
     Gone(ClientId),
 }
@@ -122,9 +127,10 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
         tokio::select! {
             biased;
             Some(msg) = in_rx.recv() => match msg {
-                Incoming::Connected(id, tx) => {
+                Incoming::Connected(id, tx, version) => {
                     job.clients.insert(id, Client {
                         tx, view: None, active_seq: 0, history_wanted: 0, lagged: None,
+                        lag_mark: 0, version,
                     });
                 }
                 Incoming::Msg(id, msg) => {
@@ -255,11 +261,15 @@ async fn client_task(id: ClientId, stream: UnixStream, events: mpsc::Sender<Inco
     };
     let mut read = BufReader::new(read);
     let hello = tokio::time::timeout(Duration::from_secs(10), accept_hello(&mut read, &mut write));
-    if !matches!(hello.await, Ok(Ok(_))) {
+    let Ok(Ok(version)) = hello.await else {
         return;
-    }
+    };
     let (tx, mut rx) = mpsc::channel::<Bytes>(CLIENT_QUEUE);
-    if events.send(Incoming::Connected(id, tx)).await.is_err() {
+    if events
+        .send(Incoming::Connected(id, tx, version))
+        .await
+        .is_err()
+    {
         return;
     }
     let writer = tokio::spawn(async move {
@@ -311,6 +321,7 @@ impl Job {
     }
 
     fn output(&mut self, bytes: Vec<u8>) {
+        let pushed_before = self.emu.history().pushed();
         self.emu.process(&bytes);
         let Ok(frame) = encode_frame(&ServerMsg::Output(bytes)) else {
             return;
@@ -330,6 +341,7 @@ impl Job {
             }
             if c.tx.try_send(frame.clone()).is_err() {
                 c.lagged = Some(len);
+                c.lag_mark = pushed_before;
             }
         }
         for id in resync {
@@ -363,7 +375,15 @@ impl Job {
             return;
         };
         let dropped = c.lagged.take().unwrap_or(0);
-        let history = c.history_wanted;
+        // The rows that left the screen while it was behind; the ones before
+        // it already has (a history cleared meanwhile stays in the view).
+        let missed = self.emu.history().pushed().saturating_sub(c.lag_mark);
+        let history = if c.version >= crate::protocol::RESYNC_APPENDS {
+            c.history_wanted
+                .min(usize::try_from(missed).unwrap_or(usize::MAX))
+        } else {
+            c.history_wanted
+        };
         self.send(
             id,
             &ServerMsg::Lagged {

@@ -15,7 +15,13 @@ pub use hello::{accept_hello, client_hello};
 pub use messages::*;
 
 /// The version this build speaks best.
-pub const PROTOCOL_VERSION: u16 = 1;
+///
+/// 2: a view that fell behind (`Lagged`) is resynced with only the history
+/// lines it missed, which it appends to its own; in version 1 the whole
+/// history comes again and replaces it.
+pub const PROTOCOL_VERSION: u16 = 2;
+/// The first version whose resync carries only the missed history.
+pub const RESYNC_APPENDS: u16 = 2;
 /// The oldest version this build still speaks.
 pub const MIN_PROTOCOL_VERSION: u16 = 1;
 

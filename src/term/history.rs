@@ -17,6 +17,8 @@ struct Row {
 pub struct History {
     rows: VecDeque<Row>,
     cap: usize,
+    /// Rows ever pushed: tells which rows arrived after a given moment.
+    pushed: u64,
 }
 
 impl History {
@@ -24,6 +26,7 @@ impl History {
         History {
             rows: VecDeque::new(),
             cap,
+            pushed: 0,
         }
     }
 
@@ -39,10 +42,16 @@ impl History {
         self.cap
     }
 
+    /// Rows pushed since the history began (cleared or not).
+    pub fn pushed(&self) -> u64 {
+        self.pushed
+    }
+
     pub fn push(&mut self, text: &str, wrapped: bool) {
         if self.cap == 0 {
             return;
         }
+        self.pushed += 1;
         if self.rows.len() >= self.cap {
             self.rows.pop_front();
         }

@@ -136,6 +136,22 @@ impl Emulator {
         emu
     }
 
+    /// Takes the snapshot's screen, and adds its history to the history
+    /// already here: a resync after output was skipped, whose history is
+    /// the rows that left the screen meanwhile.
+    pub fn load_snapshot_after(&mut self, snap: Snapshot) {
+        // What is left behind keeps the capacity, which the new parser takes.
+        let cap = self.parser.callbacks().history.capacity();
+        let mut kept =
+            std::mem::replace(&mut self.parser.callbacks_mut().history, History::new(cap));
+        kept.extend(snap.history);
+        self.load_snapshot(Snapshot {
+            history: Vec::new(),
+            ..snap
+        });
+        self.parser.callbacks_mut().history = kept;
+    }
+
     /// Replaces everything with the snapshot's state.
     pub fn load_snapshot(&mut self, snap: Snapshot) {
         let cap = self.parser.callbacks().history.capacity();

@@ -197,3 +197,17 @@ fn draw_paints_cells_and_cursor() {
     assert_eq!(buf[(0, 0)].symbol(), "a");
     assert_eq!(buf[(0, 1)].symbol(), "x");
 }
+
+#[test]
+fn a_resync_adds_the_missed_history_and_takes_the_screen() {
+    let mut view = Emulator::new(20, 3, 100);
+    view.process(b"1\r\n2\r\n3\r\n4");
+    assert_eq!(view.history_len(), 1);
+    // The job went on while the view was behind: two more rows left the screen.
+    let mut job = Emulator::new(20, 3, 100);
+    job.process(b"1\r\n2\r\n3\r\n4\r\n5\r\n6");
+    let missed = job.history().pushed() - view.history().pushed();
+    view.load_snapshot_after(job.snapshot(missed as usize));
+    assert_eq!(view.capture(100, false), job.capture(100, false));
+    assert_eq!(view.history_len(), 3);
+}

@@ -154,12 +154,14 @@ pub fn host_states(mgr: &Manager) -> Vec<(String, crate::host::HostState)> {
 async fn attach(mgr: &Manager, key: &str, cols: u16, rows: u16) -> Result<Attached, AttachFailure> {
     match mgr.attach(key, cols, rows).await {
         Ok(att) => {
+            let version = att.conn.version;
             let (tx, rx) = att.conn.split();
             Ok(Attached {
                 session: att.session,
                 view: att.view,
                 tx,
                 rx,
+                version,
             })
         }
         Err(ManagerError::Ended { exit, .. }) => Err(AttachFailure::Ended(exit)),

@@ -86,6 +86,11 @@ pub struct View {
     /// Inputs sent to the session so far: the event loop sees whether an
     /// event only went to the session (whose echo will redraw the screen).
     pub sent: u64,
+    /// The job resyncs a view that fell behind with only the history it
+    /// missed (protocol 2), to be added to what the view has.
+    pub resync_appends: bool,
+    /// A resync is on its way (`Lagged` came): its snapshot adds history.
+    pub resyncing: bool,
 }
 
 impl View {
@@ -113,6 +118,8 @@ impl View {
             ended: None,
             last_touch: Instant::now(),
             sent: 0,
+            resync_appends: false,
+            resyncing: false,
         }
     }
 }

@@ -311,6 +311,7 @@ fn keys_typed_while_attaching_reach_the_session_in_order_and_never_the_list() {
                 view: ViewId::from_string("v"),
                 tx,
                 rx,
+                version: crate::protocol::PROTOCOL_VERSION,
             })),
             reattach: false,
         },
@@ -445,4 +446,46 @@ fn a_host_question_comes_first_and_the_prompt_returns_after_the_answer() {
     update(&mut ui, key(KeyCode::Enter));
     assert_eq!(rx.try_recv().unwrap(), Some("s3cret".to_string()));
     assert!(matches!(ui.popup, Some(Popup::Create(_))));
+}
+
+/// A job that speaks protocol 2 resyncs a lagging view with the rows it
+/// missed: they are added to its history, and nothing was lost to report.
+#[test]
+fn a_resync_adds_to_the_views_history_without_a_notice() {
+    let mut ui = ui();
+    let _rx = attach(&mut ui, sessions()[0].clone(), b"old-1\r\nold-2\r\n");
+    let v = ui.view.as_mut().unwrap();
+    v.resync_appends = true;
+    v.emu.process(&b"x\r\n".repeat(20));
+    let before = v.emu.history_len();
+    let generation = v.generation;
+    let msg = |msg| UiEvent::Session { generation, msg };
+    update(
+        &mut ui,
+        msg(ServerMsg::Lagged {
+            dropped_bytes: 5000,
+        }),
+    );
+    update(
+        &mut ui,
+        msg(ServerMsg::History {
+            lines: vec![crate::term::HistoryLine {
+                text: "missed".into(),
+                wrapped: false,
+            }],
+        }),
+    );
+    update(
+        &mut ui,
+        msg(ServerMsg::Screen {
+            cols: 100,
+            rows: 15,
+            state: b"now".to_vec(),
+            title: String::new(),
+        }),
+    );
+    assert!(ui.notice.is_none(), "a lossless resync needs no notice");
+    let v = ui.view.as_ref().unwrap();
+    assert_eq!(v.emu.history_len(), before + 1);
+    assert!(v.emu.capture(1, false).starts_with("missed\nnow"));
 }

@@ -203,6 +203,8 @@ pub struct TestView {
     pub conn: JobConn,
     pub emu: Emulator,
     pending_history: Vec<HistoryLine>,
+    /// A `Lagged` came: the next snapshot adds to the history (protocol 2).
+    resyncing: bool,
     pub exited: Option<ExitInfo>,
     pub closed: bool,
 }
@@ -212,6 +214,7 @@ impl TestView {
         TestView {
             conn,
             emu: Emulator::new(80, 24, 10_000),
+            resyncing: false,
             pending_history: Vec::new(),
             exited: None,
             closed: false,
@@ -231,13 +234,21 @@ impl TestView {
                 state,
                 title,
             } => {
-                self.emu.load_snapshot(Snapshot {
+                let snap = Snapshot {
                     history: std::mem::take(&mut self.pending_history),
                     cols,
                     rows,
                     state,
                     title,
-                });
+                };
+                if std::mem::take(&mut self.resyncing) {
+                    self.emu.load_snapshot_after(snap);
+                } else {
+                    self.emu.load_snapshot(snap);
+                }
+            }
+            ServerMsg::Lagged { .. } => {
+                self.resyncing = self.conn.version >= sessui::protocol::RESYNC_APPENDS;
             }
             ServerMsg::Output(bytes) => self.emu.process(&bytes),
             ServerMsg::Resized { cols, rows } => self.emu.resize(cols, rows),

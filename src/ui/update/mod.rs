@@ -79,6 +79,8 @@ pub struct Attached {
     pub view: ViewId,
     pub tx: mpsc::Sender<ClientMsg>,
     pub rx: mpsc::Receiver<ServerMsg>,
+    /// The protocol version agreed with the job.
+    pub version: u16,
 }
 
 pub enum AttachFailure {
@@ -310,6 +312,7 @@ fn on_attached(
             let (cols, rows) = ui.view_size();
             let emu = Emulator::new(cols, rows, ui.history_lines);
             let mut view = View::new(att.session, att.view, generation, att.tx, emu);
+            view.resync_appends = att.version >= crate::protocol::RESYNC_APPENDS;
             if let Some(old) = ui.view.take() {
                 if reattach && old.session.id == view.session.id {
                     // Keep showing the last screen until the new snapshot lands.

@@ -18,16 +18,18 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
             state,
             title,
         } => {
-            v.emu = Emulator::from_snapshot(
-                Snapshot {
-                    history: std::mem::take(&mut v.history),
-                    cols,
-                    rows,
-                    state,
-                    title,
-                },
-                history_lines,
-            );
+            let snap = Snapshot {
+                history: std::mem::take(&mut v.history),
+                cols,
+                rows,
+                state,
+                title,
+            };
+            if std::mem::take(&mut v.resyncing) {
+                v.emu.load_snapshot_after(snap);
+            } else {
+                v.emu = Emulator::from_snapshot(snap, history_lines);
+            }
             v.seen_history = v.emu.history_len();
             v.link = Link::Live;
             if !v.loaded {
@@ -56,6 +58,9 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
                 exit: Some(exit),
             });
         }
+        // The resync loses nothing when it adds the missed history; an old
+        // job's replaces it, and says so.
+        ServerMsg::Lagged { .. } if v.resync_appends => v.resyncing = true,
         ServerMsg::Lagged { dropped_bytes } => ui.notify(strings::lagged(dropped_bytes)),
         ServerMsg::Error { message } => ui.error(message),
         ServerMsg::Captured { .. } | ServerMsg::Info(_) | ServerMsg::Pong(_) => {}
