@@ -208,17 +208,12 @@ impl Sessui {
         }
     }
 
-    /// Pids of this installation's job processes, from their records.
+    /// Pids of this installation's live job processes, from their records.
     pub fn job_pids(&self) -> Vec<u32> {
-        let Ok(entries) = std::fs::read_dir(self.paths().jobs_dir()) else {
-            return Vec::new();
-        };
-        entries
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .filter_map(|v| v["pid"].as_u64().map(|p| p as u32))
+        crate::job::read_job_records(&self.paths().jobs_dir())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.pid)
             .filter(|&p| Path::new(&format!("/proc/{p}")).exists())
             .collect()
     }

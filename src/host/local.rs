@@ -231,41 +231,21 @@ impl Host for Local {
 
     async fn list_jobs(&self) -> Result<Vec<JobSummary>, HostError> {
         let dir = self.paths.jobs_dir();
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => {
-                return Err(HostError::Unreachable(format!(
-                    "cannot read {}: {e}",
-                    dir.display()
-                )));
-            }
-        };
-        let mut jobs = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            let Some(id) = name.strip_suffix(".json") else {
-                continue;
-            };
-            if !is_valid_job_id(id) {
-                continue;
-            }
-            let Ok(Some(rec)) = job::read_job_record(&dir, id) else {
-                continue;
-            };
-            let alive = ProcIdentity::from_token(rec.pid, &rec.start_token)
-                .map(|p| p.liveness() == Liveness::Alive)
-                .unwrap_or(false);
-            jobs.push(JobSummary {
+        let records = job::read_job_records(&dir)
+            .map_err(|e| HostError::Unreachable(format!("cannot read {}: {e}", dir.display())))?;
+        Ok(records
+            .into_iter()
+            .map(|rec| JobSummary {
+                alive: ProcIdentity::from_token(rec.pid, &rec.start_token)
+                    .map(|p| p.liveness() == Liveness::Alive)
+                    .unwrap_or(false),
                 job: JobId::from_string(rec.job_id),
                 session: SessionId::from_string(rec.session_id),
                 pid: rec.pid,
                 start_token: rec.start_token,
-                alive,
                 idle_deadline: rec.idle_deadline,
-            });
-        }
-        Ok(jobs)
+            })
+            .collect())
     }
 
     async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo> {

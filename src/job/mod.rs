@@ -13,7 +13,10 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-pub use record::{JobRecord, read_exit_record, read_job_record, remove_records, write_exit_record};
+pub use record::{
+    JobRecord, read_exit_record, read_job_record, read_job_records, remove_records,
+    write_exit_record,
+};
 
 use crate::duration::Timeout;
 

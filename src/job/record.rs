@@ -48,6 +48,27 @@ pub fn read_job_record(dir: &Path, job: &str) -> io::Result<Option<JobRecord>> {
     read_json(&state_path(dir, job))
 }
 
+/// Every job record in `dir` (an absent directory has none); files that are
+/// not a valid job's record, or cannot be read, are skipped.
+pub fn read_job_records(dir: &Path) -> io::Result<Vec<JobRecord>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    Ok(entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let id = name.strip_suffix(".json")?;
+            if !crate::ids::is_valid_job_id(id) {
+                return None;
+            }
+            read_job_record(dir, id).ok().flatten()
+        })
+        .collect())
+}
+
 pub fn write_exit_record(dir: &Path, job: &str, exit: &ExitInfo) -> io::Result<()> {
     let json = serde_json::to_vec(exit).map_err(io::Error::other)?;
     write_atomic(&exit_path(dir, job), &json)

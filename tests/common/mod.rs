@@ -144,16 +144,10 @@ impl Sandbox {
 
     /// Pids of the job processes this sandbox started, from their records.
     pub fn job_pids(&self) -> Vec<u32> {
-        let dir = self.paths().jobs_dir();
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            return Vec::new();
-        };
-        entries
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-            .filter_map(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .filter_map(|v| v["pid"].as_u64().map(|p| p as u32))
+        sessui::job::read_job_records(&self.paths().jobs_dir())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.pid)
             .collect()
     }
 }

@@ -281,23 +281,13 @@ impl Sshd {
     /// Pids of remote jobs, from their records under the remote home.
     pub fn remote_job_pids(&self) -> Vec<u32> {
         let clients = self.remote_home.join(".local/state/sessui/clients");
-        let mut pids = Vec::new();
-        for client in std::fs::read_dir(clients).into_iter().flatten().flatten() {
-            for f in std::fs::read_dir(client.path().join("jobs"))
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                if f.path().extension().is_some_and(|x| x == "json")
-                    && let Ok(t) = std::fs::read_to_string(f.path())
-                    && let Ok(v) = serde_json::from_str::<serde_json::Value>(&t)
-                    && let Some(p) = v["pid"].as_u64()
-                {
-                    pids.push(p as u32);
-                }
-            }
-        }
-        pids
+        std::fs::read_dir(clients)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|c| sessui::job::read_job_records(&c.path().join("jobs")).unwrap_or_default())
+            .map(|r| r.pid)
+            .collect()
     }
 }
 
