@@ -62,15 +62,19 @@ const WORDS: &[&str] = &[
 fn ascii_line(rng: &mut Rng, out: &mut Vec<u8>, budget: usize) {
     let target = 20 + rng.below((budget - 20) as u64) as usize;
     let mut width = 0;
-    while width < target {
-        let w = WORDS[rng.below(WORDS.len() as u64) as usize];
-        if width + w.len() + 1 > budget {
-            break;
-        }
-        out.extend_from_slice(w.as_bytes());
-        out.push(b' ');
-        width += w.len() + 1;
+    while width < target && push_word(rng, out, &mut width, budget) {}
+}
+
+/// Appends a random word and a space if they fit in `budget` columns.
+fn push_word(rng: &mut Rng, out: &mut Vec<u8>, width: &mut usize, budget: usize) -> bool {
+    let w = WORDS[rng.below(WORDS.len() as u64) as usize];
+    if *width + w.len() + 1 > budget {
+        return false;
     }
+    out.extend_from_slice(w.as_bytes());
+    out.push(b' ');
+    *width += w.len() + 1;
+    true
 }
 
 /// A line like a coloured log or compiler message: every few words an SGR change.
@@ -94,13 +98,9 @@ fn sgr_line(rng: &mut Rng, out: &mut Vec<u8>, budget: usize) {
             }
             _ => out.extend_from_slice(b"\x1b[0m"),
         }
-        let w = WORDS[rng.below(WORDS.len() as u64) as usize];
-        if width + w.len() + 1 > budget {
+        if !push_word(rng, out, &mut width, budget) {
             break;
         }
-        out.extend_from_slice(w.as_bytes());
-        out.push(b' ');
-        width += w.len() + 1;
     }
     out.extend_from_slice(b"\x1b[0m");
 }

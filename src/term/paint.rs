@@ -92,7 +92,8 @@ impl Emulator {
             // Each row starts at its first column with no attributes.
             let _ = write!(out, "\x1b[{};{}H\x1b[m\x1b[K", area.y + r + 1, area.x + 1);
             out.extend_from_slice(text.as_bytes());
-            *known = Some(text.clone());
+            // The row's old text becomes the buffer for the next row.
+            text = known.replace(std::mem::take(&mut text)).unwrap_or_default();
             wrote = true;
         }
         if wrote {
