@@ -119,12 +119,15 @@ async fn a_full_screen_program_is_restored_exactly_on_a_new_attach() {
     let mut live = TestView::new(mgr.attach("fs", 80, 24).await.unwrap().conn);
     live.ready().await;
     // alternate screen, application cursor keys, bracketed paste, colours, a
-    // scroll region, a title, and the cursor left mid-screen
+    // scroll region, a title, and the cursor left mid-screen, drawn by a
+    // program that first waits to own the terminal: bash hands it over after
+    // the fork, and a ^C in between reaches bash, which goes on waiting.
     live.type_text(concat!(
-        "clear; printf 'main-screen-text\\n'; ",
-        "printf '\\033[?1049h\\033[?1h\\033[?2004h\\033]2;fs-title\\007\\033[H\\033[2J",
-        "\\033[1;33mFULL\\033[m SCREEN\\033[3;5r\\033[10;20H\\033[44m blue \\033[m\\033[7;12H'; ",
-        "sleep 1000\r"
+        "clear; printf 'main-screen-text\\n'; sh -c '",
+        "until read -r _ _ _ _ pgrp _ _ fg _ </proc/$$/stat && [ $pgrp = $fg ]; do :; done; ",
+        "printf \"\\033[?1049h\\033[?1h\\033[?2004h\\033]2;fs-title\\007\\033[H\\033[2J",
+        "\\033[1;33mFULL\\033[m SCREEN\\033[3;5r\\033[10;20H\\033[44m blue \\033[m\\033[7;12H\"; ",
+        "exec sleep 1000'\r"
     ))
     .await;
     live.until(|e| e.modes().bracketed_paste && e.row_text(9).contains("blue"))
