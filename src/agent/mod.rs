@@ -214,6 +214,7 @@ async fn handle(local: &Local, runtime_dir: &str, req: RequestBody) -> ReplyBody
             ),
             Err(e) => failed(e),
         },
+        RequestBody::PeekExit(job) => ReplyBody::Exit(local.peek_exit(&job_from_wire(job)).await),
         RequestBody::TakeExit(job) => ReplyBody::Exit(local.take_exit(&job_from_wire(job)).await),
     }
 }

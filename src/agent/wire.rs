@@ -30,6 +30,8 @@ pub enum RequestBody {
     Ping,
     /// Where job sockets live on that host; answered by `Where`.
     Where,
+    /// How a dead job ended, keeping its records; answered by `Exit`.
+    PeekExit(WireJob),
 }
 
 /// The agent's answer to the request with the same id.

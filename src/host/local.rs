@@ -248,6 +248,13 @@ impl Host for Local {
             .collect())
     }
 
+    async fn peek_exit(&self, job: &JobRef) -> Option<ExitInfo> {
+        if !is_valid_job_id(job.id.as_str()) {
+            return None;
+        }
+        self.read_exit(&job.id)
+    }
+
     async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo> {
         if !is_valid_job_id(job.id.as_str()) {
             return None;

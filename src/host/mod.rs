@@ -161,6 +161,11 @@ pub trait Host: Send + Sync {
     /// Every job this host has records of.
     async fn list_jobs(&self) -> Result<Vec<JobSummary>, HostError>;
 
-    /// How a dead job ended, if it left word; forgets the job's records.
+    /// How a dead job ended, if it left word; the job's records stay.
+    async fn peek_exit(&self, job: &JobRef) -> Option<ExitInfo>;
+
+    /// How a dead job ended, if it left word; forgets the job's records. Only
+    /// once the end is in the database: another process that finds the job
+    /// gone meanwhile must still read how it ended, not record it as gone.
     async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo>;
 }

@@ -147,14 +147,18 @@ impl Manager {
         exit: Option<ExitInfo>,
     ) -> Result<ExitRow> {
         let job = s.job.as_ref().map(job_ref);
-        let from_records = match &job {
-            Some(j) => host.take_exit(j).await,
-            None => None,
+        let exit = match (exit, &job) {
+            (Some(exit), _) => Some(exit),
+            (None, Some(j)) => host.peek_exit(j).await,
+            (None, None) => None,
         };
-        let exit = exit.or(from_records);
         let row = exit_row(exit.as_ref());
         self.store()
             .set_done(&s.id, job.as_ref().map(|j| &j.id), &row)?;
+        // Forgotten only now that the database has it (see `Host::take_exit`).
+        if let Some(j) = &job {
+            host.take_exit(j).await;
+        }
         Ok(self.get(&s.id)?.and_then(|s| s.exit).unwrap_or(row))
     }
 }

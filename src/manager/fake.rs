@@ -33,7 +33,11 @@ pub struct FakeHost {
     pub unreachable: AtomicBool,
     /// Idle timeouts (seconds) that jobs were told after they started.
     pub pushed_idle: Arc<Mutex<Vec<u64>>>,
+    /// Runs as a job's records are forgotten, to check what is recorded by then.
+    pub on_take: Mutex<Option<TakeCheck>>,
 }
+
+pub type TakeCheck = Box<dyn Fn(&JobId) + Send>;
 
 impl FakeHost {
     pub fn alive(&self, job: &JobId) -> bool {
@@ -158,9 +162,17 @@ impl Host for FakeHost {
             .collect())
     }
 
-    async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo> {
+    async fn peek_exit(&self, job: &JobRef) -> Option<ExitInfo> {
         let jobs = self.jobs.lock().unwrap();
         jobs.get(&job.id).and_then(|j| j.exit.clone())
+    }
+
+    async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo> {
+        if let Some(check) = &*self.on_take.lock().unwrap() {
+            check(&job.id);
+        }
+        let mut jobs = self.jobs.lock().unwrap();
+        jobs.get_mut(&job.id).and_then(|j| j.exit.take())
     }
 }
 

@@ -221,10 +221,14 @@ async fn back(host: &dyn Host, db: &Db) {
                 tracing::info!(session = %s.id, host = host.name(), "reconnected: job alive");
             }
         } else {
-            let exit = host.take_exit(&job_ref(&job)).await;
+            let exit = host.peek_exit(&job_ref(&job)).await;
             let row = exit_row(exit.as_ref());
             let (id, jid) = (s.id.clone(), job.id.clone());
-            with_db(db, move |store| store.set_done(&id, Some(&jid), &row)).await;
+            if let Some(Ok(_)) =
+                with_db(db, move |store| store.set_done(&id, Some(&jid), &row)).await
+            {
+                host.take_exit(&job_ref(&job)).await;
+            }
             tracing::info!(session = %s.id, host = host.name(), "reconnected: job gone");
         }
     }

@@ -157,6 +157,32 @@ async fn a_dead_job_makes_the_session_done_and_attach_starts_a_fresh_one() {
 }
 
 #[tokio::test]
+async fn a_jobs_end_is_forgotten_on_its_host_only_once_recorded() {
+    // Two paths finding one job gone at once (a host's watcher and a command,
+    // or two sessui processes) must both read how it ended: had the first
+    // forgotten it before recording it, the second would record "job gone".
+    let f = fixture();
+    let s = f.mgr.create(named("racer")).await.unwrap();
+    f.host.exit(&job_of(&s), 3);
+    let checked = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let (db, id, seen) = (f.db.clone(), s.id.clone(), checked.clone());
+    *f.host.on_take.lock().unwrap() = Some(Box::new(move |_| {
+        let row = Store::open(&db).unwrap().get(&id).unwrap().unwrap();
+        assert_eq!(
+            row.exit.map(|e| e.description).as_deref(),
+            Some("exit 3"),
+            "the host forgot the job's end before the database had it"
+        );
+        seen.fetch_add(1, Ordering::SeqCst);
+    }));
+    assert_eq!(f.mgr.reconcile().await.unwrap().marked_done, 1);
+    assert_eq!(checked.load(Ordering::SeqCst), 1);
+    // the host's word is gone now; the database answers
+    let err = f.mgr.send("racer", b"x".to_vec()).await.unwrap_err();
+    assert!(err.to_string().contains("exit 3"), "{err}");
+}
+
+#[tokio::test]
 async fn attach_to_a_job_found_gone_says_it_ended() {
     let f = fixture();
     let s = f.mgr.create(named("a")).await.unwrap();

@@ -223,6 +223,14 @@ impl SshHost {
             Err(e) => Err(HostError::Unreachable(format!("{}: {e}", self.inner.name))),
         }
     }
+
+    /// A question answered by `Exit`: no answer counts as no word.
+    async fn exit_query(&self, body: RequestBody) -> Option<ExitInfo> {
+        match self.call(body, QUERY_WAIT).await {
+            Ok(ReplyBody::Exit(exit)) => exit,
+            _ => None,
+        }
+    }
 }
 
 fn wire_job(j: &JobRef) -> WireJob {
@@ -355,14 +363,12 @@ impl Host for SshHost {
         }
     }
 
+    async fn peek_exit(&self, job: &JobRef) -> Option<ExitInfo> {
+        self.exit_query(RequestBody::PeekExit(wire_job(job))).await
+    }
+
     async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo> {
-        match self
-            .call(RequestBody::TakeExit(wire_job(job)), QUERY_WAIT)
-            .await
-        {
-            Ok(ReplyBody::Exit(exit)) => exit,
-            _ => None,
-        }
+        self.exit_query(RequestBody::TakeExit(wire_job(job))).await
     }
 }
 
