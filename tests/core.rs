@@ -24,6 +24,8 @@ fn create_send_capture_round_trip() {
     let s = Sandbox::new();
     let id = s.ok(&["new", "--name", "build"]);
     assert_eq!(id.trim().len(), 36, "new prints the id: {id}");
+    // the job is on record (for `ls`, other processes, clean-up) once `new` returns
+    assert_eq!(s.job_pids().len(), 1);
     s.ok(&["send", "build", "echo hi-$((6*7))\\n"]);
     s.wait_screen("build", "hi-42");
     let table = s.ok(&["ls"]);

@@ -94,7 +94,6 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
             return Err(e);
         }
     };
-    report_ready(&format!("READY {} {}", me.pid, me.start_token()));
     tracing::info!(job = %spec.job, session = %spec.session, shell = pty.shell_pid, "job started");
 
     let mut job = Job {
@@ -110,7 +109,10 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
         stopping: None,
         pty_closed: false,
     };
+    // Recorded before it says it is ready: whoever started it (and then
+    // anyone listing the host's jobs) finds it.
     job.write_record();
+    report_ready(&format!("READY {} {}", job.me.pid, job.me.start_token()));
 
     let (in_tx, mut in_rx) = mpsc::channel::<Incoming>(256);
     let mut listener = listener;
