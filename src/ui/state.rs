@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 use tokio::sync::mpsc;
 
@@ -198,6 +199,23 @@ pub fn text_input(placeholder: &str, initial: &str, masked: bool) -> TextArea<'s
         t.set_mask_char('•');
     }
     t
+}
+
+/// A key for a one-line input, taken as a shell's line editor would:
+/// `Ctrl-U` clears back to the start (the text area's own binding is undo),
+/// and `Tab` and `Ctrl-M` are not text.
+pub fn edit(t: &mut TextArea<'_>, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => {
+            t.delete_line_by_head();
+        }
+        KeyCode::Char('m') if ctrl => {}
+        KeyCode::Tab | KeyCode::Enter => {}
+        _ => {
+            t.input(key);
+        }
+    }
 }
 
 pub fn input_text(t: &TextArea<'_>) -> String {

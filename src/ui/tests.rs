@@ -171,6 +171,12 @@ fn inline_rename() {
     insta::assert_snapshot!(draw(&ui).backend());
     let fx = update(&mut ui, key(KeyCode::Enter));
     assert!(matches!(&fx[..], [Effect::Rename { name, .. }] if name == "build-ci"));
+    // Ctrl-U clears back to the start, as in a shell; Tab is not text
+    update(&mut ui, ctrl('u'));
+    update(&mut ui, key(KeyCode::Tab));
+    chars(&mut ui, "ci");
+    let fx = update(&mut ui, key(KeyCode::Enter));
+    assert!(matches!(&fx[..], [Effect::Rename { name, .. }] if name == "ci"));
 }
 
 #[test]

@@ -406,7 +406,7 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             KeyCode::Enter => return attach_selected(ui, fx),
             KeyCode::Up | KeyCode::Down => {}
             _ => {
-                filter.input(key);
+                edit(filter, key);
                 // The best match is highlighted as you type.
                 let visible = ui.visible();
                 ui.selected = visible.first().map(|&i| ui.sessions[i].id.clone());

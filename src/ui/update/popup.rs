@@ -53,7 +53,7 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                     Field::Name => &mut p.name,
                     Field::Host => &mut p.host,
                 };
-                field.input(key);
+                edit(field, key);
                 p.error = None;
                 ui.popup = Some(Popup::Create(p));
                 return;
@@ -74,7 +74,7 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                 return;
             }
             _ => {
-                p.input.input(key);
+                edit(&mut p.input, key);
                 p.error = None;
                 ui.popup = Some(Popup::Rename(p));
                 return;
@@ -118,7 +118,7 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                 (QuestionKind::YesNo, _) => None,
                 (_, KeyCode::Enter) => Some(Some(input_text(&q.input))),
                 _ => {
-                    q.input.input(key);
+                    edit(&mut q.input, key);
                     None
                 }
             };
