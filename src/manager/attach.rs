@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Attachment, Manager, ManagerError, Result, START_WAIT, exit_row, job_ref};
+use super::{Attachment, Manager, ManagerError, Result, START_WAIT, job_ref, record_end};
 use crate::clock::now_millis;
 use crate::host::{Host, HostError};
 use crate::ids::{JobId, SessionId, ViewId};
@@ -147,18 +147,13 @@ impl Manager {
         exit: Option<ExitInfo>,
     ) -> Result<ExitRow> {
         let job = s.job.as_ref().map(job_ref);
-        let exit = match (exit, &job) {
-            (Some(exit), _) => Some(exit),
-            (None, Some(j)) => host.peek_exit(j).await,
-            (None, None) => None,
-        };
-        let row = exit_row(exit.as_ref());
-        self.store()
-            .set_done(&s.id, job.as_ref().map(|j| &j.id), &row)?;
-        // Forgotten only now that the database has it (see `Host::take_exit`).
-        if let Some(j) = &job {
-            host.take_exit(j).await;
-        }
+        let row = record_end(host, job.as_ref(), exit, |row| {
+            let done = self
+                .store()
+                .set_done(&s.id, job.as_ref().map(|j| &j.id), &row);
+            std::future::ready(done.map(|_| row))
+        })
+        .await?;
         Ok(self.get(&s.id)?.and_then(|s| s.exit).unwrap_or(row))
     }
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{Manager, exit_row, host_key, job_ref};
+use super::{Manager, host_key, job_ref, record_end};
 use crate::clock::now_millis;
 use crate::host::{self, Host, HostState};
 use crate::proc::Liveness;
@@ -221,14 +221,14 @@ async fn back(host: &dyn Host, db: &Db) {
                 tracing::info!(session = %s.id, host = host.name(), "reconnected: job alive");
             }
         } else {
-            let exit = host.peek_exit(&job_ref(&job)).await;
-            let row = exit_row(exit.as_ref());
             let (id, jid) = (s.id.clone(), job.id.clone());
-            if let Some(Ok(_)) =
-                with_db(db, move |store| store.set_done(&id, Some(&jid), &row)).await
-            {
-                host.take_exit(&job_ref(&job)).await;
-            }
+            let _ = record_end(host, Some(&job_ref(&job)), None, |row| async move {
+                with_db(db, move |store| store.set_done(&id, Some(&jid), &row))
+                    .await
+                    .ok_or(())?
+                    .map_err(drop)
+            })
+            .await;
             tracing::info!(session = %s.id, host = host.name(), "reconnected: job gone");
         }
     }

@@ -520,6 +520,31 @@ pub fn exit_row(exit: Option<&ExitInfo>) -> ExitRow {
     }
 }
 
+/// Records how a dead job ended with `record` (a database write), keeping the
+/// host's word until it is written, so a process that finds the job gone
+/// meanwhile still reads how it ended (see `Host::take_exit`). `known` is an
+/// end already in hand: the job said so, or the reaper stopped it.
+pub(super) async fn record_end<T, E, F>(
+    host: &dyn Host,
+    job: Option<&JobRef>,
+    known: Option<ExitInfo>,
+    record: impl FnOnce(ExitRow) -> F,
+) -> std::result::Result<T, E>
+where
+    F: std::future::Future<Output = std::result::Result<T, E>>,
+{
+    let exit = match (known, job) {
+        (Some(exit), _) => Some(exit),
+        (None, Some(j)) => host.peek_exit(j).await,
+        (None, None) => None,
+    };
+    let recorded = record(exit_row(exit.as_ref())).await?;
+    if let Some(j) = job {
+        host.take_exit(j).await;
+    }
+    Ok(recorded)
+}
+
 #[cfg(test)]
 mod fake;
 #[cfg(test)]
