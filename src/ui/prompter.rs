@@ -61,6 +61,26 @@ impl Prompter for UiPrompter {
         } else {
             QuestionKind::Secret
         };
-        self.pose(host, prompt.to_string(), kind).await
+        // Labelled by the host layer (a local key's passphrase, or "server
+        // X asks:"), and never able to act on the terminal.
+        let prompt = crate::text::terminal_safe_lines(prompt).into_owned();
+        self.pose(host, prompt, kind).await
+    }
+
+    async fn warn(&self, host: &str, message: &str) {
+        tracing::warn!(host, "{message}");
+        let events = self
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(events) = events {
+            let text = format!("{host}: {message}");
+            let _ = events
+                .send(UiEvent::Warning(
+                    crate::text::terminal_safe(&text).into_owned(),
+                ))
+                .await;
+        }
     }
 }
