@@ -250,13 +250,49 @@ fn check_existing_dir(dir: &Path, runtime: bool) -> Result<(), PathError> {
         // Ours, and nothing in it is anyone else's business: tighten.
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
             .map_err(|e| PathError::io(dir, e))?;
-    } else if mode & 0o022 != 0 {
+    } else if others_can_write(&meta) {
         return Err(PathError::Writable {
             path: dir.to_path_buf(),
             mode,
         });
     }
     Ok(())
+}
+
+/// Writable by someone besides its owner: by others, or by a group that
+/// is not the owner's own. As OpenSSH judges, a group-writable file is fine
+/// when its group is the owner's private group (one member, the owner), as
+/// systems with user private groups and umask 002 make them.
+fn others_can_write(meta: &fs::Metadata) -> bool {
+    let mode = meta.permissions().mode();
+    if mode & 0o002 != 0 {
+        return true;
+    }
+    mode & 0o020 != 0 && !private_group(meta.uid(), meta.gid())
+}
+
+fn private_group(uid: u32, gid: u32) -> bool {
+    use nix::unistd::{Gid, Group, Uid, User};
+    let (Ok(Some(user)), Ok(Some(group))) = (
+        User::from_uid(Uid::from_raw(uid)),
+        Group::from_gid(Gid::from_raw(gid)),
+    ) else {
+        return false;
+    };
+    // A user private group: named after the user, the user's primary group,
+    // nobody else in it (listed as a member, or having it as their primary
+    // group, as a shared `users` group has).
+    let shared = std::fs::read_to_string("/etc/passwd")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            f.len() > 3 && f[3] == gid.to_string() && f[2] != uid.to_string()
+        });
+    group.name == user.name
+        && user.gid.as_raw() == gid
+        && group.mem.iter().all(|m| *m == user.name)
+        && !shared
 }
 
 /// Every directory above `path` belongs to the user or root, and is
@@ -279,7 +315,7 @@ fn check_ancestors(path: &Path) -> Result<(), PathError> {
             return Err(bad(format!("is owned by {}", who(meta.uid()))));
         }
         let mode = meta.permissions().mode();
-        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+        if others_can_write(&meta) && mode & 0o1000 == 0 {
             return Err(bad(format!(
                 "other users can write to (mode {:04o}); fix: chmod go-w '{}'",
                 mode & 0o7777,
@@ -325,7 +361,7 @@ pub fn check_file(path: &Path) -> Result<bool, PathError> {
         });
     }
     let mode = meta.permissions().mode() & 0o7777;
-    if mode & 0o022 != 0 {
+    if others_can_write(&meta) {
         return Err(PathError::Writable {
             path: path.to_path_buf(),
             mode,
@@ -443,7 +479,7 @@ mod tests {
         let tmp = private_tmp();
         let root = tmp.path().join("home");
         fs::create_dir(&root).unwrap();
-        fs::set_permissions(&root, fs::Permissions::from_mode(0o775)).unwrap();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o757)).unwrap();
         let err = Paths::under(&root).create_all().unwrap_err().to_string();
         assert!(
             err.contains(&format!("chmod go-w '{}'", root.display())),
@@ -478,6 +514,25 @@ mod tests {
         check_private_file(&file).unwrap();
         let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn group_writable_is_fine_only_for_the_owners_private_group() {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("NOT RUN: needs root to give a file another group");
+            return;
+        }
+        let tmp = private_tmp();
+        let file = tmp.path().join("config.toml");
+        fs::write(&file, "").unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o664)).unwrap();
+        // root's own group (as a user private group would be) may write
+        std::os::unix::fs::chown(&file, Some(0), Some(0)).unwrap();
+        assert!(check_file(&file).is_ok());
+        // a group others share (Debian's `users`, gid 100) may not
+        std::os::unix::fs::chown(&file, Some(0), Some(100)).unwrap();
+        let err = check_file(&file).unwrap_err().to_string();
+        assert!(err.contains("chmod go-w"), "{err}");
     }
 
     #[test]
