@@ -84,3 +84,36 @@ impl Prompter for UiPrompter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The popup shows a server's question with its label and without
+    /// anything that could act on the terminal.
+    #[tokio::test]
+    async fn a_question_reaches_the_popup_labelled_and_escaped() {
+        let prompter = std::sync::Arc::new(UiPrompter::default());
+        let (tx, mut rx) = mpsc::channel(4);
+        prompter.connect(tx);
+        let p = prompter.clone();
+        let asking = tokio::spawn(async move {
+            p.ask("db1", "server a@db1 asks: \x1b[2JPassword: ", false)
+                .await
+        });
+        let Some(UiEvent::Question(mut q)) = rx.recv().await else {
+            panic!("no question");
+        };
+        assert_eq!(q.text, "server a@db1 asks: \\x1b[2JPassword: ");
+        assert_eq!(q.kind, QuestionKind::Secret);
+        let _ = q.answer.take().unwrap().send(Some("pw".into()));
+        assert_eq!(asking.await.unwrap().as_deref(), Some("pw"));
+        prompter
+            .warn("db1", "VerifyHostKeyDNS\u{202e} is not honoured")
+            .await;
+        let Some(UiEvent::Warning(text)) = rx.recv().await else {
+            panic!("no warning");
+        };
+        assert_eq!(text, "db1: VerifyHostKeyDNS\\u{202e} is not honoured");
+    }
+}
