@@ -26,6 +26,9 @@ impl App {
     /// As `open`, with `prompter` answering host-key and password questions.
     pub fn open_for(prompter: Arc<dyn Prompter>) -> Result<App, String> {
         let paths = Paths::from_env().map_err(|e| e.to_string())?;
+        // The config says which shell to run: it is read only once it and
+        // every directory on the way are known to be the user's alone.
+        paths.create_all().map_err(|e| e.to_string())?;
         let config = Config::load(&paths.config_file()).map_err(|e| e.to_string())?;
         App::open_with_prompter(paths, config, prompter)
     }
@@ -39,12 +42,7 @@ impl App {
         config: Config,
         prompter: Arc<dyn Prompter>,
     ) -> Result<App, String> {
-        paths.create_all().map_err(|e| {
-            format!(
-                "cannot create sessui's directories under {}: {e}",
-                paths.data_dir.display()
-            )
-        })?;
+        paths.create_all().map_err(|e| e.to_string())?;
         crate::logging::to_file(&paths.log_dir().join("sessui.log"));
         let store = Store::open_with(&paths.db_file(), config.timeouts.db_busy)
             .map_err(|e| e.to_string())?;

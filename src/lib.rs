@@ -17,4 +17,5 @@ pub mod proc;
 pub mod protocol;
 pub mod store;
 pub mod term;
+pub mod text;
 pub mod ui;

@@ -1,7 +1,6 @@
 //! Logs go to a file, never to the terminal the UI draws on. `SESSUI_LOG`
 //! sets the filter (e.g. `debug`, `sessui::host=trace`).
 
-use std::fs::OpenOptions;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -9,13 +8,10 @@ use std::sync::Mutex;
 /// cannot be opened; sessui then runs without logs rather than fail.
 pub fn to_file(path: &Path) -> Option<()> {
     if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        crate::paths::ensure_dir(dir).ok()?;
     }
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .ok()?;
+    // Logs name commands, directories and hosts: the user's alone.
+    let file = crate::paths::append_private(path).ok()?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SESSUI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

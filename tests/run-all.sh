@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every sessui test. Installs what the tests need when it is missing
-# (OpenSSH server and client, tmux, vim, iproute2), then builds once and runs
-# the whole suite against one shared target directory.
+# (OpenSSH server and client, tmux, vim, iproute2, cargo-deny), checks the
+# dependencies, then builds once and runs the whole suite against one shared
+# target directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,27 @@ export HOME="$test_home"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 start=$(date +%s)
+
+# Dependencies (docs/security.md): licences, duplicate crypto crates and
+# sources are checked on every run; advisories when the RustSec database can
+# be fetched (with git), and the output says so when it cannot.
+deny_version=0.20.2
+if ! cargo deny --version 2>/dev/null | grep -q " $deny_version"; then
+  echo "installing cargo-deny $deny_version from crates.io (once per machine)"
+  # A quick build: the tool checks a lock file, it need not be fast itself.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install cargo-deny --locked --quiet --version "$deny_version"
+fi
+cargo deny --log-level error check licenses bans sources
+if timeout 120 cargo deny --log-level error fetch db >/dev/null 2>&1; then
+  cargo deny --log-level error check --disable-fetch advisories
+  echo "cargo deny: licences, bans, sources and advisories checked"
+else
+  echo "cargo deny: ADVISORIES NOT CHECKED: the RustSec advisory database could not be" \
+    "fetched from this machine; licences, bans and sources were checked"
+fi
+
 cargo build --all-targets
 cargo test --all-targets -- --test-threads="${SESSUI_TEST_THREADS:-4}"
 echo "all tests passed in $(( $(date +%s) - start )) s"

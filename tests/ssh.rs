@@ -546,7 +546,7 @@ async fn an_encrypted_key_asks_for_its_passphrase() {
     let asked = knows.0.lock().unwrap().clone();
     assert_eq!(asked.len(), 1);
     assert!(
-        asked[0].starts_with("Enter passphrase for key"),
+        asked[0].starts_with("Enter passphrase for your local key"),
         "{asked:?}"
     );
 
@@ -572,7 +572,10 @@ async fn an_encrypted_key_asks_for_its_passphrase() {
         .unwrap();
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{shown}");
-    assert!(shown.contains("Enter passphrase for key"), "{shown}");
+    assert!(
+        shown.contains("Enter passphrase for your local key"),
+        "{shown}"
+    );
     let log = std::fs::read_to_string(sb.paths().log_dir().join("sessui.log")).unwrap();
     assert!(log.contains("INFO"), "the log is there: {log}");
     assert!(!log.contains("open sesame"), "secrets never reach the log");

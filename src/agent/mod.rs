@@ -73,10 +73,7 @@ pub fn main(args: AgentArgs) -> i32 {
             let paths = client_paths(paths, &args.client);
             let runtime_dir = paths.runtime_dir.display().to_string();
             if let Err(e) = paths.create_all() {
-                eprintln!(
-                    "sessui agent: cannot create {}: {e}",
-                    paths.state_dir.display()
-                );
+                eprintln!("sessui agent: {e}");
                 return 1;
             }
             let _log = crate::logging::to_file(&paths.log_dir().join("agent.log"));
@@ -261,6 +258,10 @@ async fn attach(paths: &Paths, job: &str) -> i32 {
     if !is_valid_job_id(job) {
         eprintln!("sessui agent: invalid job id '{job}'");
         return 2;
+    }
+    if let Err(e) = crate::paths::check_runtime_dir(&paths.runtime_dir) {
+        eprintln!("sessui agent: {e}");
+        return 1;
     }
     let path = paths.runtime_dir.join(format!("{job}.sock"));
     let stream = match tokio::net::UnixStream::connect(&path).await {

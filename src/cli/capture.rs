@@ -23,6 +23,13 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
         .manager
         .capture(&args.session, args.scrollback, args.ansi)
         .await?;
+    // The screen holds what programs wrote (and, for a remote session, what
+    // the remote host sent): only colours pass with --ansi, nothing else acts.
+    let text = if args.ansi {
+        crate::text::terminal_safe_sgr(&text)
+    } else {
+        crate::text::terminal_safe_lines(&text)
+    };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())

@@ -36,18 +36,20 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
         );
     }
     if args.json {
-        let text = serde_json::to_string_pretty(&json).map_err(|e| Failure::from(e.to_string()))?;
+        let text = crate::text::json_pretty(&json).map_err(|e| Failure::from(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
-    let state = s.state_text();
+    // The title is whatever a program set, the command and cwd whatever a
+    // script gave, the state may carry a remote exit reason: print none raw.
+    use crate::text::terminal_safe as safe;
     println!("session      {}", s.id);
     println!(
         "name         {}",
-        s.name.as_deref().unwrap_or("(anonymous)")
+        safe(s.name.as_deref().unwrap_or("(anonymous)"))
     );
-    println!("host         {}", s.host);
-    println!("state        {state}");
+    println!("host         {}", safe(&s.host));
+    println!("state        {}", safe(&s.state_text()));
     if let Some(j) = &s.job {
         println!("job          {}", j.id);
     }
@@ -72,7 +74,7 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
             match obj.get(key) {
                 None | Some(serde_json::Value::Null) => {}
                 Some(serde_json::Value::String(v)) if v.is_empty() => {}
-                Some(serde_json::Value::String(v)) => println!("{label:<13}{v}"),
+                Some(serde_json::Value::String(v)) => println!("{label:<13}{}", safe(v)),
                 Some(v) => println!("{label:<13}{v}"),
             }
         }

@@ -50,7 +50,7 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
             .iter()
             .map(|s| session_json(&app.manager, s))
             .collect();
-        let text = serde_json::to_string_pretty(&all).map_err(|e| Failure::from(e.to_string()))?;
+        let text = crate::text::json_pretty(&all).map_err(|e| Failure::from(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
@@ -58,14 +58,18 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
         println!("no sessions (create one with `sessui new --name NAME` or run `sessui`)");
         return Ok(());
     }
+    // Names and hosts were checked when stored, but an older sessui (or a
+    // hand-edited database) may have stored anything; exit reasons come
+    // from the job's host.
+    let safe = |t: &str| crate::text::terminal_safe(t).into_owned();
     let rows: Vec<[String; 6]> = sessions
         .iter()
         .map(|s| {
             [
-                s.name.clone().unwrap_or_else(|| "-".into()),
+                s.name.as_deref().map(safe).unwrap_or_else(|| "-".into()),
                 s.id.short().to_string(),
-                s.host.clone(),
-                s.state_text(),
+                safe(&s.host),
+                safe(&s.state_text()),
                 s.job
                     .as_ref()
                     .map(|j| j.id.short().to_string())

@@ -111,13 +111,7 @@ pub fn main() -> i32 {
     // whole command line, so it does not keep clap's pages resident.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).is_some_and(|a| a == "job") {
-        return match crate::job::JobSpec::from_args(&args[2..]) {
-            Ok(spec) => crate::job::main(spec),
-            Err(e) => {
-                eprintln!("sessui job: {e}");
-                2
-            }
-        };
+        return crate::job::entry(&args[2..]);
     }
     let cli = Cli::parse();
     let command = match cli.command {
@@ -136,7 +130,9 @@ pub fn main() -> i32 {
     match result {
         Ok(()) => 0,
         Err(f) => {
-            eprintln!("sessui: {}", f.message);
+            // Messages carry text from hosts and programs (a remote stderr
+            // line, an exit reason): nothing in them may act on the terminal.
+            eprintln!("sessui: {}", crate::text::terminal_safe_lines(&f.message));
             f.code
         }
     }

@@ -53,8 +53,11 @@ impl Prompter for CliPrompter {
     }
 
     async fn ask(&self, host: &str, prompt: &str, echo: bool) -> Option<String> {
+        // Prompts arrive labelled (whose question) and with a server's
+        // words already escaped; keep them that way on the way out.
+        let prompt = crate::text::terminal_safe_lines(prompt);
         let text = if prompt.contains(host) {
-            prompt.to_string()
+            prompt.into_owned()
         } else {
             format!("({host}) {prompt}")
         };
@@ -69,6 +72,22 @@ impl Prompter for CliPrompter {
         .await
         .ok()
         .flatten()
+    }
+
+    async fn warn(&self, host: &str, message: &str) {
+        tracing::warn!(host, "{message}");
+        CliPrompter::say(host, message);
+    }
+}
+
+impl CliPrompter {
+    /// Warnings go to stderr, where a script's log keeps them too.
+    fn say(host: &str, message: &str) {
+        eprintln!(
+            "sessui: warning: {}: {}",
+            crate::text::terminal_safe(host),
+            crate::text::terminal_safe_lines(message)
+        );
     }
 }
 

@@ -48,7 +48,7 @@ impl JobConn {
             loop {
                 match reader.read::<ServerMsg>().await {
                     Ok(msg) => {
-                        if in_tx.send(msg).await.is_err() {
+                        if in_tx.send(ingested(msg)).await.is_err() {
                             break;
                         }
                     }
@@ -119,5 +119,29 @@ impl JobConn {
     /// The two halves, for a view that reads and writes from different places.
     pub fn split(self) -> (mpsc::Sender<ClientMsg>, mpsc::Receiver<ServerMsg>) {
         (self.tx, self.rx)
+    }
+}
+
+/// What a job says about itself may be shown and stored later: its texts
+/// (an exit reason, an error, a title a program set, for a remote job
+/// anything the remote host sent) are made safe and capped as they arrive.
+/// Output and screens stay exact: the emulator is their reader.
+fn ingested(msg: ServerMsg) -> ServerMsg {
+    use crate::text::ingest;
+    match msg {
+        ServerMsg::Exited(exit) => ServerMsg::Exited(exit.ingested()),
+        ServerMsg::Error { message } => ServerMsg::Error {
+            message: ingest(&message, 500),
+        },
+        ServerMsg::Info(mut info) => {
+            info.title = ingest(&info.title, 200);
+            info.command = ingest(&info.command, 2000);
+            info.cwd = ingest(&info.cwd, 2000);
+            info.version = ingest(&info.version, 40);
+            info.job_id = ingest(&info.job_id, 40);
+            info.session_id = ingest(&info.session_id, 40);
+            ServerMsg::Info(info)
+        }
+        other => other,
     }
 }

@@ -20,6 +20,9 @@ use crate::protocol::{ClientMsg, ExitInfo, ServerMsg};
 const STOP_WAIT: Duration = Duration::from_secs(4);
 /// How long after SIGTERM or SIGKILL we look for the process to be gone.
 const SIGNAL_WAIT: Duration = Duration::from_secs(4);
+/// How long a live job's missing socket is waited for: jobs check theirs
+/// every second and recreate it.
+const SOCKET_RETURN: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct Local {
@@ -96,7 +99,7 @@ impl Host for Local {
     async fn start_job(&self, req: StartJob) -> Result<StartedJob, HostError> {
         self.paths
             .create_all()
-            .map_err(|e| HostError::Launch(format!("cannot create sessui's directories: {e}")))?;
+            .map_err(|e| HostError::Launch(e.to_string()))?;
         let socket = self.socket_path(&req.job);
         if socket.as_os_str().len() >= 100 {
             return Err(HostError::Launch(format!(
@@ -134,7 +137,28 @@ impl Host for Local {
 
     async fn connect(&self, job: &JobRef) -> Result<JobConn, HostError> {
         let path = self.socket_path(&job.id);
-        match tokio::time::timeout(Duration::from_secs(5), UnixStream::connect(&path)).await {
+        let patience = tokio::time::Instant::now() + SOCKET_RETURN;
+        let attempt = loop {
+            // Checked at each connection, not once: the directory may have
+            // been swapped for someone else's since this process started.
+            let checked = crate::paths::check_runtime_dir(&self.paths.runtime_dir);
+            let missing = match &checked {
+                Err(e) if e.is_missing() => true,
+                Err(e) => return Err(HostError::Unreachable(e.to_string())),
+                Ok(()) => !path.exists(),
+            };
+            // A socket or directory deleted by a cleaner comes back from its
+            // job within a second: wait for that rather than fail.
+            if missing
+                && tokio::time::Instant::now() < patience
+                && self.liveness_now(job) == Liveness::Alive
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            break tokio::time::timeout(Duration::from_secs(5), UnixStream::connect(&path)).await;
+        };
+        match attempt {
             Ok(Ok(stream)) => {
                 let (r, w) = crate::protocol::socket::split_tokio(stream)
                     .map_err(|e| HostError::Unreachable(format!("the job {}: {e}", job.id)))?;
@@ -147,7 +171,7 @@ impl Host for Local {
                     Err(HostError::JobGone(job.id.to_string()))
                 }
                 Liveness::Alive => Err(HostError::Unreachable(format!(
-                    "the job {} is running but its socket {} does not answer ({e}); it recreates a lost socket within 5 s, try again",
+                    "the job {} is running but its socket {} does not answer ({e}); it recreates a lost socket within a second or two, try again",
                     job.id,
                     path.display()
                 ))),

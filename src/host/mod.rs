@@ -112,6 +112,11 @@ pub trait Prompter: Send + Sync {
     /// `echo` says whether the answer may be shown as typed. `None`: cancelled,
     /// or nobody there to ask.
     async fn ask(&self, host: &str, prompt: &str, echo: bool) -> Option<String>;
+    /// Something the user must see but need not answer (a setting that is
+    /// not honoured, a risk found on the host). Nothing waits on it.
+    async fn warn(&self, host: &str, message: &str) {
+        tracing::warn!(host, "{message}");
+    }
 }
 
 /// A prompter for when nobody can answer (scripts, CI): refuses at once.

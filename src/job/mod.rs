@@ -3,12 +3,17 @@
 //!
 //! Started detached (its own session, no terminal, stdio to /dev/null) by a
 //! launcher step, so the job is nobody's child and nobody's terminal can hang it up.
+//!
+//! Its command line says only which session and job it is: the command,
+//! directory and the rest come on stdin, since anyone can read a process's
+//! arguments (`ps`). It keeps no descriptor it inherited.
 
+mod clients;
 mod pty;
 mod record;
 mod server;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -20,8 +25,9 @@ pub use record::{
 
 use crate::duration::Timeout;
 
-/// Everything a job needs to start; also its command line (`sessui job ...`).
-#[derive(Debug, Clone, clap::Args)]
+/// Everything a job needs to start. Its command line (`sessui job ...`)
+/// carries only the session and job ids; the whole spec comes on stdin.
+#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
 pub struct JobSpec {
     /// The session this job serves.
     #[arg(long)]
@@ -63,7 +69,61 @@ pub struct JobSpec {
     pub detach: bool,
 }
 
+/// Read the spec as JSON from stdin (everything but the ids stays out of `ps`).
+const SPEC_STDIN: &str = "--spec-stdin";
+/// A spec is a few hundred bytes; this bounds what a job reads from stdin.
+const MAX_SPEC: u64 = 1 << 20;
+
 impl JobSpec {
+    /// The command line of a job that reads its spec from stdin.
+    fn public_args(&self) -> Vec<std::ffi::OsString> {
+        vec![
+            "job".into(),
+            "--session".into(),
+            self.session.clone().into(),
+            "--job".into(),
+            self.job.clone().into(),
+            SPEC_STDIN.into(),
+        ]
+    }
+
+    /// Reads a spec written by `write_spec` and checks it is the one the
+    /// command line names.
+    fn read_spec(input: impl Read, session: &str, job: &str) -> Result<JobSpec, String> {
+        let mut text = Vec::new();
+        input
+            .take(MAX_SPEC)
+            .read_to_end(&mut text)
+            .map_err(|e| format!("cannot read the job spec: {e}"))?;
+        let spec: JobSpec = serde_json::from_slice(&text)
+            .map_err(|e| format!("the job spec on stdin is not valid: {e}"))?;
+        if spec.session != session || spec.job != job {
+            return Err("the job spec on stdin is for another job".into());
+        }
+        Ok(spec)
+    }
+
+    /// Starts `exe` as this job (plus `extra` arguments), handing it the
+    /// spec on stdin; its stdout is piped for the ready line.
+    fn spawn(&self, exe: &std::path::Path, extra: &[&str]) -> std::io::Result<std::process::Child> {
+        let mut child = Command::new(exe)
+            .arg0("sessui")
+            .args(self.public_args())
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // A child that died at once gives a broken pipe; its empty
+            // ready line says so.
+            let _ = stdin.write_all(&json);
+        }
+        Ok(child)
+    }
+
+    #[cfg(test)]
     fn to_args(&self) -> Vec<std::ffi::OsString> {
         let mut args: Vec<std::ffi::OsString> = vec!["job".into()];
         let mut push = |k: &str, v: std::ffi::OsString| {
@@ -96,8 +156,21 @@ impl JobSpec {
 }
 
 impl JobSpec {
-    /// Reads the arguments `to_args` writes (after `job`).
+    /// Reads a job's command line (after `job`): the ids plus `--spec-stdin`
+    /// (the spec then comes on stdin), or every setting as flags.
     pub fn from_args(args: &[std::ffi::OsString]) -> Result<JobSpec, String> {
+        if args.iter().any(|a| a == SPEC_STDIN) {
+            let rest: Vec<std::ffi::OsString> =
+                args.iter().filter(|a| *a != SPEC_STDIN).cloned().collect();
+            let ids = JobSpec::from_flags(&rest)?;
+            let mut spec = JobSpec::read_spec(std::io::stdin().lock(), &ids.session, &ids.job)?;
+            spec.detach = ids.detach;
+            return Ok(spec);
+        }
+        JobSpec::from_flags(args)
+    }
+
+    fn from_flags(args: &[std::ffi::OsString]) -> Result<JobSpec, String> {
         let mut spec = JobSpec {
             session: String::new(),
             job: String::new(),
@@ -148,8 +221,8 @@ impl JobSpec {
                 other => return Err(format!("unknown argument {other}")),
             }
         }
-        if spec.session.is_empty() || spec.job.is_empty() || spec.socket.as_os_str().is_empty() {
-            return Err("--session, --job and --socket are required".into());
+        if spec.session.is_empty() || spec.job.is_empty() {
+            return Err("--session and --job are required".into());
         }
         Ok(spec)
     }
@@ -183,15 +256,7 @@ pub fn self_exe() -> PathBuf {
 /// Starts a job in the background with the sessui executable `exe` and waits
 /// until it listens. Blocking.
 pub fn launch(exe: &std::path::Path, spec: &JobSpec) -> Result<Started, LaunchError> {
-    let mut child = Command::new(exe)
-        .arg0("sessui")
-        .args(spec.to_args())
-        .arg("--detach")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(LaunchError::Spawn)?;
+    let mut child = spec.spawn(exe, &["--detach"]).map_err(LaunchError::Spawn)?;
     let line = child
         .stdout
         .take()
@@ -226,10 +291,58 @@ fn parse_ready_line(line: &str) -> Result<Started, LaunchError> {
     }
 }
 
-/// Entry point of `sessui job`.
+/// Entry point of `sessui job`, from its raw arguments (after `job`).
+pub fn entry(args: &[std::ffi::OsString]) -> i32 {
+    // First, before anything of ours is open: whatever the starting process
+    // left open (a log, a socket, a terminal) would otherwise stay open for
+    // the job's whole life, days perhaps.
+    close_inherited();
+    match JobSpec::from_args(args) {
+        Ok(spec) => main(spec),
+        Err(e) => {
+            eprintln!("sessui job: {e}");
+            report_ready(&format!("ERROR {e}"));
+            2
+        }
+    }
+}
+
+/// Closes every descriptor above stderr. Only for a process that has not
+/// opened anything yet (no thread, no runtime, no file).
+#[allow(unsafe_code)]
+fn close_inherited() {
+    // SAFETY: close_range(2) on descriptors this process never handed to
+    // any Rust object: the job calls this before it opens anything.
+    let closed = unsafe { libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) };
+    if closed == 0 {
+        return;
+    }
+    // Kernels before 5.9: close what /proc lists.
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return;
+    };
+    let fds: Vec<i32> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|fd| *fd > 2)
+        .collect();
+    for fd in fds {
+        // SAFETY: as above; the directory's own descriptor is already
+        // closed by now and closing it again only fails.
+        unsafe {
+            libc::close(fd);
+        }
+    }
+}
+
+/// Runs the job (or, with `detach`, its launcher step).
 pub fn main(spec: JobSpec) -> i32 {
     if spec.detach {
         return detach(&spec);
+    }
+    // The spec was read; nothing else will come on stdin.
+    if let Ok(null) = std::fs::File::open("/dev/null") {
+        let _ = nix::unistd::dup2_stdin(&null);
     }
     // Our own session: no controlling terminal, so closing the terminal that
     // started sessui cannot hang the job up.
@@ -249,13 +362,7 @@ pub fn main(spec: JobSpec) -> i32 {
 fn detach(spec: &JobSpec) -> i32 {
     let mut spec = spec.clone();
     spec.detach = false;
-    let spawned = Command::new(self_exe())
-        .arg0("sessui")
-        .args(spec.to_args())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
+    let spawned = spec.spawn(&self_exe(), &[]);
     let line = match spawned {
         Ok(mut child) => {
             let mut line = String::new();
@@ -312,6 +419,13 @@ mod tests {
         let args = spec.to_args();
         let back = JobSpec::from_args(&args[1..]).unwrap();
         assert_eq!(back.to_args(), args);
+        // what a job gets: ids on the command line, the rest on stdin
+        let public = spec.public_args();
+        assert!(!public.iter().any(|a| a.to_string_lossy().contains("make")));
+        let json = serde_json::to_vec(&spec).unwrap();
+        let read = JobSpec::read_spec(&json[..], "s", "j").unwrap();
+        assert_eq!(read.to_args(), args);
+        assert!(JobSpec::read_spec(&json[..], "s", "other").is_err());
         assert!(JobSpec::from_args(&["--session".into()]).is_err());
         assert!(JobSpec::from_args(&["--bogus".into(), "1".into()]).is_err());
     }

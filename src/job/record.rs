@@ -32,11 +32,10 @@ fn exit_path(dir: &Path, job: &str) -> PathBuf {
     dir.join(format!("{job}.exit"))
 }
 
-/// Writes via a temporary file and rename, so a reader never sees half a record.
+/// Writes via a temporary file and rename, so a reader never sees half a
+/// record; readable by the user alone (records name sessions and sockets).
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path)
+    crate::paths::write_private(path, bytes)
 }
 
 pub fn write_job_record(dir: &Path, rec: &JobRecord) -> io::Result<()> {

@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use bytes::Bytes;
-use tokio::io::BufReader;
-use tokio::net::{UnixListener, UnixStream};
+use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
+use super::clients::{
+    Client, ClientId, Incoming, MAX_CLIENTS, client_task, has_room, is_request, offer,
+};
 use super::pty::Pty;
 use super::record::{JobRecord, remove_state, write_exit_record, write_job_record};
 use super::{JobSpec, report_ready};
@@ -18,18 +20,20 @@ use crate::clock::{Millis, now_millis};
 use crate::duration::Timeout;
 use crate::proc::ProcIdentity;
 use crate::protocol::{
-    ClientMsg, ExitInfo, ExitReason, FrameReader, FrameWriter, HISTORY_CHUNK_LINES, JobInfo,
-    ServerMsg, accept_hello, encode_frame,
+    ClientMsg, ExitInfo, ExitReason, HISTORY_CHUNK_LINES, JobInfo, ServerMsg, encode_frame,
 };
 use crate::term::Emulator;
 
-/// Frames queued per client before it counts as lagging. Frames hold at most
-/// `COALESCE_MAX` bytes, so a client pins at most ~8 MiB.
-const CLIENT_QUEUE: usize = 128;
+/// Requests handled in a row before PTY output gets its turn, so no client
+/// can keep the session's output waiting.
+const REQUEST_BURST: u32 = 16;
+/// How often the socket (and its directory) is checked: a deleted one is
+/// back within this long.
+const SOCKET_CHECK: Duration = Duration::from_secs(1);
 /// Output is gathered up to this size before it is parsed and sent: fewer,
 /// larger frames when output floods, no delay when it trickles.
 const COALESCE_MAX: usize = 64 << 10;
-/// How often idle time and the socket file are checked.
+/// How often idle time is checked (the wall clock judges; see `idle_deadline`).
 const TICK: Duration = Duration::from_secs(5);
 /// Between SIGHUP and SIGKILL when stopping.
 const STOP_GRACE: Duration = Duration::from_secs(3);
@@ -37,30 +41,6 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 const LAG_CHECK: Duration = Duration::from_millis(20);
 /// After the shell exits, how long to wait for the PTY to drain.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(300);
-
-type ClientId = u64;
-
-struct Client {
-    tx: mpsc::Sender<Bytes>,
-    /// Set once the client attached as a view, with its size.
-    view: Option<(u16, u16)>,
-    /// Sequence number of its last input or focus: the highest is most recently active.
-    active_seq: u64,
-    history_wanted: usize,
-    /// Output was skipped since it fell behind; it gets a fresh snapshot when it catches up.
-    lagged: Option<u64>,
-    /// History rows pushed before the first output it missed: a resync
-    /// sends the rows after this (protocol 2) instead of the whole history.
-    lag_mark: u64,
-    /// The protocol version agreed with it.
-    version: u16,
-}
-
-enum Incoming {
-    Connected(ClientId, mpsc::Sender<Bytes>, u16),
-    Msg(ClientId, ClientMsg),
-    Gone(ClientId),
-}
 
 struct Job {
     spec: JobSpec,
@@ -117,6 +97,11 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
     let (in_tx, mut in_rx) = mpsc::channel::<Incoming>(256);
     let mut listener = listener;
     let mut socket_ino = socket_inode(&job.spec.socket);
+    let mut socket_check = tokio::time::interval(SOCKET_CHECK);
+    socket_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut socket_trouble: Option<String> = None;
+    let me_uid = nix::unistd::geteuid().as_raw();
+    let mut burst = 0u32;
     let mut next_client: ClientId = 1;
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -128,28 +113,58 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
     let exit_status = loop {
         tokio::select! {
             biased;
-            Some(msg) = in_rx.recv() => match msg {
-                Incoming::Connected(id, tx, version) => {
-                    job.clients.insert(id, Client {
-                        tx, view: None, active_seq: 0, history_wanted: 0, lagged: None,
-                        lag_mark: 0, version,
-                    });
+            Some(msg) = in_rx.recv() => {
+                match msg {
+                    Incoming::Connected(id, tx, queued, version) => {
+                        job.clients.insert(id, Client {
+                            tx, queued, view: None, active_seq: 0, history_wanted: 0,
+                            lagged: None, lag_mark: 0, version,
+                        });
+                    }
+                    Incoming::Msg(id, msg) => {
+                        let request = is_request(&msg);
+                        if job.handle(id, msg) {
+                            kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
+                        }
+                        if request && let Some(c) = job.clients.get(&id) {
+                            c.queued.answered();
+                        }
+                    }
+                    Incoming::Gone(id) => job.client_left(id),
                 }
-                Incoming::Msg(id, msg) => {
-                    if job.handle(id, msg) {
-                        kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
+                // Requests never keep the session's output waiting for long.
+                burst += 1;
+                if burst >= REQUEST_BURST {
+                    burst = 0;
+                    if !job.pty_closed {
+                        job.read_pty();
                     }
                 }
-                Incoming::Gone(id) => job.client_left(id),
-            },
+            }
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
-                    let id = next_client;
-                    next_client += 1;
-                    client_tasks.spawn(client_task(id, stream, in_tx.clone()));
+                    while client_tasks.try_join_next().is_some() {}
+                    match stream.peer_cred().map(|c| c.uid()) {
+                        // Only this user (and root, who could anyway). The
+                        // socket's mode says the same; this holds even if a
+                        // mistake opened the directory to others.
+                        Ok(uid) if uid != me_uid && uid != 0 => {
+                            tracing::warn!(uid, "refused a connection from another user");
+                        }
+                        Err(e) => tracing::warn!("refused a connection: no peer credentials: {e}"),
+                        Ok(_) if client_tasks.len() >= MAX_CLIENTS => {
+                            tracing::warn!("refused a connection: {MAX_CLIENTS} clients already");
+                        }
+                        Ok(_) => {
+                            let id = next_client;
+                            next_client += 1;
+                            client_tasks.spawn(client_task(id, stream, in_tx.clone()));
+                        }
+                    }
                 }
             }
             ready = job.pty.readable(), if !job.pty_closed => {
+                burst = 0;
                 if ready.is_err() {
                     job.pty_closed = true;
                     continue;
@@ -174,13 +189,25 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                     job.stop(ExitReason::IdleTimeout);
                     kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
                 }
-                // Recreate the socket if something deleted it (LESSONS 5).
+            }
+            // A socket (or its whole directory) deleted by a /tmp cleaner or
+            // a logout comes back by itself, in a directory that is ours.
+            _ = socket_check.tick() => {
                 let ino = socket_inode(&job.spec.socket);
                 if ino.is_none() || ino != socket_ino {
-                    tracing::warn!(socket = %job.spec.socket.display(), "socket gone: recreating it");
-                    if let Ok(l) = bind(&job.spec.socket) {
-                        listener = l;
-                        socket_ino = socket_inode(&job.spec.socket);
+                    match rebind(&job.spec.socket) {
+                        Ok(l) => {
+                            tracing::warn!(socket = %job.spec.socket.display(), "socket was gone: recreated it");
+                            listener = l;
+                            socket_ino = socket_inode(&job.spec.socket);
+                            socket_trouble = None;
+                        }
+                        Err(e) => {
+                            if socket_trouble.as_deref() != Some(e.as_str()) {
+                                tracing::warn!(socket = %job.spec.socket.display(), "socket is gone and cannot be recreated: {e}");
+                            }
+                            socket_trouble = Some(e);
+                        }
                     }
                 }
             }
@@ -235,13 +262,21 @@ fn start(
         crate::paths::create_private_dir(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    std::fs::create_dir_all(&spec.records)
-        .map_err(|e| format!("cannot create {}: {e}", spec.records.display()))?;
+    crate::paths::ensure_dir(&spec.records).map_err(|e| e.to_string())?;
     let listener = bind(&spec.socket)?;
     let pty = Pty::spawn(spec, exited).inspect_err(|_| {
         let _ = std::fs::remove_file(&spec.socket);
     })?;
     Ok((pty, listener, me))
+}
+
+/// The socket again, in its directory made again if it is gone (0700, and
+/// never through a link or in someone else's directory).
+fn rebind(path: &Path) -> Result<UnixListener, String> {
+    if let Some(dir) = path.parent() {
+        crate::paths::ensure_runtime_dir(dir).map_err(|e| e.to_string())?;
+    }
+    bind(path)
 }
 
 fn bind(path: &Path) -> Result<UnixListener, String> {
@@ -254,60 +289,6 @@ fn bind(path: &Path) -> Result<UnixListener, String> {
 
 fn socket_inode(path: &Path) -> Option<u64> {
     std::fs::metadata(path).ok().map(|m| m.ino())
-}
-
-/// Reads one client's frames into the event loop and writes its queue out.
-async fn client_task(id: ClientId, stream: UnixStream, events: mpsc::Sender<Incoming>) {
-    let Ok((read, mut write)) = crate::protocol::socket::split_tokio(stream) else {
-        return;
-    };
-    let mut read = BufReader::new(read);
-    let hello = tokio::time::timeout(Duration::from_secs(10), accept_hello(&mut read, &mut write));
-    let Ok(Ok(version)) = hello.await else {
-        return;
-    };
-    let (tx, mut rx) = mpsc::channel::<Bytes>(CLIENT_QUEUE);
-    if events
-        .send(Incoming::Connected(id, tx, version))
-        .await
-        .is_err()
-    {
-        return;
-    }
-    let writer = tokio::spawn(async move {
-        let mut w = FrameWriter::new(write);
-        while let Some(frame) = rx.recv().await {
-            if w.send_encoded(&frame).await.is_err() {
-                break;
-            }
-        }
-    });
-    let mut reader = FrameReader::with_buffered(read);
-    let reading = async {
-        loop {
-            match reader.read::<ClientMsg>().await {
-                Ok(msg) => {
-                    if events.send(Incoming::Msg(id, msg)).await.is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    if !matches!(e, crate::protocol::ProtocolError::Closed) {
-                        tracing::debug!(client = id, "client dropped: {e}");
-                    }
-                    break;
-                }
-            }
-        }
-    };
-    tokio::select! {
-        () = reading => {
-            let _ = events.send(Incoming::Gone(id)).await;
-        }
-        // The event loop dropped this client's queue (the job is ending) and
-        // the writer flushed the rest.
-        _ = writer => {}
-    }
 }
 
 impl Job {
@@ -336,12 +317,12 @@ impl Job {
             }
             if let Some(dropped) = &mut c.lagged {
                 *dropped += len;
-                if c.tx.capacity() >= CLIENT_QUEUE / 2 {
+                if has_room(c) {
                     resync.push(*id);
                 }
                 continue;
             }
-            if c.tx.try_send(frame.clone()).is_err() {
+            if c.queued.full(frame.len()) || !offer(c, frame.clone()) {
                 c.lagged = Some(len);
                 c.lag_mark = pushed_before;
             }
@@ -363,7 +344,7 @@ impl Job {
         let ready: Vec<ClientId> = self
             .clients
             .iter()
-            .filter(|(_, c)| c.lagged.is_some() && c.tx.capacity() >= CLIENT_QUEUE / 2)
+            .filter(|(_, c)| c.lagged.is_some() && has_room(c))
             .map(|(id, _)| *id)
             .collect();
         for id in ready {
@@ -397,7 +378,7 @@ impl Job {
 
     fn send(&self, id: ClientId, msg: &ServerMsg) {
         if let (Some(c), Ok(frame)) = (self.clients.get(&id), encode_frame(msg)) {
-            let _ = c.tx.try_send(frame);
+            offer(c, frame);
         }
     }
 
@@ -532,7 +513,7 @@ impl Job {
         if let Ok(frame) = encode_frame(&ServerMsg::Resized { cols, rows }) {
             for (id, c) in &self.clients {
                 if c.view.is_some() && Some(*id) != skip {
-                    let _ = c.tx.try_send(frame.clone());
+                    offer(c, frame.clone());
                 }
             }
         }
@@ -676,7 +657,11 @@ async fn finish(
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     if let Ok(frame) = encode_frame(&ServerMsg::Exited(exit)) {
         for c in job.clients.values() {
-            let _ = tokio::time::timeout_at(deadline, c.tx.send(frame.clone())).await;
+            c.queued.add(frame.len());
+            let sent = tokio::time::timeout_at(deadline, c.tx.send(frame.clone())).await;
+            if !matches!(sent, Ok(Ok(()))) {
+                c.queued.bytes.fetch_sub(frame.len(), Ordering::Relaxed);
+            }
         }
     }
     // Closing the queues lets each writer flush what it holds and end.

@@ -504,11 +504,11 @@ pub fn job_ref(job: &JobRow) -> JobRef {
 
 /// The database form of how a job ended; a job that left no word is "gone".
 pub fn exit_row(exit: Option<&ExitInfo>) -> ExitRow {
-    match exit {
+    match exit.cloned().map(ExitInfo::ingested) {
         Some(e) => ExitRow {
             code: e.code,
-            signal: e.signal.clone(),
             description: e.describe(),
+            signal: e.signal,
             at: e.at,
         },
         None => ExitRow {

@@ -12,6 +12,11 @@ pub enum NameError {
     Control,
     #[error("a name cannot contain '/'")]
     Slash,
+    #[error(
+        "a name cannot contain invisible or text-direction characters (here {0}): \
+         they make a name read as another"
+    )]
+    Invisible(String),
 }
 
 /// Checks a typed name. Empty or whitespace-only means anonymous (`None`);
@@ -30,6 +35,9 @@ pub fn validate_name(input: &str) -> Result<Option<String>, NameError> {
     }
     if name.contains('/') {
         return Err(NameError::Slash);
+    }
+    if let Some(c) = name.chars().find(|c| crate::text::is_invisible(*c)) {
+        return Err(NameError::Invisible(format!("U+{:04X}", u32::from(c))));
     }
     Ok(Some(name.to_string()))
 }
@@ -56,5 +64,11 @@ mod tests {
         assert_eq!(validate_name("a\u{7}b"), Err(NameError::Control));
         assert_eq!(validate_name("a\nb"), Err(NameError::Control));
         assert_eq!(validate_name("a/b"), Err(NameError::Slash));
+        assert_eq!(
+            validate_name("exe.\u{202e}txt"),
+            Err(NameError::Invisible("U+202E".into()))
+        );
+        assert!(validate_name("a\u{200b}b").is_err());
+        assert!(validate_name("a\u{9b}b").is_err());
     }
 }

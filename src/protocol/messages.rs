@@ -137,6 +137,17 @@ impl ExitInfo {
             (ExitReason::ShellExited, None, None) => "exited".into(),
         }
     }
+
+    /// As received from a job or a remote host: the texts made safe to
+    /// print and capped, so a stored exit shows as it should in every later
+    /// list, whatever the host sent.
+    pub fn ingested(mut self) -> ExitInfo {
+        self.signal = self.signal.map(|s| crate::text::ingest(&s, 40));
+        if let ExitReason::Failed(why) = &mut self.reason {
+            *why = crate::text::ingest(why, 300);
+        }
+        self
+    }
 }
 
 #[cfg(test)]

@@ -100,11 +100,12 @@ impl Store {
     /// Opens with a given wait for other writers.
     pub fn open_with(path: &Path, busy: Duration) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+            crate::paths::ensure_dir(dir).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?;
         }
+        private_db_files(path)?;
         let conn = Connection::open(path).map_err(|e| StoreError::Open {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -542,13 +543,42 @@ impl Store {
     }
 }
 
+/// The database holds commands and working directories: its files are the
+/// user's alone (0600) and nobody else's. SQLite makes `-wal` and `-shm`
+/// with the database file's mode, so the file is made 0600 before SQLite
+/// first opens it, and files an older sessui left looser are tightened.
+fn private_db_files(db: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let err = |message: String| StoreError::Open {
+        path: db.to_path_buf(),
+        message,
+    };
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        let mut file = db.as_os_str().to_owned();
+        file.push(suffix);
+        crate::paths::check_private_file(Path::new(&file)).map_err(|e| err(e.to_string()))?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(db)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
 fn migration_lock(db: &Path) -> Result<nix::fcntl::Flock<std::fs::File>, StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let mut lock_path = db.as_os_str().to_owned();
     lock_path.push(".lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(&lock_path)
         .map_err(|e| StoreError::Open {
             path: db.to_path_buf(),

@@ -61,6 +61,59 @@ impl Prompter for UiPrompter {
         } else {
             QuestionKind::Secret
         };
-        self.pose(host, prompt.to_string(), kind).await
+        // Labelled by the host layer (a local key's passphrase, or "server
+        // X asks:"), and never able to act on the terminal.
+        let prompt = crate::text::terminal_safe_lines(prompt).into_owned();
+        self.pose(host, prompt, kind).await
+    }
+
+    async fn warn(&self, host: &str, message: &str) {
+        tracing::warn!(host, "{message}");
+        let events = self
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(events) = events {
+            let text = format!("{host}: {message}");
+            let _ = events
+                .send(UiEvent::Warning(
+                    crate::text::terminal_safe(&text).into_owned(),
+                ))
+                .await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The popup shows a server's question with its label and without
+    /// anything that could act on the terminal.
+    #[tokio::test]
+    async fn a_question_reaches_the_popup_labelled_and_escaped() {
+        let prompter = std::sync::Arc::new(UiPrompter::default());
+        let (tx, mut rx) = mpsc::channel(4);
+        prompter.connect(tx);
+        let p = prompter.clone();
+        let asking = tokio::spawn(async move {
+            p.ask("db1", "server a@db1 asks: \x1b[2JPassword: ", false)
+                .await
+        });
+        let Some(UiEvent::Question(mut q)) = rx.recv().await else {
+            panic!("no question");
+        };
+        assert_eq!(q.text, "server a@db1 asks: \\x1b[2JPassword: ");
+        assert_eq!(q.kind, QuestionKind::Secret);
+        let _ = q.answer.take().unwrap().send(Some("pw".into()));
+        assert_eq!(asking.await.unwrap().as_deref(), Some("pw"));
+        prompter
+            .warn("db1", "VerifyHostKeyDNS\u{202e} is not honoured")
+            .await;
+        let Some(UiEvent::Warning(text)) = rx.recv().await else {
+            panic!("no warning");
+        };
+        assert_eq!(text, "db1: VerifyHostKeyDNS\\u{202e} is not honoured");
     }
 }

@@ -495,3 +495,35 @@ fn a_resync_adds_to_the_views_history_without_a_notice() {
     assert_eq!(v.emu.history_len(), before + 1);
     assert!(v.emu.capture(1, false).starts_with("missed\nnow"));
 }
+
+/// History that keeps coming with no screen after it (a broken or hostile
+/// job) is held only up to what the view keeps.
+#[test]
+fn history_waiting_for_its_screen_is_capped_at_the_scrollback_limit() {
+    let mut ui = ui();
+    let _rx = attach(&mut ui, sessions()[0].clone(), b"x");
+    let limit = ui.history_lines;
+    let generation = ui.view.as_ref().unwrap().generation;
+    let line = |i: usize| crate::term::HistoryLine {
+        text: format!("line {i}"),
+        wrapped: false,
+    };
+    for chunk in 0..5 {
+        update(
+            &mut ui,
+            UiEvent::Session {
+                generation,
+                msg: ServerMsg::History {
+                    lines: (0..limit).map(|i| line(chunk * limit + i)).collect(),
+                },
+            },
+        );
+    }
+    let v = ui.view.as_ref().unwrap();
+    assert_eq!(
+        v.history.len(),
+        limit,
+        "pending history grew past the limit"
+    );
+    assert_eq!(v.history[limit - 1].text, format!("line {}", 5 * limit - 1));
+}

@@ -2,6 +2,7 @@
 //! and waits on visible events (a screen line, a state) with generous timeouts.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -35,7 +36,12 @@ impl Sandbox {
         let home = dir.path().join("home");
         let sessui_home = dir.path().join("s");
         std::fs::create_dir_all(&home).unwrap();
-        std::fs::create_dir_all(&sessui_home).unwrap();
+        // sessui refuses a home that others could write to or own; made
+        // private as a user's own directories are.
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&sessui_home)
+            .unwrap();
         Sandbox {
             dir,
             home,

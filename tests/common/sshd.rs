@@ -25,13 +25,28 @@ pub struct Sshd {
 
 /// A passphrase-less ed25519 key pair at `path` and `path.pub`.
 pub fn keygen(path: &Path) {
+    keygen_type(path, "ed25519");
+}
+
+/// A passphrase-less key pair of `kind` (`ed25519`, `ecdsa`, `rsa`).
+pub fn keygen_type(path: &Path, kind: &str) {
     let ok = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "", "-f"])
+        .args(["-q", "-t", kind, "-N", "", "-C", "", "-f"])
         .arg(path)
         .status()
         .unwrap()
         .success();
     assert!(ok, "ssh-keygen failed");
+}
+
+/// `type base64` of a public key file, as known_hosts holds it.
+pub fn pub_blob(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn free_port() -> u16 {
@@ -46,6 +61,32 @@ impl Sshd {
     /// An sshd on 127.0.0.1 for this sandbox.
     pub fn start(sb: &Sandbox) -> Sshd {
         Sshd::start_at(sb, "127.0.0.1", free_port(), None, "", "")
+    }
+
+    /// An sshd with host keys of these types only (`ecdsa`, `ed25519`,
+    /// `rsa`), the first one in `host`/`host.pub` (what `trust` records),
+    /// the others in `host-<type>`; `extra` goes into sshd_config.
+    pub fn start_with_host_keys(sb: &Sandbox, kinds: &[&str], extra: &str) -> Sshd {
+        let dir = sb.dir.path().join("sshd");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut lines = String::new();
+        for (i, kind) in kinds.iter().enumerate() {
+            let name = if i == 0 {
+                "host".to_string()
+            } else {
+                format!("host-{kind}")
+            };
+            keygen_type(&dir.join(&name), kind);
+            lines.push_str(&format!("HostKey {}\n", dir.join(&name).display()));
+        }
+        Sshd::start_at(
+            sb,
+            "127.0.0.1",
+            free_port(),
+            None,
+            "",
+            &format!("{lines}{extra}"),
+        )
     }
 
     /// As `start`, with more `NAME=VALUE` pairs in the sessions' environment.
@@ -79,7 +120,12 @@ impl Sshd {
         let remote_home = sb.dir.path().join("r");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::create_dir_all(&remote_home).unwrap();
-        keygen(&dir.join("host"));
+        // Host keys chosen by the caller come first in the config (sshd
+        // takes every HostKey line; the default key is only for the rest).
+        let own_host_keys = extra.contains("HostKey ");
+        if !own_host_keys {
+            keygen(&dir.join("host"));
+        }
         keygen(&dir.join("user"));
         std::fs::copy(dir.join("user.pub"), dir.join("authorized_keys")).unwrap();
         let host_key_pub = std::fs::read_to_string(dir.join("host.pub"))
@@ -88,8 +134,13 @@ impl Sshd {
             .take(2)
             .collect::<Vec<_>>()
             .join(" ");
+        let host_key_line = if own_host_keys {
+            String::new()
+        } else {
+            format!("HostKey {}/host\n", dir.display())
+        };
         let config = format!(
-            "Port {port}\nListenAddress {addr}\nHostKey {d}/host\nAuthorizedKeysFile {d}/authorized_keys\n\
+            "Port {port}\nListenAddress {addr}\n{host_key_line}AuthorizedKeysFile {d}/authorized_keys\n\
              StrictModes no\nUsePAM no\nPidFile {d}/sshd.pid\nPermitRootLogin prohibit-password\n\
              PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
              SetEnv HOME={home} {env}\nLogLevel VERBOSE\nMaxStartups 100\n{extra}\n",

@@ -14,8 +14,11 @@ use tokio_util::sync::CancellationToken;
 use super::connect::Client;
 use super::error::SshError;
 use super::pump;
-use crate::agent::wire::{Reply, ReplyBody, Request, RequestBody};
+use crate::agent::wire::{Reply, ReplyBody, Request, RequestBody, WireLiveness};
+use crate::ids::is_valid_job_id;
+use crate::protocol::ExitInfo;
 use crate::protocol::{FrameReader, FrameWriter, ProtocolError, client_hello};
+use crate::text::ingest;
 
 /// How long the agent has to start and say hello: a slow login shell
 /// (a heavy `.bashrc`) is part of it.
@@ -97,7 +100,7 @@ impl AgentLink {
                             .unwrap_or_else(|p| p.into_inner())
                             .remove(&reply.id);
                         if let Some(w) = waiter {
-                            let _ = w.send(reply.body);
+                            let _ = w.send(ingested(reply.body));
                         }
                     }
                     Err(e) => {
@@ -149,5 +152,45 @@ impl AgentLink {
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id);
         out
+    }
+}
+
+/// The remote host is not trusted with what reaches this machine's terminal
+/// and database: its texts are made safe and capped as they arrive, and
+/// listed jobs whose ids could not be ours are dropped.
+fn ingested(body: ReplyBody) -> ReplyBody {
+    let safe_id = |s: &str| {
+        !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    match body {
+        ReplyBody::Started { pid, start_token } => ReplyBody::Started {
+            pid,
+            start_token: ingest(&start_token, 80),
+        },
+        ReplyBody::Liveness(WireLiveness::Unknown(why)) => {
+            ReplyBody::Liveness(WireLiveness::Unknown(ingest(&why, 300)))
+        }
+        ReplyBody::Stopped { already, exit } => ReplyBody::Stopped {
+            already,
+            exit: exit.map(ExitInfo::ingested),
+        },
+        ReplyBody::Exit(exit) => ReplyBody::Exit(exit.map(ExitInfo::ingested)),
+        ReplyBody::Jobs(jobs) => ReplyBody::Jobs(
+            jobs.into_iter()
+                .filter(|j| is_valid_job_id(&j.job) && safe_id(&j.session))
+                .map(|mut j| {
+                    j.start_token = ingest(&j.start_token, 80);
+                    j
+                })
+                .collect(),
+        ),
+        ReplyBody::Where { runtime_dir } => ReplyBody::Where {
+            runtime_dir: ingest(&runtime_dir, 400),
+        },
+        ReplyBody::Failed { kind, message } => ReplyBody::Failed {
+            kind,
+            message: ingest(&message, 500),
+        },
+        other @ (ReplyBody::Liveness(_) | ReplyBody::Pong) => other,
     }
 }

@@ -1,6 +1,11 @@
 //! User authentication in OpenSSH's order: agent keys, identity files
 //! (asking for passphrases), keyboard-interactive, password. Secrets go from
 //! the prompter straight to the server; they are never logged or kept.
+//!
+//! Every question says whose it is: a passphrase for a local key stays on
+//! this machine, while the server's own questions (keyboard-interactive)
+//! are labelled as the server's and shown escaped, so a server cannot pose
+//! as sessui asking for a local secret.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +17,7 @@ use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 use russh::{MethodKind, MethodSet};
 
 use super::connect::Client;
-use super::dest::{Target, tilde};
+use super::dest::{AgentChoice, Target, tilde};
 use super::error::SshError;
 use crate::host::Prompter;
 
@@ -48,11 +53,26 @@ pub async fn authenticate(
         methods,
     };
     let ask = |prompt: String, echo: bool| async move {
+        // BatchMode: nobody may be asked.
+        if target.batch_mode {
+            return None;
+        }
         prompting.store(true, Ordering::SeqCst);
         let answer = prompter.ask(&target.alias, &prompt, echo).await;
         prompting.store(false, Ordering::SeqCst);
         answer
     };
+    let allowed = target.methods;
+    if !allowed.publickey {
+        a.methods.remove(MethodKind::PublicKey);
+    }
+    if !allowed.keyboard_interactive {
+        a.methods.remove(MethodKind::KeyboardInteractive);
+    }
+    if !allowed.password {
+        a.methods.remove(MethodKind::Password);
+    }
+    let server = server_label(target);
 
     if a.methods.contains(&MethodKind::PublicKey) {
         let rsa_hash = handle
@@ -118,10 +138,28 @@ pub async fn authenticate(
                     a.methods = remaining_methods;
                     break;
                 }
-                KeyboardInteractiveAuthResponse::InfoRequest { prompts, .. } => {
+                KeyboardInteractiveAuthResponse::InfoRequest {
+                    instructions,
+                    prompts,
+                    ..
+                } => {
                     let mut answers = Vec::with_capacity(prompts.len());
+                    // The server's words, labelled as its own and unable to
+                    // act on the terminal.
+                    let says = if instructions.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            "server {server} says: {}\n",
+                            crate::text::ingest(instructions.trim(), 500)
+                        )
+                    };
                     for p in &prompts {
-                        match ask(p.prompt.clone(), p.echo).await {
+                        let question = format!(
+                            "{says}server {server} asks: {}",
+                            crate::text::ingest(&p.prompt, 200)
+                        );
+                        match ask(question, p.echo).await {
                             Some(ans) => answers.push(ans),
                             None => break,
                         }
@@ -144,7 +182,7 @@ pub async fn authenticate(
         let mut outcome = "password (nobody could be asked)".to_string();
         for _ in 0..TRIES {
             let Some(password) = ask(
-                format!("{}@{}'s password: ", target.user, target.host_name),
+                format!("password for {server} (sent to that server): "),
                 false,
             )
             .await
@@ -201,12 +239,20 @@ async fn try_agent(
     offered: &mut Vec<PublicKey>,
     a: &mut Attempts,
 ) -> Result<bool, SshError> {
-    if std::env::var_os("SSH_AUTH_SOCK").is_none_or(|s| s.is_empty()) {
-        a.notes
-            .push("no ssh-agent (SSH_AUTH_SOCK is not set)".into());
-        return Ok(false);
-    }
-    let mut agent = match AgentClient::connect_env().await {
+    let connected = match &target.agent {
+        AgentChoice::None => {
+            a.notes.push("no ssh-agent (IdentityAgent none)".into());
+            return Ok(false);
+        }
+        AgentChoice::Env if std::env::var_os("SSH_AUTH_SOCK").is_none_or(|s| s.is_empty()) => {
+            a.notes
+                .push("no ssh-agent (SSH_AUTH_SOCK is not set)".into());
+            return Ok(false);
+        }
+        AgentChoice::Env => AgentClient::connect_env().await,
+        AgentChoice::Socket(path) => AgentClient::connect_uds(path).await,
+    };
+    let mut agent = match connected {
         Ok(agent) => agent,
         Err(e) => {
             a.notes.push(format!("ssh-agent unreachable ({e})"));
@@ -281,7 +327,12 @@ where
         Err(_) => return None,
     }
     for _ in 0..TRIES {
-        let Some(pass) = ask(format!("Enter passphrase for key '{shown}': "), false).await else {
+        let Some(pass) = ask(
+            format!("Enter passphrase for your local key {shown} (it stays on this machine): "),
+            false,
+        )
+        .await
+        else {
             a.tried.push(format!(
                 "publickey ({shown}: encrypted, nobody could be asked for its passphrase)"
             ));
@@ -296,6 +347,15 @@ where
     a.tried
         .push(format!("publickey ({shown}: wrong passphrase)"));
     None
+}
+
+/// `user@host`, with `:port` off port 22: whose questions these are.
+fn server_label(t: &Target) -> String {
+    if t.port == 22 {
+        format!("{}@{}", t.user, t.host_name)
+    } else {
+        format!("{}@{}:{}", t.user, t.host_name, t.port)
+    }
 }
 
 fn pub_path(p: &Path) -> PathBuf {

@@ -12,10 +12,13 @@ use russh::keys::{HashAlg, PublicKeyOrCertificate};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::dest::{self, Target};
-use super::error::SshError;
+use super::dest::{self, Strict, Target};
+use super::error::{SshError, TypeChange};
 use super::known_hosts::{self, KeyStatus};
 use crate::host::Prompter;
+
+/// How long a learned key waits for another process's lock on known_hosts.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// ProxyJump chains longer than this are surely a loop in the config.
 const MAX_HOPS: usize = 8;
@@ -31,10 +34,7 @@ pub struct Tuning {
 
 /// russh's handler: checks the host key and notices the end of the connection.
 pub struct Client {
-    alias: String,
-    host: String,
-    port: u16,
-    known_hosts: std::path::PathBuf,
+    target: Target,
     prompter: Arc<dyn Prompter>,
     prompting: Arc<AtomicBool>,
     /// Why the host key was refused, for a better message than russh's.
@@ -81,81 +81,126 @@ impl client::Handler for Client {
             return Ok(false);
         };
         let key = key.clone();
-        let (path, host, port) = (self.known_hosts.clone(), self.host.clone(), self.port);
-        let k = key.clone();
-        let status =
-            tokio::task::spawn_blocking(move || known_hosts::check(&path, &host, port, &k))
-                .await
-                .map_err(|e| russh::Error::IO(std::io::Error::other(e.to_string())))?;
+        let t = &self.target;
+        let files: Vec<std::path::PathBuf> = t
+            .known_hosts
+            .iter()
+            .chain(&t.global_known_hosts)
+            .cloned()
+            .collect();
+        let name = t.host_key_name.clone();
+        let status = tokio::task::spawn_blocking(move || known_hosts::lookup(&files, &name))
+            .await
+            .map_err(|e| russh::Error::IO(std::io::Error::other(e.to_string())))?
+            .map(|recorded| known_hosts::judge(&recorded, &key));
         let key_type = key.algorithm().as_str().to_string();
         let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
-        let file = dest::tilde(&self.known_hosts);
+        let learn_file = t.known_hosts.first().cloned();
+        let shown = |f: &std::path::Path| dest::tilde(f);
         match status {
             Ok(KeyStatus::Known) => Ok(true),
-            Ok(KeyStatus::Changed { line }) => {
+            Ok(KeyStatus::Changed { file, line }) => {
                 self.refuse(SshError::HostKeyChanged {
                     key_type,
                     fingerprint,
-                    file,
+                    file: shown(&file),
                     line,
-                    known_as: known_hosts::host_entry(&self.host, self.port),
+                    known_as: t.host_key_name.clone(),
                 });
                 Ok(false)
             }
-            Ok(KeyStatus::Revoked { line }) => {
+            Ok(KeyStatus::OtherTypes {
+                file,
+                line,
+                key_type: recorded,
+            }) => {
+                // Known by another key type, and this is none of its keys:
+                // a changed identity, never a first visit to ask about.
+                self.refuse(SshError::HostKeyTypeChanged(Box::new(TypeChange {
+                    key_type,
+                    fingerprint,
+                    recorded,
+                    file: shown(&file),
+                    line,
+                    known_as: t.host_key_name.clone(),
+                })));
+                Ok(false)
+            }
+            Ok(KeyStatus::Revoked { file, line }) => {
                 self.refuse(SshError::HostKeyNotAccepted {
                     key_type,
                     fingerprint,
-                    destination: self.alias.clone(),
-                    why: format!(": it is marked @revoked in {file} line {line}"),
+                    destination: t.alias.clone(),
+                    why: format!(": it is marked @revoked in {} line {line}", shown(&file)),
                 });
                 Ok(false)
             }
             Err(e) => {
                 self.refuse(SshError::KnownHostsWrite {
-                    file,
+                    file: t.known_hosts.first().map(|f| shown(f)).unwrap_or_default(),
                     message: format!("cannot read it: {e}"),
                 });
                 Ok(false)
             }
             Ok(KeyStatus::Unknown) => {
-                self.prompting.store(true, Ordering::SeqCst);
-                let yes = self
-                    .prompter
-                    .confirm_host_key(&self.alias, &key_type, &fingerprint)
-                    .await;
-                self.prompting.store(false, Ordering::SeqCst);
+                let yes = match t.strict {
+                    Strict::Yes => {
+                        self.refuse(SshError::HostKeyStrict {
+                            key_type,
+                            fingerprint,
+                            destination: t.alias.clone(),
+                        });
+                        return Ok(false);
+                    }
+                    Strict::AcceptNew => true,
+                    // BatchMode: nobody may be asked.
+                    Strict::Ask if t.batch_mode => false,
+                    Strict::Ask => {
+                        self.prompting.store(true, Ordering::SeqCst);
+                        let yes = self
+                            .prompter
+                            .confirm_host_key(&t.alias, &key_type, &fingerprint)
+                            .await;
+                        self.prompting.store(false, Ordering::SeqCst);
+                        yes
+                    }
+                };
                 if !yes {
                     self.refuse(SshError::HostKeyNotAccepted {
                         key_type,
                         fingerprint,
-                        destination: self.alias.clone(),
+                        destination: t.alias.clone(),
                         why: String::new(),
                     });
                     return Ok(false);
                 }
-                let (path, host, port) = (self.known_hosts.clone(), self.host.clone(), self.port);
-                let learned = tokio::task::spawn_blocking(move || {
-                    known_hosts::learn(&path, &host, port, &key)
-                })
-                .await;
+                let Some(path) = learn_file else {
+                    self.refuse(SshError::KnownHostsWrite {
+                        file: "UserKnownHostsFile none".into(),
+                        message: "no file to record the key in".into(),
+                    });
+                    return Ok(false);
+                };
+                let file = shown(&path);
+                let (name, hash) = (t.host_key_name.clone(), t.hash_known_hosts);
+                let learning = tokio::task::spawn_blocking(move || {
+                    known_hosts::learn(&path, &name, &key, hash)
+                });
+                let learned = match tokio::time::timeout(LOCK_WAIT, learning).await {
+                    Ok(Ok(r)) => r.map_err(|e| e.to_string()),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!(
+                        "another process held its lock for {} s",
+                        LOCK_WAIT.as_secs()
+                    )),
+                };
                 match learned {
-                    Ok(Ok(())) => {
-                        tracing::info!(host = %self.alias, "added {key_type} {fingerprint} to {file}");
+                    Ok(()) => {
+                        tracing::info!(host = %t.alias, "added {key_type} {fingerprint} to {file}");
                         Ok(true)
                     }
-                    Ok(Err(e)) => {
-                        self.refuse(SshError::KnownHostsWrite {
-                            file,
-                            message: e.to_string(),
-                        });
-                        Ok(false)
-                    }
-                    Err(e) => {
-                        self.refuse(SshError::KnownHostsWrite {
-                            file,
-                            message: e.to_string(),
-                        });
+                    Err(message) => {
+                        self.refuse(SshError::KnownHostsWrite { file, message });
                         Ok(false)
                     }
                 }
@@ -334,21 +379,35 @@ async fn login<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    warn_once(&*prompter, t).await;
+    // The key types on record for the host go first in the handshake.
+    let files: Vec<std::path::PathBuf> = t
+        .known_hosts
+        .iter()
+        .chain(&t.global_known_hosts)
+        .cloned()
+        .collect();
+    let name = t.host_key_name.clone();
+    let recorded = tokio::task::spawn_blocking(move || known_hosts::lookup(&files, &name))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|r| known_hosts::recorded_types(&r))
+        .unwrap_or_default();
+    let preferred = super::algorithms::preferred(&t.algorithms, &recorded)?;
     let config = Arc::new(client::Config {
         keepalive_interval: Some(t.keepalive_interval.unwrap_or(tuning.keepalive_interval)),
         keepalive_max: t.keepalive_max.unwrap_or(tuning.keepalive_max),
         nodelay: true,
         inactivity_timeout: None,
+        preferred,
         ..Default::default()
     });
     let prompting = Arc::new(AtomicBool::new(false));
     let verdict = Arc::new(Mutex::new(None));
     let lost = Lost::default();
     let handler = Client {
-        alias: t.alias.clone(),
-        host: t.host_name.clone(),
-        port: t.port,
-        known_hosts: t.known_hosts.clone(),
+        target: t.clone(),
         prompter: prompter.clone(),
         prompting: prompting.clone(),
         verdict: verdict.clone(),
@@ -368,6 +427,11 @@ where
             if let Some(why) = verdict.lock().unwrap_or_else(|p| p.into_inner()).take() {
                 return Err(why);
             }
+            if let russh::Error::NoCommonAlgo { kind, ours, theirs } = &e {
+                return Err(SshError::Handshake(super::algorithms::no_common(
+                    kind, ours, theirs,
+                )));
+            }
             return Err(SshError::Handshake(e.to_string()));
         }
     };
@@ -384,6 +448,25 @@ where
         hops: Vec::new(),
         lost,
     })
+}
+
+/// Shows the config's security settings that sessui does not honour, once
+/// per process and host (a reconnect does not repeat them).
+async fn warn_once(prompter: &dyn Prompter, t: &Target) {
+    static SHOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    for w in &t.warnings {
+        let new = {
+            let mut shown = SHOWN.lock().unwrap_or_else(|p| p.into_inner());
+            let key = format!("{}\0{w}", t.alias);
+            !shown.contains(&key) && {
+                shown.push(key);
+                true
+            }
+        };
+        if new {
+            prompter.warn(&t.alias, w).await;
+        }
+    }
 }
 
 /// Runs `fut` with a deadline that does not count time spent waiting for a

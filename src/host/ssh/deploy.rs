@@ -1,13 +1,16 @@
 //! Our own binary on the remote host: `~/.local/share/sessui/bin/sessui-<id>`,
-//! where the id changes whenever the executable does. Missing -> upload over
-//! an exec channel, verify its SHA-256 there, install with rename (atomic).
+//! where the id changes whenever the executable does. Missing, or not our
+//! bytes (a file of that name is trusted only if its size and SHA-256 are
+//! ours) -> upload over an exec channel, verify its SHA-256 there, install
+//! with rename (atomic). Remote output is bounded in size and time.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use russh::client::Handle;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::connect::Client;
 use super::error::SshError;
@@ -71,10 +74,7 @@ pub fn identify(path: &Path, cache: &Path) -> std::io::Result<Exe> {
         sha256: sha256.clone(),
     };
     if let Ok(json) = serde_json::to_vec(&entry) {
-        let tmp = cache.with_extension("tmp");
-        if std::fs::write(&tmp, json).is_ok() {
-            let _ = std::fs::rename(&tmp, cache);
-        }
+        let _ = crate::paths::write_private(cache, &json);
     }
     Ok(Exe {
         path: path.to_path_buf(),
@@ -132,14 +132,29 @@ pub fn default_bin_word(id: &str) -> String {
 pub struct Probe {
     pub os: String,
     pub arch: String,
+    /// Our binary is there: the same size and SHA-256 as ours (or, for a
+    /// binary installed by hand, there and executable).
     pub present: bool,
+    /// Directories on the way to the binary that other users can write to.
+    pub open_dirs: Vec<String>,
 }
 
-/// Runs a short script and returns its marked output lines and exit status.
+/// Remote output kept at most: a probe or an install prints a few lines,
+/// and a login shell that prints without end must not fill our memory.
+const MAX_OUTPUT: usize = 1 << 20;
+/// How long the remote side has to answer once our input is sent: a slow
+/// login shell (a heavy `.bashrc`) is part of it.
+const ANSWER_WAIT: Duration = Duration::from_secs(20);
+/// An upload that moves no data for this long has stalled.
+const UPLOAD_STALL: Duration = Duration::from_secs(60);
+
+/// Runs a short script and returns its marked output lines and exit
+/// status, bounded in size and time.
 async fn run(
     handle: &Handle<Client>,
     script: &str,
     input: Option<&Path>,
+    step: &str,
 ) -> Result<(Vec<String>, Option<u32>, String), SshError> {
     let ch = handle
         .channel_open_session()
@@ -151,28 +166,75 @@ async fn run(
     let pumped = pump::pump(ch, "deploy".into());
     let mut writer = pumped.writer;
     let mut reader = pumped.reader;
-    // Read while writing: the output must be drained even if the upload stalls.
+    let (sent_tx, sent_rx) = tokio::sync::oneshot::channel::<()>();
+    // Read while writing: the output must be drained even if the upload
+    // stalls. Once the input is all sent, the answer has ANSWER_WAIT.
     let read = async move {
         let mut out = Vec::new();
-        let _ = reader.read_to_end(&mut out).await;
-        out
+        let mut buf = vec![0u8; 16 << 10];
+        let mut sent = Some(sent_rx);
+        let mut deadline: Option<tokio::time::Instant> = None;
+        loop {
+            let n = tokio::select! {
+                r = reader.read(&mut buf) => r,
+                _ = async { if let Some(rx) = sent.as_mut() { let _ = rx.await; } }, if sent.is_some() => {
+                    sent = None;
+                    deadline = Some(tokio::time::Instant::now() + ANSWER_WAIT);
+                    continue;
+                }
+                _ = sleep_until(deadline), if deadline.is_some() => {
+                    return Err(SshError::Timeout { step: step.to_string(), after: ANSWER_WAIT });
+                }
+            };
+            match n {
+                Ok(0) | Err(_) => return Ok(out),
+                Ok(n) if out.len() + n > MAX_OUTPUT => {
+                    return Err(SshError::Deploy(format!(
+                        "the remote host sent more than {} KiB while {step}: does something in \
+                         its shell start-up (~/.bashrc, ~/.profile) print without end?",
+                        MAX_OUTPUT >> 10
+                    )));
+                }
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
     };
     let write = async move {
         if let Some(path) = input {
-            let file = tokio::fs::File::open(path)
+            let mut file = tokio::fs::File::open(path)
                 .await
                 .map_err(|e| SshError::Deploy(format!("cannot read {}: {e}", path.display())))?;
-            let mut file = BufReader::with_capacity(32 << 10, file);
-            tokio::io::copy_buf(&mut file, &mut writer)
-                .await
-                .map_err(|e| SshError::Deploy(format!("upload interrupted: {e}")))?;
+            let mut chunk = vec![0u8; 32 << 10];
+            loop {
+                let n = file.read(&mut chunk).await.map_err(|e| {
+                    SshError::Deploy(format!("cannot read {}: {e}", path.display()))
+                })?;
+                if n == 0 {
+                    break;
+                }
+                match tokio::time::timeout(UPLOAD_STALL, writer.write_all(&chunk[..n])).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return Err(SshError::Deploy(format!("upload interrupted: {e}"))),
+                    Err(_) => {
+                        return Err(SshError::Timeout {
+                            step: format!(
+                                "uploading (no progress for {} s)",
+                                UPLOAD_STALL.as_secs()
+                            ),
+                            after: UPLOAD_STALL,
+                        });
+                    }
+                }
+            }
         }
         let _ = writer.shutdown().await;
+        let _ = sent_tx.send(());
         // Keep the writer until the output ends: dropping it closes the channel.
         Ok::<_, SshError>(writer)
     };
     let (out, written) = tokio::join!(read, write);
     drop(written?);
+    let out = out?;
     let report = pumped
         .report
         .lock()
@@ -188,15 +250,41 @@ async fn run(
     Ok((lines, report.exit_status, report.stderr))
 }
 
-/// Asks the host for its OS, architecture and whether `bin` (a shell word) is installed.
-pub async fn probe(handle: &Handle<Client>, bin: &str) -> Result<Probe, SshError> {
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The remote shell's way to the SHA-256 of `$1`, whichever tool it has.
+const SHA256_OF: &str = "if command -v sha256sum >/dev/null 2>&1; then s=$(sha256sum \"$1\"); \
+     elif command -v shasum >/dev/null 2>&1; then s=$(shasum -a 256 \"$1\"); \
+     else s=$(openssl dgst -sha256 -r \"$1\"); fi; s=${s%% *}";
+
+/// Asks the host for its OS, architecture, whether `bin` (a shell word) is
+/// our binary (same size and SHA-256 as `ours`; a binary installed by hand
+/// has no `ours` and only needs to be there), and who can write to the
+/// directories on the way to it. Warns about the last through `prompter`.
+pub async fn probe(
+    handle: &Handle<Client>,
+    bin: &str,
+    ours: Option<&Exe>,
+    prompter: &dyn crate::host::Prompter,
+    host: &str,
+) -> Result<Probe, SshError> {
     let script = format!(
-        "printf '{MARK}PROBE %s %s\\n' \"$(uname -s)\" \"$(uname -m)\"; \
-         if [ -x {bin} ]; then echo {MARK}PRESENT; fi"
+        "printf '{MARK}PROBE %s %s\\n' \"$(uname -s)\" \"$(uname -m)\"; b={bin}; \
+         if [ -f \"$b\" ] && [ -x \"$b\" ]; then set -- \"$b\"; {SHA256_OF}; \
+         echo {MARK}PRESENT $(wc -c < \"$b\") \"$s\"; fi; \
+         d=$(dirname \"$b\"); while [ -d \"$d\" ]; do set -- $(ls -ldn \"$d\"); \
+         echo \"{MARK}DIR $1 $3 $d\"; if [ \"$d\" = \"$HOME\" ] || [ \"$d\" = / ] || \
+         [ \"$d\" = . ]; then break; fi; d=$(dirname \"$d\"); done"
     );
-    let (lines, _, stderr) = run(handle, &script, None).await?;
+    let (lines, _, stderr) = run(handle, &script, None, "checking sessui on the host").await?;
     let mut probe = None;
-    let mut present = false;
+    let mut found: Option<(u64, String)> = None;
+    let mut open_dirs = Vec::new();
     for l in &lines {
         if let Some(rest) = l.strip_prefix("PROBE ") {
             let mut f = rest.split_whitespace();
@@ -204,8 +292,22 @@ pub async fn probe(handle: &Handle<Client>, bin: &str) -> Result<Probe, SshError
                 f.next().unwrap_or_default().to_string(),
                 f.next().unwrap_or_default().to_string(),
             ));
-        } else if l == "PRESENT" {
-            present = true;
+        } else if let Some(rest) = l.strip_prefix("PRESENT ") {
+            let mut f = rest.split_whitespace();
+            let size = f.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            found = Some((size, f.next().unwrap_or_default().to_string()));
+        } else if let Some(rest) = l.strip_prefix("DIR ") {
+            let mut f = rest.splitn(3, ' ');
+            let (mode, _owner, dir) = (
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+                f.next().unwrap_or_default(),
+            );
+            let m = mode.as_bytes();
+            let others_write = m.get(5) == Some(&b'w') || m.get(8) == Some(&b'w');
+            if others_write {
+                open_dirs.push(crate::text::ingest(dir, 300));
+            }
         }
     }
     let (os, arch) = probe.ok_or_else(|| {
@@ -214,7 +316,39 @@ pub async fn probe(handle: &Handle<Client>, bin: &str) -> Result<Probe, SshError
             stderr_hint(&stderr)
         ))
     })?;
-    Ok(Probe { os, arch, present })
+    let present = match (ours, &found) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(exe), Some((size, sha))) => {
+            let same = *size == exe.size && sha.eq_ignore_ascii_case(&exe.sha256);
+            if !same {
+                tracing::warn!(
+                    host,
+                    "the binary at {bin} is not this sessui (size {size}, SHA-256 {}): replacing it",
+                    crate::text::ingest(sha, 64)
+                );
+            }
+            same
+        }
+    };
+    for dir in &open_dirs {
+        prompter
+            .warn(
+                host,
+                &format!(
+                    "{dir} on the remote host is writable by other users: any of them could \
+                     replace the sessui binary in it with their own program. Fix it there: \
+                     chmod go-w '{dir}'"
+                ),
+            )
+            .await;
+    }
+    Ok(Probe {
+        os,
+        arch,
+        present,
+        open_dirs,
+    })
 }
 
 /// Whether a binary built for this machine runs there.
@@ -223,26 +357,25 @@ pub fn same_platform(p: &Probe) -> bool {
 }
 
 /// Uploads `exe` as version `id`, checks its SHA-256 on the remote side, and
-/// moves it into place only if it matches.
+/// moves it into place only if it matches (replacing whatever was there).
 pub async fn upload(handle: &Handle<Client>, exe: &Exe, id: &str) -> Result<(), SshError> {
     let script = format!(
         "set -e; umask 077; d=\"$HOME\"/{dir}; mkdir -p \"$d\"; t=\"$d/.sessui-{id}.$$.tmp\"; \
-         trap 'rm -f \"$t\"' EXIT; cat > \"$t\"; \
-         if command -v sha256sum >/dev/null 2>&1; then s=$(sha256sum \"$t\"); \
-         elif command -v shasum >/dev/null 2>&1; then s=$(shasum -a 256 \"$t\"); \
-         else s=$(openssl dgst -sha256 -r \"$t\"); fi; s=${{s%% *}}; \
+         trap 'rm -f \"$t\"' EXIT; cat > \"$t\"; set -- \"$t\"; {SHA256_OF}; \
          if [ \"$s\" != {sum} ]; then echo {MARK}BADSUM \"$s\"; exit 3; fi; \
          chmod 755 \"$t\"; mv -f \"$t\" \"$d/sessui-{id}\"; trap - EXIT; echo {MARK}INSTALLED",
         dir = sh_quote(REMOTE_BIN_DIR),
         sum = sh_quote(&exe.sha256),
     );
-    let (lines, status, stderr) = run(handle, &script, Some(&exe.path)).await?;
+    let (lines, status, stderr) =
+        run(handle, &script, Some(&exe.path), "installing sessui").await?;
     if lines.iter().any(|l| l == "INSTALLED") {
         return Ok(());
     }
     if let Some(got) = lines.iter().find_map(|l| l.strip_prefix("BADSUM ")) {
         return Err(SshError::Deploy(format!(
-            "the uploaded binary arrived damaged (SHA-256 {got}, expected {}); nothing was installed",
+            "the uploaded binary arrived damaged (SHA-256 {}, expected {}); nothing was installed",
+            crate::text::ingest(got, 64),
             exe.sha256
         )));
     }

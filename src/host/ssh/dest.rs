@@ -1,14 +1,12 @@
 //! From what a user types (`db1`, `me@db1:2222`, `ssh://me@db1`) to where and
 //! how to connect, with `~/.ssh/config` applied the way OpenSSH applies it.
 
-use std::collections::HashMap;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ssh2_config::{ParseRule, SshConfig};
-
+use super::algorithms::Lists;
 use super::error::SshError;
+use super::ssh_config::{self, Query, Tokens};
 
 /// A destination as typed: the host part is an alias or a real host name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +14,35 @@ pub struct Destination {
     pub user: Option<String>,
     pub host: String,
     pub port: Option<u16>,
+}
+
+/// `StrictHostKeyChecking`: what to do with a host whose key is not on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strict {
+    /// Ask a person (the default); `--accept-new-host-key` answers yes.
+    Ask,
+    /// Refuse: keys are added by hand only.
+    Yes,
+    /// Learn new keys without asking (`accept-new`, and `no`).
+    AcceptNew,
+}
+
+/// Which login methods the config allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Methods {
+    pub publickey: bool,
+    pub keyboard_interactive: bool,
+    pub password: bool,
+}
+
+/// Where agent keys come from (`IdentityAgent`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentChoice {
+    /// `$SSH_AUTH_SOCK`.
+    Env,
+    /// No agent.
+    None,
+    Socket(PathBuf),
 }
 
 /// Everything needed to reach one host, after the ssh config was applied.
@@ -36,8 +63,25 @@ pub struct Target {
     pub keepalive_interval: Option<Duration>,
     pub keepalive_max: Option<usize>,
     pub connect_timeout: Option<Duration>,
-    /// Where host keys are checked and learned (`UserKnownHostsFile`).
-    pub known_hosts: PathBuf,
+    /// Where host keys are checked (`UserKnownHostsFile`); new ones are
+    /// learned into the first.
+    pub known_hosts: Vec<PathBuf>,
+    /// System-wide files (`GlobalKnownHostsFile`): checked, never written.
+    pub global_known_hosts: Vec<PathBuf>,
+    /// The name keys are recorded under: `HostKeyAlias`, else the host
+    /// name (`[host]:port` off port 22).
+    pub host_key_name: String,
+    pub strict: Strict,
+    /// `HashKnownHosts`: learn keys under hashed names.
+    pub hash_known_hosts: bool,
+    pub algorithms: Lists,
+    pub methods: Methods,
+    /// `BatchMode yes`: never ask a person anything.
+    pub batch_mode: bool,
+    pub agent: AgentChoice,
+    /// Security settings in the config that sessui does not honour, for
+    /// the user to see (never only a log line).
+    pub warnings: Vec<String>,
 }
 
 impl Target {
@@ -53,7 +97,12 @@ impl Target {
 
 /// Splits `user@host:port`, `ssh://user@host:port`, `[v6]:port`, or a bare alias.
 pub fn parse_destination(text: &str) -> Result<Destination, SshError> {
-    let bad = |why: &str| SshError::Destination(text.to_string(), why.to_string());
+    let bad = |why: &str| {
+        SshError::Destination(
+            crate::text::terminal_safe(text).into_owned(),
+            why.to_string(),
+        )
+    };
     let t = text.trim();
     let rest = t.strip_prefix("ssh://").unwrap_or(t);
     let rest = rest.strip_suffix('/').unwrap_or(rest);
@@ -86,11 +135,15 @@ pub fn parse_destination(text: &str) -> Result<Destination, SshError> {
     if host.is_empty() {
         return Err(bad("no host"));
     }
-    if host
-        .chars()
-        .any(|c| c.is_whitespace() || c == '/' || c == '\'' || c == '"')
+    check_host_name(host).map_err(|why| bad(&why))?;
+    if let Some(u) = &user
+        && u.chars().any(|c| {
+            crate::text::is_unsafe(c) || c.is_whitespace() || matches!(c, '\'' | '"' | '/')
+        })
     {
-        return Err(bad("host names cannot hold spaces, quotes or '/'"));
+        return Err(bad(
+            "user names cannot hold spaces, quotes, '/' or control characters",
+        ));
     }
     let port = match port {
         None => None,
@@ -133,12 +186,85 @@ fn local_user() -> String {
         .unwrap_or_else(|| "root".into())
 }
 
-/// Directives we read ourselves, beyond what the parser models.
-const HANDLED_EXTRA: &[&str] = &[
-    "identitiesonly",
-    "serveralivecountmax",
-    "userknownhostsfile",
+/// Security settings sessui does not carry out, with what that means; each
+/// is shown to the user when set (with the value that asks for it).
+const UNHONOURED: &[(&str, &str, &str)] = &[
+    (
+        "verifyhostkeydns",
+        "VerifyHostKeyDNS",
+        "host keys are not checked against SSHFP records in DNS",
+    ),
+    (
+        "checkhostip",
+        "CheckHostIP",
+        "the host's address is not checked in known_hosts",
+    ),
+    (
+        "proxycommand",
+        "ProxyCommand",
+        "sessui connects directly (ProxyJump is supported)",
+    ),
+    (
+        "revokedhostkeys",
+        "RevokedHostKeys",
+        "that revocation list is not read (@revoked lines in known_hosts are)",
+    ),
+    (
+        "casignaturealgorithms",
+        "CASignatureAlgorithms",
+        "host certificates are not accepted at all",
+    ),
+    (
+        "certificatefile",
+        "CertificateFile",
+        "user certificates are not offered",
+    ),
+    (
+        "pkcs11provider",
+        "PKCS11Provider",
+        "keys on tokens are only used through ssh-agent",
+    ),
+    (
+        "securitykeyprovider",
+        "SecurityKeyProvider",
+        "security keys are only used through ssh-agent",
+    ),
+    (
+        "pubkeyacceptedalgorithms",
+        "PubkeyAcceptedAlgorithms",
+        "every key type is offered",
+    ),
+    (
+        "pubkeyacceptedkeytypes",
+        "PubkeyAcceptedKeyTypes",
+        "every key type is offered",
+    ),
+    (
+        "requiredrsasize",
+        "RequiredRSASize",
+        "RSA keys are not checked for size",
+    ),
+    (
+        "canonicalizehostname",
+        "CanonicalizeHostname",
+        "names are not canonicalised, so blocks for canonical names do not match",
+    ),
+    (
+        "knownhostscommand",
+        "KnownHostsCommand",
+        "the command is not run; only known_hosts files are read",
+    ),
 ];
+
+/// Values of those settings that ask for nothing (the defaults).
+fn asks_for_nothing(key: &str, value: &str) -> bool {
+    let v = value.to_ascii_lowercase();
+    match key {
+        "verifyhostkeydns" | "checkhostip" | "canonicalizehostname" => v == "no",
+        "proxycommand" | "pkcs11provider" | "knownhostscommand" | "revokedhostkeys" => v == "none",
+        _ => false,
+    }
+}
 
 /// Reads the ssh config (a missing file is an empty one) and resolves `dest`.
 pub fn resolve(dest: &Destination, config_file: Option<&Path>) -> Result<Target, SshError> {
@@ -146,53 +272,82 @@ pub fn resolve(dest: &Destination, config_file: Option<&Path>) -> Result<Target,
     let path = config_file
         .map(Path::to_path_buf)
         .unwrap_or_else(|| home.join(".ssh").join("config"));
-    let config = match std::fs::File::open(&path) {
-        Ok(f) => SshConfig::default()
-            .home_dir(&home)
-            .parse(
-                &mut BufReader::new(f),
-                ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS,
-            )
-            .map_err(|e| SshError::Config {
-                path: path.display().to_string(),
-                message: e.to_string(),
+    let query = Query {
+        original: dest.host.clone(),
+        user: dest.user.clone(),
+        port: dest.port,
+        local_user: local_user(),
+        home: home.clone(),
+    };
+    let c = ssh_config::read(&path, &query)?;
+    let bad = |entry: Option<&ssh_config::Entry>, why: String| SshError::Config {
+        path: entry
+            .map(|e| e.place())
+            .unwrap_or_else(|| path.display().to_string()),
+        message: why,
+    };
+
+    let host_name = c
+        .first("hostname")
+        .map(|h| h.replace("%h", &dest.host).replace("%%", "%"))
+        .unwrap_or_else(|| dest.host.clone());
+    check_host_name(&host_name).map_err(|why| bad(c.get("hostname"), why))?;
+    let port = match dest.port {
+        Some(p) => p,
+        None => match c.first("port") {
+            Some(p) => p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| {
+                bad(
+                    c.get("port"),
+                    format!("Port {p} is not a number from 1 to 65535"),
+                )
             })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => SshConfig::default(),
-        Err(e) => {
-            return Err(SshError::Config {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            });
+            None => 22,
+        },
+    };
+    let user = dest
+        .user
+        .clone()
+        .or_else(|| c.first("user").map(str::to_string))
+        .unwrap_or_else(local_user);
+    let host_key_alias = c.first("hostkeyalias").map(str::to_string);
+    let tokens = Tokens {
+        host: host_name.clone(),
+        original: dest.host.clone(),
+        port,
+        user: user.clone(),
+        local_user: local_user(),
+        home: home.clone(),
+        alias: host_key_alias.clone(),
+        jump: c.first("proxyjump").map(str::to_string),
+    };
+    // A file name from the config: `%` tokens, then `~`.
+    let file = |entry: &ssh_config::Entry, raw: &str| -> Result<PathBuf, SshError> {
+        let expanded = ssh_config::expand(raw, &tokens).map_err(|why| bad(Some(entry), why))?;
+        Ok(expand_tilde(Path::new(&expanded), &home))
+    };
+    let files = |key: &str, default: &[&str]| -> Result<Vec<PathBuf>, SshError> {
+        match c.get(key) {
+            Some(entry) => entry
+                .args
+                .iter()
+                .filter(|a| !a.eq_ignore_ascii_case("none"))
+                .map(|a| file(entry, a))
+                .collect(),
+            None => Ok(default
+                .iter()
+                .map(|d| expand_tilde(Path::new(d), &home))
+                .collect()),
         }
     };
-    let params = config.query(&dest.host);
-    let mut extra: HashMap<String, Vec<String>> = HashMap::new();
-    for (k, v) in params
-        .unsupported_fields
-        .iter()
-        .chain(&params.ignored_fields)
-    {
-        let key = k.to_ascii_lowercase();
-        if HANDLED_EXTRA.contains(&key.as_str()) {
-            extra.insert(key, v.clone());
-        } else {
-            tracing::info!(
-                host = %dest.host,
-                "ssh config: '{k}' is not supported by sessui and is ignored"
-            );
+
+    let mut identity_files = Vec::new();
+    for entry in c.all("identityfile") {
+        for a in &entry.args {
+            identity_files.push(file(entry, a)?);
         }
     }
-    let first = |key: &str| extra.get(key).and_then(|v| v.first()).cloned();
-
-    let host_name = params
-        .host_name
-        .map(|h| h.replace("%h", &dest.host))
-        .unwrap_or_else(|| dest.host.clone());
-    let identity_files = match params.identity_file {
-        Some(files) if !files.is_empty() => {
-            files.into_iter().map(|f| expand_tilde(&f, &home)).collect()
-        }
-        _ => [
+    if identity_files.is_empty() {
+        identity_files = [
             "id_rsa",
             "id_ecdsa",
             "id_ecdsa_sk",
@@ -202,35 +357,151 @@ pub fn resolve(dest: &Destination, config_file: Option<&Path>) -> Result<Target,
         ]
         .iter()
         .map(|n| home.join(".ssh").join(n))
-        .collect(),
-    };
-    let proxy_jump = params
-        .proxy_jump
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|j| {
+        .collect();
+    }
+    let proxy_jump = c
+        .first("proxyjump")
+        .map(|j| {
             j.split(',')
                 .map(|s| s.trim().to_string())
-                .collect::<Vec<_>>()
+                .filter(|j| !j.is_empty() && !j.eq_ignore_ascii_case("none"))
+                .collect()
         })
-        .filter(|j| !j.is_empty() && !j.eq_ignore_ascii_case("none"))
-        .collect();
-    let known_hosts = first("userknownhostsfile")
-        .map(|f| expand_tilde(Path::new(&f), &home))
-        .unwrap_or_else(|| home.join(".ssh").join("known_hosts"));
+        .unwrap_or_default();
+    let seconds = |key: &str| -> Result<Option<Duration>, SshError> {
+        match c.first(key) {
+            None => Ok(None),
+            Some(v) => crate::duration::parse_duration(v)
+                .or_else(|_| {
+                    v.parse::<u64>()
+                        .map(Duration::from_secs)
+                        .map_err(|e| e.to_string())
+                })
+                .map(|d| Some(d).filter(|d| !d.is_zero()))
+                .map_err(|_| bad(c.get(key), format!("'{v}' is not a number of seconds"))),
+        }
+    };
+    let strict = match c
+        .first("stricthostkeychecking")
+        .map(str::to_ascii_lowercase)
+    {
+        None => Strict::Ask,
+        Some(v) => match v.as_str() {
+            "yes" | "true" => Strict::Yes,
+            "accept-new" | "no" | "off" | "false" => Strict::AcceptNew,
+            "ask" => Strict::Ask,
+            other => {
+                return Err(bad(
+                    c.get("stricthostkeychecking"),
+                    format!("StrictHostKeyChecking {other}: use yes, accept-new, no or ask"),
+                ));
+            }
+        },
+    };
+    let preferred = c.get("preferredauthentications").map(|e| {
+        e.args
+            .join(",")
+            .split(',')
+            .map(str::to_ascii_lowercase)
+            .collect::<Vec<_>>()
+    });
+    let allowed = |method: &str, keys: &[&str]| {
+        preferred
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|m| m == method))
+            && keys.iter().all(|k| c.flag(k) != Some(false))
+    };
+    let methods = Methods {
+        publickey: allowed("publickey", &["pubkeyauthentication"]),
+        keyboard_interactive: allowed(
+            "keyboard-interactive",
+            &[
+                "kbdinteractiveauthentication",
+                "challengeresponseauthentication",
+            ],
+        ),
+        password: allowed("password", &["passwordauthentication"]),
+    };
+    let agent = match c.get("identityagent") {
+        None => AgentChoice::Env,
+        Some(entry) => match entry.args.first().map(String::as_str) {
+            Some(v) if v.eq_ignore_ascii_case("none") => AgentChoice::None,
+            Some("SSH_AUTH_SOCK") | Some("$SSH_AUTH_SOCK") | None => AgentChoice::Env,
+            Some(v) => match v.strip_prefix('$') {
+                Some(var) => std::env::var_os(var.trim_matches(['{', '}']))
+                    .map(|s| AgentChoice::Socket(PathBuf::from(s)))
+                    .unwrap_or(AgentChoice::None),
+                None => AgentChoice::Socket(file(entry, v)?),
+            },
+        },
+    };
+    let mut warnings = Vec::new();
+    for (key, name, means) in UNHONOURED {
+        if let Some(entry) = c.get(key) {
+            let value = entry.args.join(" ");
+            if !asks_for_nothing(key, &value) {
+                warnings.push(format!(
+                    "{}: {name} {value} is not honoured by sessui: {means}",
+                    entry.place()
+                ));
+            }
+        }
+    }
     Ok(Target {
         alias: dest.host.clone(),
+        host_key_name: host_key_alias
+            .clone()
+            .unwrap_or_else(|| super::known_hosts::host_entry(&host_name, port)),
         host_name,
-        port: dest.port.or(params.port).unwrap_or(22),
-        user: dest.user.clone().or(params.user).unwrap_or_else(local_user),
+        port,
+        user,
         identity_files,
-        identities_only: first("identitiesonly").is_some_and(|v| v.eq_ignore_ascii_case("yes")),
+        identities_only: c.flag("identitiesonly") == Some(true),
         proxy_jump,
-        keepalive_interval: params.server_alive_interval.filter(|d| !d.is_zero()),
-        keepalive_max: first("serveralivecountmax").and_then(|v| v.parse().ok()),
-        connect_timeout: params.connect_timeout.filter(|d| !d.is_zero()),
-        known_hosts,
+        keepalive_interval: seconds("serveraliveinterval")?,
+        keepalive_max: c.first("serveralivecountmax").and_then(|v| v.parse().ok()),
+        connect_timeout: seconds("connecttimeout")?,
+        known_hosts: files(
+            "userknownhostsfile",
+            &["~/.ssh/known_hosts", "~/.ssh/known_hosts2"],
+        )?,
+        global_known_hosts: files(
+            "globalknownhostsfile",
+            &["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"],
+        )?,
+        strict,
+        hash_known_hosts: c.flag("hashknownhosts") == Some(true),
+        algorithms: Lists {
+            host_key: c.get("hostkeyalgorithms").cloned(),
+            kex: c.get("kexalgorithms").cloned(),
+            cipher: c.get("ciphers").cloned(),
+            mac: c.get("macs").cloned(),
+        },
+        methods,
+        batch_mode: c.flag("batchmode") == Some(true),
+        agent,
+        warnings,
     })
+}
+
+/// What a host name (or address) can hold: letters, digits, `.`, `-`,
+/// `_`, and for IPv6 `:` and a `%zone`. Anything else in a name is a
+/// mistake or a trick (it is shown in lists and messages).
+fn check_host_name(host: &str) -> Result<(), String> {
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':' | '%'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is not a host name: a host name holds letters, digits, '.', '-' and '_' \
+             (and ':' in IPv6 addresses)",
+            crate::text::terminal_safe(host)
+        ))
+    }
 }
 
 fn expand_tilde(p: &Path, home: &Path) -> PathBuf {
@@ -288,7 +559,19 @@ mod tests {
             parse_destination("fe80::1").unwrap(),
             d(None, "fe80::1", None)
         );
-        for bad in ["", "@db1", "me@", "db1:0", "db1:x", "a b", "[::1"] {
+        for bad in [
+            "",
+            "@db1",
+            "me@",
+            "db1:0",
+            "db1:x",
+            "a b",
+            "[::1",
+            "db\x1b]0;x\x07",
+            "db1\u{202e}",
+            "ev\u{9b}il@db1",
+            "a;b",
+        ] {
             assert!(parse_destination(bad).is_err(), "{bad}");
         }
     }
@@ -319,7 +602,9 @@ mod tests {
         assert_eq!(t.keepalive_max, Some(5));
         assert_eq!(t.connect_timeout, Some(Duration::from_secs(4)));
         assert_eq!(t.proxy_jump, vec!["jump1", "jump2"]);
-        assert_eq!(t.known_hosts, PathBuf::from("/k/known"));
+        assert_eq!(t.known_hosts, vec![PathBuf::from("/k/known")]);
+        assert_eq!(t.host_key_name, "[10.0.0.5]:2200");
+        assert!(t.warnings.is_empty(), "{:?}", t.warnings);
         let t = resolve(&parse_destination("root@db1:22").unwrap(), Some(&cfg)).unwrap();
         assert_eq!((t.user.as_str(), t.port), ("root", 22));
         let other = resolve(&parse_destination("plain").unwrap(), Some(&cfg)).unwrap();

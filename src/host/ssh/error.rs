@@ -44,6 +44,18 @@ pub enum SshError {
         line: usize,
         known_as: String,
     },
+    #[error("{0}")]
+    HostKeyTypeChanged(Box<TypeChange>),
+    #[error(
+        "the host key is not known ({key_type} {fingerprint}) and StrictHostKeyChecking is \
+         yes for this host, so it is never learned here: add it to known_hosts yourself \
+         (for instance by checking it and connecting once with `ssh {destination}`)"
+    )]
+    HostKeyStrict {
+        key_type: String,
+        fingerprint: String,
+        destination: String,
+    },
     #[error("cannot update {file}: {message}")]
     KnownHostsWrite { file: String, message: String },
     #[error("authentication failed; tried: {tried}{accepts}")]
@@ -78,11 +90,32 @@ impl SshError {
                 | SshError::Config { .. }
                 | SshError::HostKeyNotAccepted { .. }
                 | SshError::HostKeyChanged { .. }
+                | SshError::HostKeyTypeChanged(_)
+                | SshError::HostKeyStrict { .. }
                 | SshError::KnownHostsWrite { .. }
                 | SshError::Auth { .. }
                 | SshError::Platform { .. }
         )
     }
+}
+
+/// A known host offering a key of a type it is not known by.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The server now offers a {key_type} \
+     host key ({fingerprint}), but {file} line {line} holds its {recorded} key and no \
+     {key_type} key: the host is known, and this is not one of its keys. Someone could be \
+     eavesdropping on you right now (man-in-the-middle attack), or the host's keys were \
+     just replaced. sessui refuses to connect; if the change is expected, remove the \
+     host's lines (`ssh-keygen -R '{known_as}' -f {file}`) and connect again"
+)]
+pub struct TypeChange {
+    pub key_type: String,
+    pub fingerprint: String,
+    pub recorded: String,
+    pub file: String,
+    pub line: usize,
+    pub known_as: String,
 }
 
 /// An error with the context of the host it happened on:

@@ -9,6 +9,7 @@
 //! common hardening), and the agent is what knows where sockets live.
 
 mod agent_link;
+mod algorithms;
 mod auth;
 mod connect;
 mod deploy;
@@ -16,6 +17,7 @@ pub mod dest;
 mod error;
 mod known_hosts;
 mod pump;
+mod ssh_config;
 mod supervisor;
 
 use std::path::PathBuf;
@@ -105,8 +107,7 @@ fn client_id(paths: &Paths) -> String {
         }
     }
     let id = uuid::Uuid::new_v4().to_string();
-    let _ = std::fs::create_dir_all(&paths.data_dir);
-    if let Err(e) = std::fs::write(&file, &id) {
+    if let Err(e) = crate::paths::write_private(&file, id.as_bytes()) {
         tracing::warn!(
             "cannot save {}: {e}; remote jobs will be this process's only",
             file.display()

@@ -495,7 +495,7 @@ async fn establish(inner: &Arc<Inner>) -> Result<Live, HostFailure> {
             .map_err(|e| fail(&addr, SshError::Deploy(e)))?;
         let id = exe.version_id();
         let bin = deploy::default_bin_word(&id);
-        let probe = deploy::probe(&session.handle, &bin)
+        let probe = deploy::probe(&session.handle, &bin, Some(exe), &*settings.prompter, &name)
             .await
             .map_err(|e| fail(&addr, e))?;
         if !deploy::same_platform(&probe) {
@@ -529,7 +529,7 @@ async fn establish(inner: &Arc<Inner>) -> Result<Live, HostFailure> {
         bin
     } else {
         let bin = deploy::remote_path_word(&settings.remote_path);
-        let probe = deploy::probe(&session.handle, &bin)
+        let probe = deploy::probe(&session.handle, &bin, None, &*settings.prompter, &name)
             .await
             .map_err(|e| fail(&addr, e))?;
         if !probe.present {

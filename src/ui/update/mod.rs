@@ -118,6 +118,8 @@ pub enum UiEvent {
         result: Result<(), String>,
     },
     Question(Box<Question>),
+    /// Something the user must see (a setting not honoured, a risk on a host).
+    Warning(String),
     /// Remote hosts' connection states changed.
     Hosts(Vec<(String, HostState)>),
     Tick,
@@ -219,6 +221,7 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
             }
             fx.push(Effect::Refresh);
         }
+        UiEvent::Warning(text) => ui.error(text),
         UiEvent::Question(q) => {
             // A question comes first; what was open (a create prompt waiting on
             // this very host) comes back when it is answered.

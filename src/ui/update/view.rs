@@ -11,7 +11,14 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
         return;
     }
     match msg {
-        ServerMsg::History { lines } => v.history.extend(lines),
+        ServerMsg::History { lines } => {
+            // Kept until the screen comes; a job (or a remote host) that
+            // sends history without end cannot make it grow past what the
+            // view would keep anyway.
+            v.history.extend(lines);
+            let over = v.history.len().saturating_sub(history_lines);
+            v.history.drain(..over);
+        }
         ServerMsg::Screen {
             cols,
             rows,
