@@ -43,6 +43,8 @@ fn row(id: &str, name: Option<&str>, host: &str, status: Status, ago_s: i64) -> 
         last_active_at: NOW - ago_s * 1000,
         idle_since: None,
         done_at: None,
+        starter: None,
+        job_outdated: false,
         views: 0,
     }
 }
