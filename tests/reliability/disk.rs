@@ -16,13 +16,13 @@ fn is_root() -> bool {
 }
 
 /// A small tmpfs mounted over the sandbox's sessui home.
-struct SmallDisk {
+pub(crate) struct SmallDisk {
     dir: PathBuf,
     filler: PathBuf,
 }
 
 impl SmallDisk {
-    fn mount(s: &Sandbox) -> Option<SmallDisk> {
+    pub(crate) fn mount(s: &Sandbox) -> Option<SmallDisk> {
         if !is_root() {
             eprintln!("SKIPPED: a full disk needs root to mount a small tmpfs");
             return None;
@@ -42,7 +42,7 @@ impl SmallDisk {
     }
 
     /// Takes every free block.
-    fn fill(&self) {
+    pub(crate) fn fill(&self) {
         use std::io::Write;
         let mut f = std::fs::File::create(&self.filler).unwrap();
         let block = vec![0u8; 4096];
@@ -50,7 +50,7 @@ impl SmallDisk {
         let _ = f.flush();
     }
 
-    fn free(&self) {
+    pub(crate) fn free(&self) {
         std::fs::remove_file(&self.filler).unwrap();
     }
 }
@@ -151,7 +151,7 @@ fn detaching_on_a_full_disk_is_recorded_once_there_is_room() {
 }
 
 /// sessui as an ordinary user: as root, `nobody` (root may write anything).
-fn as_user(s: &Sandbox, args: &[&str]) -> Output {
+pub(crate) fn as_user(s: &Sandbox, args: &[&str]) -> Output {
     let mut cmd = if is_root() {
         let mut c = Command::new("setpriv");
         c.arg(format!("--reuid={NOBODY}"))
@@ -167,7 +167,7 @@ fn as_user(s: &Sandbox, args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
-fn give_to_user(dir: &Path) {
+pub(crate) fn give_to_user(dir: &Path) {
     if is_root() {
         let ok = Command::new("chown")
             .arg("-R")

@@ -14,6 +14,7 @@ mod sshd;
 
 mod database;
 mod disk;
+mod figures;
 mod outage;
 mod output;
 mod upgrade;
