@@ -131,7 +131,55 @@ pub(super) async fn deliver_outdated<R: Records>(
     n
 }
 
+/// Beside the database: the SSH hosts sessions were made on. The database
+/// knows them too, but a lost database does not; this list is how a new one
+/// finds the sessions still running there.
+const REMEMBERED_HOSTS: &str = "remote-hosts";
+
 impl Manager {
+    fn remembered_hosts_file(&self) -> Option<std::path::PathBuf> {
+        let db = self.store().path().to_path_buf();
+        (db.as_os_str() != ":memory:").then(|| db.with_file_name(REMEMBERED_HOSTS))
+    }
+
+    /// Notes that sessions were made on `host` (an SSH destination).
+    pub(super) fn remember_host(&self, host: &str) {
+        let Some(file) = self.remembered_hosts_file() else {
+            return;
+        };
+        let known = std::fs::read_to_string(&file).unwrap_or_default();
+        if known.lines().any(|h| h == host) {
+            return;
+        }
+        use std::io::Write;
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&file)
+            .and_then(|mut f| writeln!(f, "{host}"));
+        if let Err(e) = written {
+            tracing::warn!("cannot note host '{host}' in {}: {e}", file.display());
+        }
+    }
+
+    /// The SSH hosts to look for running sessions on: when the database was
+    /// just made (lost or replaced), every host sessions were ever made on.
+    pub(super) fn hosts_to_search(&self) -> Vec<String> {
+        if !self.store().created() {
+            return Vec::new();
+        }
+        self.remembered_hosts_file()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .map(|text| {
+                text.lines()
+                    .map(str::trim)
+                    .filter(|h| !h.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Adopts what runs on this machine and no row lists; returns the
     /// labels of the sessions listed again.
     pub(super) async fn adopt_local(&self) -> Result<Vec<String>> {

@@ -55,6 +55,7 @@ impl Manager {
             .filter(|s| matches!(s.status, Status::Running | Status::Disconnected))
             .map(|s| host_key(&s.host))
             .chain(pending)
+            .chain(self.hosts_to_search())
             .filter(|h| h != host::LOCAL)
             .collect();
         names.sort();

@@ -331,6 +331,9 @@ impl Manager {
         };
         // The record first: a name taken meanwhile fails here, before any shell starts.
         self.store().insert_session(&row)?;
+        if row.host != host::LOCAL {
+            self.remember_host(&row.host);
+        }
         match self
             .start_job(&row, &*host, job, opts.cols, opts.rows, opts.shell)
             .await

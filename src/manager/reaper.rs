@@ -33,6 +33,12 @@ impl Manager {
     pub async fn reconcile(&self) -> Result<ReapReport> {
         let mut report = ReapReport::default();
         let now = now_millis();
+        // A database made just now may have lost sessions on SSH hosts too.
+        for name in self.hosts_to_search() {
+            if let Err(e) = self.host(&name) {
+                tracing::warn!("cannot look for sessions on '{name}': {e}");
+            }
+        }
 
         // Views that left while the database refused the write.
         let left: Vec<_> = std::mem::take(&mut *self.pending_detach_list());

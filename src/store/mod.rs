@@ -28,6 +28,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     busy: Duration,
+    /// This open made the database from nothing (it was missing or empty).
+    created: bool,
 }
 
 /// How long a write that may be skipped (recording activity) waits for
@@ -87,6 +89,9 @@ impl Store {
         } else {
             Some(migration_lock(&path)?)
         };
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| classify(&path, e))?;
         migrations.to_latest(&mut conn).map_err(|e| match e {
             rusqlite_migration::Error::RusqliteError { err: inner, .. } => classify(&path, inner),
             other => StoreError::Other {
@@ -94,7 +99,18 @@ impl Store {
                 message: other.to_string(),
             },
         })?;
-        Ok(Store { conn, path, busy })
+        Ok(Store {
+            conn,
+            path,
+            busy,
+            created: version == 0,
+        })
+    }
+
+    /// Whether this open made the database from nothing: a lost or replaced
+    /// one, when sessions already ran (their jobs are then listed again).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     pub fn path(&self) -> &Path {

@@ -104,3 +104,26 @@ fn a_forced_delete_while_offline_ends_the_views_of_other_windows() {
     t.wait_for("LAST ACTIVE");
     sshd.restart();
 }
+
+#[test]
+fn a_lost_database_lists_the_remote_sessions_again() {
+    let (sb, sshd) = setup();
+    run_ok(&sb, &["new", "--host", "box", "--name", "far-away"]);
+    let pid = sshd.remote_job_pids()[0];
+    let db = sb.paths().db_file();
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = db.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    let out = sessui(&sb, &["ls", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let told = String::from_utf8_lossy(&out.stderr);
+    assert!(told.contains("far-away"), "{told}");
+    assert!(pid_alive(pid));
+    let row = sb.session_json("far-away");
+    assert_eq!(row["host"], "box");
+    assert_eq!(row["state"], "running");
+    run_ok(&sb, &["send", "far-away", "echo found-$((3*3))\\n"]);
+    wait_screen(&sb, "far-away", "found-9");
+}
