@@ -4,12 +4,16 @@
 //!
 //! The fixture is that release's own footprint: its schema (kept verbatim in
 //! tests/fixtures/previous-release), the row it wrote, and its job's command
-//! line, run by this build's job held to protocol 1 (a debug-build knob,
-//! `SESSUI_JOB_MAX_PROTOCOL`). Between that release and this one the job's
-//! messages of protocol 1 and its record on disk did not change, so this job
-//! is the old one on the wire and on disk. To check against the real thing,
-//! build the previous release and point `SESSUI_PREVIOUS_RELEASE` at its
-//! binary: the test then lets it create the session itself.
+//! line (as `ps` shows it for a session that release made), run by this
+//! build's job held to protocol 1 (a debug-build knob,
+//! `SESSUI_JOB_MAX_PROTOCOL`). Between that release and this one the
+//! messages of protocol 1 did not change, and the job's record only gained
+//! `last_output_at` (which this job writes; a record without it is read in
+//! the record's own tests), so on the wire this job is the old one, and on
+//! disk it keeps no facts of its session, as the old one did not. To check
+//! against the real thing, build the previous release and point
+//! `SESSUI_PREVIOUS_RELEASE` at its binary: the test then lets it create the
+//! session itself.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -54,7 +58,6 @@ fn previous_release_session(s: &Sandbox, name: &str) -> u32 {
         .args(["--history", "10000", "--term", "xterm-256color"])
         .arg("--cwd")
         .arg(&s.home)
-        .args(["--shell", "/bin/bash"])
         .arg("--log")
         .arg(paths.log_dir().join("sessui.log"))
         .arg("--detach")
