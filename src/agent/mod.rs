@@ -206,6 +206,9 @@ async fn handle(local: &Local, runtime_dir: &str, req: RequestBody) -> ReplyBody
                         start_token: j.start_token,
                         alive: j.alive,
                         idle_deadline: j.idle_deadline,
+                        facts: j.facts,
+                        last_output_at: j.last_output_at,
+                        started_at: j.started_at,
                     })
                     .collect(),
             ),
@@ -213,6 +216,12 @@ async fn handle(local: &Local, runtime_dir: &str, req: RequestBody) -> ReplyBody
         },
         RequestBody::PeekExit(job) => ReplyBody::Exit(local.peek_exit(&job_from_wire(job)).await),
         RequestBody::TakeExit(job) => ReplyBody::Exit(local.take_exit(&job_from_wire(job)).await),
+        RequestBody::Describe { job, facts } => {
+            match local.describe(&job_from_wire(job), &facts).await {
+                Ok(()) => ReplyBody::Pong,
+                Err(e) => failed(e),
+            }
+        }
     }
 }
 
@@ -249,6 +258,7 @@ fn start_from_wire(s: WireStart) -> StartJob {
         cwd: s.cwd.map(Into::into),
         shell: s.shell,
         cmd: s.cmd,
+        facts: s.facts,
     }
 }
 

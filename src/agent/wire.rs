@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Millis;
+use crate::job::SessionFacts;
 use crate::protocol::ExitInfo;
 
 /// One request from sessui; the agent answers each with a `Reply` of the same id.
@@ -32,6 +34,9 @@ pub enum RequestBody {
     Where,
     /// How a dead job ended, keeping its records; answered by `Exit`.
     PeekExit(WireJob),
+    /// Keep what the job's session is beside it (after a rename); answered
+    /// by `Pong` or `Failed`.
+    Describe { job: WireJob, facts: SessionFacts },
 }
 
 /// The agent's answer to the request with the same id.
@@ -108,6 +113,8 @@ pub struct WireStart {
     pub cwd: Option<String>,
     pub shell: Option<String>,
     pub cmd: Option<String>,
+    /// What the session is, kept beside the job there.
+    pub facts: SessionFacts,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +125,9 @@ pub struct WireSummary {
     pub start_token: String,
     pub alive: bool,
     pub idle_deadline: Option<i64>,
+    pub facts: Option<SessionFacts>,
+    pub last_output_at: Option<Millis>,
+    pub started_at: Millis,
 }
 
 #[cfg(test)]

@@ -48,6 +48,8 @@ fn fill(s: &Sessui, n: usize) -> Result<(), String> {
                     at: now,
                 }),
                 cwd: Some("/home/user/src".into()),
+                starter: None,
+                job_outdated: false,
                 command: None,
                 created_at: active - 1000,
                 last_active_at: active,

@@ -24,6 +24,11 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
             s.label(),
             s.host
         ),
+        Deleted::ListLater(why) => println!(
+            "stopped the shell of session '{}'; it stays in the list until the database can be \
+             written ({why})",
+            s.label()
+        ),
     }
     Ok(())
 }

@@ -40,9 +40,11 @@ pub fn session_json(mgr: &Manager, s: &SessionRow) -> Value {
 }
 
 pub async fn run(app: &App, args: Args) -> CmdResult {
-    // Show the truth: jobs that died since anyone looked are marked done first.
-    if let Err(e) = app.manager.reconcile().await {
-        tracing::warn!("reconcile before ls failed: {e}");
+    // Show the truth: jobs that died since anyone looked are marked done
+    // first, and running ones the database lost are listed again.
+    match app.manager.reconcile().await {
+        Ok(report) => super::tell_adopted(&report.adopted),
+        Err(e) => tracing::warn!("reconcile before ls failed: {e}"),
     }
     let sessions = app.manager.list()?;
     if args.json {

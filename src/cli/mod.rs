@@ -163,10 +163,37 @@ pub(crate) fn run_ui(attach: Option<String>, force: bool) -> CmdResult {
     crate::ui::run(app, prompter, attach).map_err(Failure::from)
 }
 
+/// Says once, on stderr, which running sessions were listed again after the
+/// database lost them.
+pub(crate) fn tell_adopted(labels: &[String]) {
+    if let Some(text) = crate::manager::adopted_notice(labels) {
+        eprintln!("sessui: {text}");
+    }
+}
+
+/// The session a command names, if it names one.
+fn session_key(cmd: &Command) -> Option<&str> {
+    match cmd {
+        Command::Send(a) => Some(&a.session),
+        Command::Capture(a) => Some(&a.session),
+        Command::Rename(a) => Some(&a.session),
+        Command::Info(a) => Some(&a.session),
+        Command::Kill(a) => Some(&a.session),
+        _ => None,
+    }
+}
+
 fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult {
     let app = App::open_for(prompter)?;
     let mut attach_to = None;
     block_on(async {
+        // A name the database does not know may be a running session it
+        // lost: those are listed again first.
+        if let Some(key) = session_key(&cmd)
+            && let Ok((_, adopted)) = app.manager.resolve_or_adopt(key).await
+        {
+            tell_adopted(&adopted);
+        }
         match cmd {
             Command::New(a) => {
                 attach_to = new::run(&app, a).await?;

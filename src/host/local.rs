@@ -7,7 +7,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::net::UnixStream;
 
-use super::{Host, HostError, JobConn, JobRef, JobSummary, StartJob, StartedJob, Stopped};
+use super::{
+    Host, HostError, JobConn, JobRef, JobSummary, SessionFacts, StartJob, StartedJob, Stopped,
+};
 use crate::duration::Timeout;
 use crate::ids::{JobId, SessionId, is_valid_job_id};
 use crate::job::{self, JobSpec};
@@ -107,6 +109,16 @@ impl Host for Local {
                 socket.display()
             )));
         }
+        // What the session is goes beside the job before it starts: a job
+        // with no row is then never a stranger.
+        job::write_session_facts(&self.paths.jobs_dir(), req.job.as_str(), &req.facts).map_err(
+            |e| {
+                HostError::Launch(format!(
+                    "cannot write to {}: {e}",
+                    self.paths.jobs_dir().display()
+                ))
+            },
+        )?;
         let spec = JobSpec {
             session: req.session.to_string(),
             job: req.job.to_string(),
@@ -124,10 +136,17 @@ impl Host for Local {
             detach: false,
         };
         let exe = self.exe.clone();
-        let started = tokio::task::spawn_blocking(move || job::launch(&exe, &spec))
+        let launched = tokio::task::spawn_blocking(move || job::launch(&exe, &spec))
             .await
-            .map_err(|e| HostError::Launch(e.to_string()))?
-            .map_err(|e| HostError::Launch(e.to_string()))?;
+            .map_err(|e| HostError::Launch(e.to_string()))
+            .and_then(|r| r.map_err(|e| HostError::Launch(e.to_string())));
+        let started = match launched {
+            Ok(s) => s,
+            Err(e) => {
+                job::remove_records(&self.paths.jobs_dir(), req.job.as_str());
+                return Err(e);
+            }
+        };
         Ok(StartedJob {
             job: req.job,
             pid: started.pid,
@@ -260,6 +279,9 @@ impl Host for Local {
         Ok(records
             .into_iter()
             .map(|rec| JobSummary {
+                facts: job::read_session_facts(&dir, &rec.job_id),
+                last_output_at: rec.last_output_at,
+                started_at: rec.started_at,
                 alive: ProcIdentity::from_token(rec.pid, &rec.start_token)
                     .map(|p| p.liveness() == Liveness::Alive)
                     .unwrap_or(false),
@@ -270,6 +292,15 @@ impl Host for Local {
                 idle_deadline: rec.idle_deadline,
             })
             .collect())
+    }
+
+    async fn describe(&self, job: &JobRef, facts: &SessionFacts) -> Result<(), HostError> {
+        if !is_valid_job_id(job.id.as_str()) {
+            return Err(HostError::JobGone(job.id.to_string()));
+        }
+        let dir = self.paths.jobs_dir();
+        job::write_session_facts(&dir, job.id.as_str(), facts)
+            .map_err(|e| HostError::Unreachable(format!("cannot write to {}: {e}", dir.display())))
     }
 
     async fn peek_exit(&self, job: &JobRef) -> Option<ExitInfo> {

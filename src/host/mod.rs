@@ -12,8 +12,10 @@ use async_trait::async_trait;
 pub use conn::JobConn;
 pub use local::Local;
 
+use crate::clock::Millis;
 use crate::duration::Timeout;
 use crate::ids::{JobId, SessionId};
+pub use crate::job::SessionFacts;
 use crate::proc::Liveness;
 use crate::protocol::{ExitInfo, ProtocolError};
 
@@ -34,6 +36,8 @@ pub struct StartJob {
     pub cwd: Option<PathBuf>,
     pub shell: Option<String>,
     pub cmd: Option<String>,
+    /// What the session is, kept beside the job (see `Host::describe`).
+    pub facts: SessionFacts,
 }
 
 /// A job that started: who it is, so liveness can be checked without it.
@@ -61,6 +65,12 @@ pub struct JobSummary {
     pub start_token: String,
     pub alive: bool,
     pub idle_deadline: Option<i64>,
+    /// What its session is, if the job was started by a release that keeps it.
+    pub facts: Option<SessionFacts>,
+    /// When its shell last printed, as the job last recorded.
+    pub last_output_at: Option<Millis>,
+    /// When the job started.
+    pub started_at: Millis,
 }
 
 /// How a stop went.
@@ -165,6 +175,10 @@ pub trait Host: Send + Sync {
 
     /// Every job this host has records of.
     async fn list_jobs(&self) -> Result<Vec<JobSummary>, HostError>;
+
+    /// Keeps `facts` beside the job, replacing what was there: the record a
+    /// lost database is rebuilt from.
+    async fn describe(&self, job: &JobRef, facts: &SessionFacts) -> Result<(), HostError>;
 
     /// How a dead job ended, if it left word; the job's records stay.
     async fn peek_exit(&self, job: &JobRef) -> Option<ExitInfo>;

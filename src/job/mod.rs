@@ -19,8 +19,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 pub use record::{
-    JobRecord, read_exit_record, read_job_record, read_job_records, remove_records,
-    write_exit_record,
+    JobRecord, SessionFacts, read_exit_record, read_job_record, read_job_records,
+    read_session_facts, remove_records, write_exit_record, write_session_facts,
 };
 
 use crate::duration::Timeout;

@@ -1,5 +1,7 @@
 //! A job's records on disk: `<job>.json` says who the job is (pid + start time)
-//! while it runs; `<job>.exit` says how it ended, for whoever asks later.
+//! while it runs; `<job>.exit` says how it ended, for whoever asks later;
+//! `<job>.session` says what its session is (name, host, directory, command),
+//! so a lost database can be rebuilt from the jobs that still run.
 
 use std::fs;
 use std::io;
@@ -22,6 +24,26 @@ pub struct JobRecord {
     pub version: String,
     /// When the job will exit by itself if no client comes (wall clock), if known.
     pub idle_deadline: Option<Millis>,
+    /// When the shell last printed something, as of the job's last write of
+    /// this record (every few seconds while output flows). Absent in records
+    /// of jobs from releases that did not keep it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_output_at: Option<Millis>,
+}
+
+/// What a job's session is, kept beside the job by whoever starts or renames
+/// it: enough to list the session again if the database loses its row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionFacts {
+    pub name: Option<String>,
+    /// `local`, or the SSH destination as the user wrote it.
+    pub host: String,
+    pub cwd: Option<String>,
+    pub command: Option<String>,
+    pub created_at: Millis,
+    /// The session's own idle timeout as the database stores it: `None` for
+    /// its kind's default, 0 for never, else seconds.
+    pub idle_secs: Option<i64>,
 }
 
 fn state_path(dir: &Path, job: &str) -> PathBuf {
@@ -32,8 +54,14 @@ fn exit_path(dir: &Path, job: &str) -> PathBuf {
     dir.join(format!("{job}.exit"))
 }
 
+fn facts_path(dir: &Path, job: &str) -> PathBuf {
+    dir.join(format!("{job}.session"))
+}
+
 /// Writes via a temporary file and rename, so a reader never sees half a
 /// record; readable by the user alone (records name sessions and sockets).
+/// The temporary name carries the path and the pid: the job and whoever
+/// renames its session may write beside each other at once.
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     crate::paths::write_private(path, bytes)
 }
@@ -77,10 +105,22 @@ pub fn read_exit_record(dir: &Path, job: &str) -> io::Result<Option<ExitInfo>> {
     read_json(&exit_path(dir, job))
 }
 
+pub fn write_session_facts(dir: &Path, job: &str, facts: &SessionFacts) -> io::Result<()> {
+    let json = serde_json::to_vec(facts).map_err(io::Error::other)?;
+    write_atomic(&facts_path(dir, job), &json)
+}
+
+/// What the job's session is; `None` for jobs started by a release that did
+/// not keep it (or whose file is unreadable: the job matters, not the file).
+pub fn read_session_facts(dir: &Path, job: &str) -> Option<SessionFacts> {
+    read_json(&facts_path(dir, job)).ok().flatten()
+}
+
 /// Forgets a job entirely (after its end was recorded elsewhere).
 pub fn remove_records(dir: &Path, job: &str) {
     let _ = fs::remove_file(state_path(dir, job));
     let _ = fs::remove_file(exit_path(dir, job));
+    let _ = fs::remove_file(facts_path(dir, job));
 }
 
 pub(super) fn remove_state(dir: &Path, job: &str) {
@@ -117,6 +157,7 @@ mod tests {
             started_at: 5,
             version: "0".into(),
             idle_deadline: None,
+            last_output_at: Some(7),
         };
         write_job_record(dir.path(), &rec).unwrap();
         assert_eq!(read_job_record(dir.path(), "abc").unwrap(), Some(rec));
@@ -128,8 +169,32 @@ mod tests {
         };
         write_exit_record(dir.path(), "abc", &exit).unwrap();
         assert_eq!(read_exit_record(dir.path(), "abc").unwrap(), Some(exit));
+        let facts = SessionFacts {
+            name: Some("build".into()),
+            host: "local".into(),
+            cwd: Some("/src".into()),
+            command: None,
+            created_at: 3,
+            idle_secs: Some(0),
+        };
+        write_session_facts(dir.path(), "abc", &facts).unwrap();
+        assert_eq!(read_session_facts(dir.path(), "abc"), Some(facts));
         remove_records(dir.path(), "abc");
         assert_eq!(read_job_record(dir.path(), "abc").unwrap(), None);
         assert_eq!(read_exit_record(dir.path(), "abc").unwrap(), None);
+        assert_eq!(read_session_facts(dir.path(), "abc"), None);
+        assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn a_record_of_the_previous_release_is_read() {
+        // what that release wrote: no last_output_at, and no .session file
+        let json = r#"{"job_id":"0123456789ab","session_id":"s","pid":9,"start_token":"b:1","socket":"/r/x.sock","started_at":5,"version":"0.1.0","idle_deadline":null}"#;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("0123456789ab.json"), json).unwrap();
+        let recs = read_job_records(dir.path()).unwrap();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].last_output_at, None);
+        assert_eq!(read_session_facts(dir.path(), "0123456789ab"), None);
     }
 }

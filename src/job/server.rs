@@ -20,7 +20,8 @@ use crate::clock::{Millis, now_millis};
 use crate::duration::Timeout;
 use crate::proc::ProcIdentity;
 use crate::protocol::{
-    ClientMsg, ExitInfo, ExitReason, HISTORY_CHUNK_LINES, JobInfo, ServerMsg, encode_frame,
+    ClientMsg, ExitInfo, ExitReason, HISTORY_CHUNK_LINES, HistoryLine, JobInfo, ServerMsg,
+    encode_frame,
 };
 use crate::term::Emulator;
 
@@ -54,6 +55,10 @@ struct Job {
     idle_timeout: Option<Duration>,
     stopping: Option<ExitReason>,
     pty_closed: bool,
+    /// When the shell last printed, and what the record on disk says of it:
+    /// output is activity, written down on the next tick.
+    last_output: Option<Millis>,
+    recorded_output: Option<Millis>,
 }
 
 pub fn run(spec: JobSpec) -> Result<(), String> {
@@ -88,6 +93,8 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
         idle_since: Some(now_millis()),
         stopping: None,
         pty_closed: false,
+        last_output: None,
+        recorded_output: None,
     };
     // Recorded before it says it is ready: whoever started it (and then
     // anyone listing the host's jobs) finds it.
@@ -189,6 +196,9 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                     job.stop(ExitReason::IdleTimeout);
                     kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
                 }
+                if job.last_output != job.recorded_output {
+                    job.write_record();
+                }
             }
             // A socket (or its whole directory) deleted by a /tmp cleaner or
             // a logout comes back by itself, in a directory that is ours.
@@ -287,6 +297,14 @@ fn bind(path: &Path) -> Result<UnixListener, String> {
     Ok(listener)
 }
 
+/// The history row standing for `n` rows a view fell too far behind to get.
+fn not_kept_marker(n: u64) -> HistoryLine {
+    HistoryLine {
+        text: format!("\x1b[7m[ {n} lines not kept: this view fell behind ]\x1b[m"),
+        wrapped: false,
+    }
+}
+
 fn socket_inode(path: &Path) -> Option<u64> {
     std::fs::metadata(path).ok().map(|m| m.ino())
 }
@@ -304,6 +322,7 @@ impl Job {
     }
 
     fn output(&mut self, bytes: Vec<u8>) {
+        self.last_output = Some(now_millis());
         let pushed_before = self.emu.history().pushed();
         self.emu.process(&bytes);
         let Ok(frame) = encode_frame(&ServerMsg::Output(bytes)) else {
@@ -361,11 +380,17 @@ impl Job {
         // The rows that left the screen while it was behind; the ones before
         // it already has (a history cleared meanwhile stays in the view).
         let missed = self.emu.history().pushed().saturating_sub(c.lag_mark);
-        let history = if c.version >= crate::protocol::RESYNC_APPENDS {
-            c.history_wanted
-                .min(usize::try_from(missed).unwrap_or(usize::MAX))
+        let (history, gap) = if c.version >= crate::protocol::RESYNC_APPENDS {
+            let missed_rows = usize::try_from(missed).unwrap_or(usize::MAX);
+            if missed_rows > c.history_wanted {
+                // One row fewer than the view keeps: the marker of the gap fits.
+                (c.history_wanted.saturating_sub(1), Some(missed))
+            } else {
+                (missed_rows, Some(missed))
+            }
         } else {
-            c.history_wanted
+            // Protocol 1 replaces the view's history with the job's: no gap.
+            (c.history_wanted, None)
         };
         self.send(
             id,
@@ -373,7 +398,7 @@ impl Job {
                 dropped_bytes: dropped,
             },
         );
-        self.send_snapshot(id, history);
+        self.send_snapshot_after(id, history, gap);
     }
 
     fn send(&self, id: ClientId, msg: &ServerMsg) {
@@ -383,7 +408,20 @@ impl Job {
     }
 
     fn send_snapshot(&self, id: ClientId, history: usize) {
-        let snap = self.emu.snapshot(history);
+        self.send_snapshot_after(id, history, None);
+    }
+
+    /// A snapshot; after `missed` rows left the screen unseen by the view, a
+    /// row saying how many of them it will never get leads the history, at
+    /// the place of the gap.
+    fn send_snapshot_after(&self, id: ClientId, history: usize, missed: Option<u64>) {
+        let mut snap = self.emu.snapshot(history);
+        if let Some(missed) = missed {
+            let not_kept = missed.saturating_sub(snap.history.len() as u64);
+            if not_kept > 0 {
+                snap.history.insert(0, not_kept_marker(not_kept));
+            }
+        }
         for chunk in snap.history.chunks(HISTORY_CHUNK_LINES) {
             self.send(
                 id,
@@ -615,7 +653,8 @@ impl Job {
         }
     }
 
-    fn write_record(&self) {
+    fn write_record(&mut self) {
+        self.recorded_output = self.last_output;
         let rec = JobRecord {
             job_id: self.spec.job.clone(),
             session_id: self.spec.session.clone(),
@@ -628,6 +667,7 @@ impl Job {
                 (Some(since), Some(limit)) => Some(since + limit.as_millis() as i64),
                 _ => None,
             },
+            last_output_at: self.last_output,
         };
         if let Err(e) = write_job_record(&self.spec.records, &rec) {
             tracing::warn!("cannot write the job record: {e}");

@@ -1,8 +1,10 @@
 //! Views coming and going: attach (starting a fresh job for a finished
-//! session, waiting for one another process is starting), detach, activity.
+//! session when the user asks, waiting for one another process is
+//! starting), detach, activity.
 
 use std::time::Duration;
 
+use super::adopt::abandoned;
 use super::{Attachment, Manager, ManagerError, Result, START_WAIT, job_ref, record_end};
 use crate::clock::now_millis;
 use crate::host::{Host, HostError};
@@ -11,12 +13,31 @@ use crate::protocol::{ClientMsg, ExitInfo};
 use crate::store::{ExitRow, SessionRow, Status, ViewRow};
 
 impl Manager {
-    /// Attaches a new view: starts a fresh job if the session is done, then
-    /// connects and asks the job for its screen.
+    /// Attaches a new view: starts a fresh job if the session is done (the
+    /// user asked for it), then connects and asks the job for its screen.
     pub async fn attach(&self, key: &str, cols: u16, rows: u16) -> Result<Attachment> {
+        self.attach_with(key, cols, rows, true).await
+    }
+
+    /// Attaches without ever starting a new shell: a view whose connection
+    /// dropped comes back, or a switch moves on; a session that ended
+    /// meanwhile says so (`Ended`) and stays ended until the user asks.
+    pub async fn reattach(&self, key: &str, cols: u16, rows: u16) -> Result<Attachment> {
+        self.attach_with(key, cols, rows, false).await
+    }
+
+    async fn attach_with(
+        &self,
+        key: &str,
+        cols: u16,
+        rows: u16,
+        may_restart: bool,
+    ) -> Result<Attachment> {
         let s = self.resolve(key)?;
         let host = self.host(&s.host)?;
-        let s = self.ensure_running(s, &*host, cols, rows).await?;
+        let s = self
+            .ensure_running(s, &*host, cols, rows, may_restart)
+            .await?;
         let Some(job) = s.job.clone() else {
             return Err(ManagerError::Other(format!(
                 "session '{}' has no job",
@@ -68,14 +89,16 @@ impl Manager {
         })
     }
 
-    /// Brings a session to running: a done session gets a fresh job; a
-    /// session another process is starting is waited for.
+    /// Brings a session to running: a done session gets a fresh job (if
+    /// `may_restart`); a session another live process is starting is waited
+    /// for, and never taken over while that process lives.
     async fn ensure_running(
         &self,
         mut s: SessionRow,
         host: &dyn Host,
         cols: u16,
         rows: u16,
+        may_restart: bool,
     ) -> Result<SessionRow> {
         let deadline = tokio::time::Instant::now() + START_WAIT;
         loop {
@@ -93,31 +116,69 @@ impl Manager {
                         detail: "reconnecting; the session's shell keeps running there".into(),
                     });
                 }
+                Status::Done if !may_restart => {
+                    return Err(ManagerError::Ended {
+                        label: s.label(),
+                        exit: s
+                            .exit
+                            .as_ref()
+                            .map(|e| e.description.clone())
+                            .unwrap_or_else(|| "ended".into()),
+                    });
+                }
                 Status::Done => {
                     let job = JobId::new();
-                    if self
-                        .store()
-                        .claim_start(&s.id, &[Status::Done], &job, now_millis())?
-                    {
+                    if self.store().claim_start(
+                        &s.id,
+                        &[Status::Done],
+                        None,
+                        &job,
+                        &self.starter(),
+                        now_millis(),
+                    )? {
                         let claimed = self
                             .get(&s.id)?
                             .ok_or_else(|| ManagerError::NotFound(s.label()))?;
                         return self.start_job(&claimed, host, job, cols, rows, None).await;
                     }
                 }
-                Status::Init => {
-                    if tokio::time::Instant::now() >= deadline {
-                        // Whoever claimed the start is gone: take it over.
+                Status::Init if abandoned(&s, now_millis()) => {
+                    // Whoever started it is gone. The job it made may run:
+                    // then it is the session's; else a new one, if asked for.
+                    if let Ok(jobs) = host.list_jobs().await {
+                        self.adopt(host, &jobs).await?;
+                    }
+                    let now = self
+                        .get(&s.id)?
+                        .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+                    if now.status == Status::Init && may_restart {
                         let job = JobId::new();
-                        if self
-                            .store()
-                            .claim_start(&s.id, &[Status::Init], &job, now_millis())?
-                        {
+                        if self.store().claim_start(
+                            &s.id,
+                            &[Status::Init],
+                            now.job.as_ref().map(|j| &j.id),
+                            &job,
+                            &self.starter(),
+                            now_millis(),
+                        )? {
                             let claimed = self
                                 .get(&s.id)?
                                 .ok_or_else(|| ManagerError::NotFound(s.label()))?;
                             return self.start_job(&claimed, host, job, cols, rows, None).await;
                         }
+                    } else if now.status == Status::Init {
+                        return Err(ManagerError::Ended {
+                            label: s.label(),
+                            exit: "its start was interrupted".into(),
+                        });
+                    }
+                }
+                Status::Init => {
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err(ManagerError::Starting {
+                            label: s.label(),
+                            pid: s.starter.as_ref().map(|p| p.pid).unwrap_or(0),
+                        });
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -128,12 +189,18 @@ impl Manager {
         }
     }
 
-    /// The view is gone: forget it.
+    /// The view is gone: forget it. If the database refuses the write (a
+    /// full disk), it is written on the next reaper pass.
     pub fn detach(&self, view: &ViewId) -> Result<()> {
-        Ok(self.store().remove_view(view, now_millis())?)
+        let removed = self.store().remove_view(view, now_millis());
+        if removed.is_err() {
+            self.pending_detach_list().push(view.clone());
+        }
+        Ok(removed?)
     }
 
-    /// Focus or input in a session: it moves to the top of the list.
+    /// Focus, input or output in a session: it moves to the top of the
+    /// list. Best effort: a busy database is not waited for.
     pub fn touch(&self, id: &SessionId) -> Result<()> {
         Ok(self.store().touch(id, now_millis())?)
     }

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use tokio::io::BufReader;
 
 use crate::duration::Timeout;
-use crate::host::{Host, HostError, JobConn, JobRef, JobSummary, StartJob, StartedJob, Stopped};
+use crate::host::{
+    Host, HostError, JobConn, JobRef, JobSummary, SessionFacts, StartJob, StartedJob, Stopped,
+};
 use crate::ids::{JobId, SessionId};
 use crate::proc::Liveness;
 use crate::protocol::{
@@ -19,6 +21,7 @@ use crate::protocol::{
 #[derive(Debug, Clone)]
 pub struct FakeJob {
     pub session: SessionId,
+    pub facts: Option<SessionFacts>,
     pub alive: bool,
     pub exit: Option<ExitInfo>,
     pub idle_timeout: Timeout,
@@ -35,6 +38,11 @@ pub struct FakeHost {
     pub pushed_idle: Arc<Mutex<Vec<u64>>>,
     /// Runs as a job's records are forgotten, to check what is recorded by then.
     pub on_take: Mutex<Option<TakeCheck>>,
+    /// While set, a start waits for a permit: a slow start (a host-key
+    /// question, a slow upload) the test lets finish when it wants.
+    pub start_gate: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
+    /// Runs once a job was stopped, before the caller goes on.
+    pub on_stop: Mutex<Option<Box<dyn Fn() + Send>>>,
 }
 
 pub type TakeCheck = Box<dyn Fn(&JobId) + Send>;
@@ -78,6 +86,10 @@ impl Host for FakeHost {
     }
 
     async fn start_job(&self, req: StartJob) -> Result<StartedJob, HostError> {
+        let gate = self.start_gate.lock().unwrap().clone();
+        if let Some(gate) = gate {
+            gate.acquire().await.unwrap().forget();
+        }
         if self.fail_start.load(Ordering::SeqCst) {
             return Err(HostError::Launch("the shell /nope does not exist".into()));
         }
@@ -86,6 +98,7 @@ impl Host for FakeHost {
             req.job.clone(),
             FakeJob {
                 session: req.session,
+                facts: Some(req.facts),
                 alive: true,
                 exit: None,
                 idle_timeout: req.idle_timeout,
@@ -142,6 +155,10 @@ impl Host for FakeHost {
             at: crate::clock::now_millis(),
         };
         j.exit = Some(exit.clone());
+        drop(jobs);
+        if let Some(hook) = &*self.on_stop.lock().unwrap() {
+            hook();
+        }
         Ok(Stopped::Ended(Some(exit)))
     }
 
@@ -158,8 +175,24 @@ impl Host for FakeHost {
                 start_token: "fake:1".into(),
                 alive: j.alive,
                 idle_deadline: None,
+                facts: j.facts.clone(),
+                last_output_at: None,
+                started_at: 1,
             })
             .collect())
+    }
+
+    async fn describe(&self, job: &JobRef, facts: &SessionFacts) -> Result<(), HostError> {
+        if self.unreachable.load(Ordering::SeqCst) {
+            return Err(HostError::Unreachable("network is down".into()));
+        }
+        match self.jobs.lock().unwrap().get_mut(&job.id) {
+            Some(j) => {
+                j.facts = Some(facts.clone());
+                Ok(())
+            }
+            None => Err(HostError::JobGone(job.id.to_string())),
+        }
     }
 
     async fn peek_exit(&self, job: &JobRef) -> Option<ExitInfo> {

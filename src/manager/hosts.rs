@@ -16,8 +16,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::adopt::{Records, deliver_outdated, settle_pending_stop};
 use super::{Manager, host_key, job_ref, record_end};
 use crate::clock::now_millis;
+use crate::config::Config;
 use crate::host::{self, Host, HostState};
 use crate::proc::Liveness;
 use crate::store::{SessionRow, Status, Store};
@@ -39,8 +41,7 @@ impl Manager {
         if db.as_os_str() == ":memory:" {
             return;
         }
-        let busy = self.config.timeouts.db_busy;
-        runtime.spawn(watch(host.clone(), db, busy, rx));
+        runtime.spawn(watch(host.clone(), db, self.config.clone(), rx));
     }
 
     /// Makes every remote host with live sessions (or jobs left to stop) start
@@ -54,6 +55,7 @@ impl Manager {
             .filter(|s| matches!(s.status, Status::Running | Status::Disconnected))
             .map(|s| host_key(&s.host))
             .chain(pending)
+            .chain(self.hosts_to_search())
             .filter(|h| h != host::LOCAL)
             .collect();
         names.sort();
@@ -92,28 +94,45 @@ impl Manager {
     }
 }
 
-type Db = Arc<Mutex<Store>>;
+/// A watcher's own connection to the database; its calls run on blocking threads.
+#[derive(Clone)]
+struct Db(Arc<Mutex<Store>>);
+
+impl Records for Db {
+    fn with<T, F>(&self, f: F) -> impl std::future::Future<Output = Option<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> T + Send + 'static,
+    {
+        let db = self.0.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                f(&mut db.lock().unwrap_or_else(|p| p.into_inner()))
+            })
+            .await
+            .ok()
+        }
+    }
+}
 
 /// Runs a store operation on a blocking thread.
 async fn with_db<T: Send + 'static>(
     db: &Db,
     f: impl FnOnce(&Store) -> T + Send + 'static,
 ) -> Option<T> {
-    let db = db.clone();
-    tokio::task::spawn_blocking(move || f(&db.lock().unwrap_or_else(|p| p.into_inner())))
-        .await
-        .ok()
+    db.with(move |st| f(st)).await
 }
 
 async fn watch(
     host: Arc<dyn Host>,
     path: PathBuf,
-    busy: Duration,
+    config: Config,
     mut rx: watch::Receiver<HostState>,
 ) {
+    let busy = config.timeouts.db_busy;
     let opened = tokio::task::spawn_blocking(move || Store::open_with(&path, busy)).await;
     let db: Db = match opened {
-        Ok(Ok(store)) => Arc::new(Mutex::new(store)),
+        Ok(Ok(store)) => Db(Arc::new(Mutex::new(store))),
         Ok(Err(e)) => {
             tracing::warn!(
                 host = host.name(),
@@ -127,7 +146,7 @@ async fn watch(
         let state = rx.borrow_and_update().clone();
         let connected = state == HostState::Connected;
         match state {
-            HostState::Connected => back(&*host, &db).await,
+            HostState::Connected => back(&*host, &db, &config).await,
             HostState::Reconnecting { .. } | HostState::Unreachable(_) => lost(&*host, &db).await,
             // Being (re)made: nothing is known yet.
             HostState::Connecting(_) => {}
@@ -176,8 +195,10 @@ async fn lost(host: &dyn Host, db: &Db) {
     }
 }
 
-/// The link is up: ask the agent which jobs live and set each session right.
-async fn back(host: &dyn Host, db: &Db) {
+/// The link is up: ask the agent which jobs live and set each session
+/// right, carry out deletes made while it was down, and deliver changes
+/// its jobs missed.
+async fn back(host: &dyn Host, db: &Db, config: &Config) {
     let name = host.name().to_string();
     let sessions = with_db(db, move |store| sessions_of(store, &name))
         .await
@@ -192,6 +213,7 @@ async fn back(host: &dyn Host, db: &Db) {
     })
     .await
     .unwrap_or_default();
+    let outdated = watched.iter().any(|s| s.job_outdated);
     if watched.is_empty() && pending.is_empty() {
         return;
     }
@@ -233,17 +255,17 @@ async fn back(host: &dyn Host, db: &Db) {
         }
     }
     for p in pending {
-        let jref = job_ref(&p.job);
-        match host.stop(&jref, true).await {
-            Ok(_) => {
-                host.take_exit(&jref).await;
-                let (h, j) = (p.host.clone(), p.job.id.clone());
-                with_db(db, move |store| store.remove_pending_stop(&h, &j)).await;
-                tracing::info!(host = host.name(), job = %p.job.id, "stopped a job deleted while its host was down");
-            }
-            Err(e) => {
-                tracing::warn!(host = host.name(), job = %p.job.id, "pending stop failed: {e}")
-            }
+        if settle_pending_stop(host, &p, db).await {
+            tracing::info!(host = host.name(), job = %p.job.id, "a delete made while the host was down is done");
+        }
+    }
+    if outdated {
+        let n = deliver_outdated(host, db, config).await;
+        if n > 0 {
+            tracing::info!(
+                host = host.name(),
+                "{n} change(s) made while the host was down delivered"
+            );
         }
     }
 }

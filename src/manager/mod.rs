@@ -4,11 +4,14 @@
 //! The database is the one record; every change is written there first, so a
 //! failed write changes nothing, and other sessui processes see it.
 
+mod adopt;
 mod attach;
+mod delete;
 mod hosts;
 mod names;
 mod reaper;
 mod requests;
+mod sync;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -21,15 +24,14 @@ pub use reaper::ReapReport;
 use crate::clock::{Millis, now_millis};
 use crate::config::Config;
 use crate::duration::Timeout;
-use crate::host::{self, Host, HostError, JobConn, JobRef, StartJob};
+use crate::host::{self, Host, HostError, JobConn, JobRef, SessionFacts, StartJob};
 use crate::ids::{JobId, SessionId, ViewId};
 use crate::proc::{Liveness, ProcIdentity};
-use crate::protocol::{ClientMsg, ExitInfo};
-use crate::store::{
-    ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Status, Store, StoreError,
-};
+use crate::protocol::ExitInfo;
+use crate::store::{ExitRow, IdleSetting, JobRow, SessionRow, Starter, Status, Store, StoreError};
 
-/// How long an attach waits for another process that is starting the same session's job.
+/// How long an attach or a delete waits for another process that is
+/// starting the same session's job, before saying so.
 const START_WAIT: Duration = Duration::from_secs(10);
 /// Requests to a job (capture, info, send) get this long to be answered.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -49,6 +51,13 @@ pub enum ManagerError {
     NameTaken(String),
     #[error("session '{label}' has ended ({exit}); attach to it to start a new shell")]
     Ended { label: String, exit: String },
+    #[error(
+        "session '{label}' is being started by another sessui process (pid {pid}); try again \
+         when it is up"
+    )]
+    Starting { label: String, pid: u32 },
+    #[error("session '{0}' was deleted while its shell was starting; the shell was stopped")]
+    DeletedWhileStarting(String),
     #[error("host '{host}' is unreachable: {detail}")]
     HostUnreachable { host: String, detail: String },
     #[error("cannot delete session '{label}': {detail}")]
@@ -110,6 +119,9 @@ pub enum Deleted {
     Done,
     /// Host unreachable: record removed, job to be stopped on the next connection.
     StopPending,
+    /// The job was stopped, but the database refused to drop the session's
+    /// row (why): the next sessui that can write finishes the delete.
+    ListLater(String),
 }
 
 pub struct Manager {
@@ -118,6 +130,9 @@ pub struct Manager {
     hosts: Mutex<HashMap<String, Arc<dyn Host>>>,
     factory: Option<Arc<dyn HostFactory>>,
     me: ProcIdentity,
+    /// Views that left while the database refused the write (a full disk):
+    /// written on the next reaper pass, so they do not stay on record.
+    pending_detach: Mutex<Vec<ViewId>>,
 }
 
 /// The host key a destination is stored under: blank and `local` mean this machine.
@@ -149,6 +164,7 @@ impl Manager {
             hosts: Mutex::new(hosts),
             factory,
             me,
+            pending_detach: Mutex::new(Vec::new()),
         })
     }
 
@@ -217,6 +233,19 @@ impl Manager {
     }
 
     /// A session by name, full id, or unique id prefix of at least 4 characters.
+    /// A key that matches nothing may name a running session the database
+    /// lost: the jobs on record here are asked before saying it is not found.
+    pub async fn resolve_or_adopt(&self, key: &str) -> Result<(SessionRow, Vec<String>)> {
+        match self.resolve(key) {
+            Err(ManagerError::NotFound(_)) => {
+                let adopted = self.adopt_local().await?;
+                Ok((self.resolve(key)?, adopted))
+            }
+            other => other.map(|s| (s, Vec::new())),
+        }
+    }
+
+    /// A session by name, full id, or unique id prefix of at least 4 characters.
     pub fn resolve(&self, key: &str) -> Result<SessionRow> {
         let key = key.trim();
         let found = self.store().lookup(key)?;
@@ -265,10 +294,7 @@ impl Manager {
 
     /// The limit the job itself enforces: the session's, else the host's backstop.
     fn job_timeout(&self, s: &SessionRow, host: &dyn Host) -> Timeout {
-        match self.effective_idle(s) {
-            Timeout::Never => host.job_backstop(),
-            own => own,
-        }
+        sync::job_timeout(s, host, &self.config)
     }
 
     /// Creates a session and starts its shell in the background.
@@ -299,10 +325,15 @@ impl Manager {
             last_active_at: now,
             idle_since: Some(now),
             done_at: None,
+            starter: Some(self.starter()),
+            job_outdated: false,
             views: 0,
         };
         // The record first: a name taken meanwhile fails here, before any shell starts.
         self.store().insert_session(&row)?;
+        if row.host != host::LOCAL {
+            self.remember_host(&row.host);
+        }
         match self
             .start_job(&row, &*host, job, opts.cols, opts.rows, opts.shell)
             .await
@@ -340,6 +371,7 @@ impl Manager {
                     .filter(|s| !s.is_empty() && host.name() == host::LOCAL)
             }),
             cmd: s.command.clone(),
+            facts: facts_of(s),
         };
         let started = host
             .start_job(req)
@@ -359,7 +391,15 @@ impl Manager {
             Ok(false) => {
                 // Deleted or taken over while starting: the job is nobody's.
                 let _ = host.stop(&job_ref(&job_row), true).await;
-                return Err(ManagerError::NotFound(s.label()));
+                host.take_exit(&job_ref(&job_row)).await;
+                return Err(match self.get(&s.id) {
+                    Ok(None) => ManagerError::DeletedWhileStarting(s.label()),
+                    _ => ManagerError::Other(format!(
+                        "session '{}' was started by another sessui process meanwhile; its \
+                         shell is the one that runs",
+                        s.label()
+                    )),
+                });
             }
             Err(e) => {
                 // The database refused the write: undo the start, change nothing.
@@ -375,16 +415,14 @@ impl Manager {
     pub async fn rename(&self, key: &str, input: &str) -> Result<SessionRow> {
         let s = self.resolve(key)?;
         let name = validate_name(input)?;
-        let before = self.effective_idle(&s);
         if !self.store().rename(&s.id, name.as_deref())? {
             return Err(ManagerError::NotFound(key.to_string()));
         }
         let s = self
             .get(&s.id)?
             .ok_or_else(|| ManagerError::NotFound(key.to_string()))?;
-        if self.effective_idle(&s) != before {
-            self.push_idle_to_job(&s).await;
-        }
+        // The job keeps the name beside it, and its limit may have changed.
+        self.update_job(&s).await;
         Ok(s)
     }
 
@@ -396,85 +434,8 @@ impl Manager {
         let s = self
             .get(&s.id)?
             .ok_or_else(|| ManagerError::NotFound(key.to_string()))?;
-        self.push_idle_to_job(&s).await;
+        self.update_job(&s).await;
         Ok(s)
-    }
-
-    /// Tells a running job its new limit; best effort (the reaper is the backstop).
-    async fn push_idle_to_job(&self, s: &SessionRow) {
-        let (Status::Running, Some(job)) = (s.status, &s.job) else {
-            return;
-        };
-        let Ok(host) = self.host(&s.host) else {
-            return;
-        };
-        let secs = self.job_timeout(s, &*host).as_secs().unwrap_or(0);
-        if let Ok(mut conn) = host.connect(&job_ref(job)).await {
-            let _ = conn
-                .request(
-                    ClientMsg::SetIdleTimeout { secs: Some(secs) },
-                    REQUEST_TIMEOUT,
-                )
-                .await;
-        }
-    }
-
-    /// Deletes a session: stop the job first; refuse (keeping the record) if it
-    /// will not stop; a dead job's record goes anyway.
-    pub async fn kill(&self, key: &str, force: bool) -> Result<Deleted> {
-        let s = self.resolve(key)?;
-        let Some(job) = s.job.clone() else {
-            self.store().delete(&s.id)?;
-            return Ok(Deleted::Done);
-        };
-        let host = match self.host(&s.host) {
-            Ok(h) => h,
-            Err(e) if force => {
-                self.forget_with_pending_stop(&s, &job)?;
-                tracing::warn!("deleting '{}' without reaching its host: {e}", s.label());
-                return Ok(Deleted::StopPending);
-            }
-            Err(e) => return Err(e),
-        };
-        let jref = job_ref(&job);
-        if s.status != Status::Done {
-            match host.stop(&jref, force).await {
-                Ok(_) => {}
-                Err(HostError::StopFailed(detail)) => {
-                    return Err(ManagerError::StopRefused {
-                        label: s.label(),
-                        detail,
-                    });
-                }
-                Err(e) => {
-                    if force {
-                        self.forget_with_pending_stop(&s, &job)?;
-                        return Ok(Deleted::StopPending);
-                    }
-                    return Err(ManagerError::StopRefused {
-                        label: s.label(),
-                        detail: format!(
-                            "{e}; the job may still be running. `sessui kill --force` removes the \
-                             session and stops the job when its host is reachable again"
-                        ),
-                    });
-                }
-            }
-        }
-        host.take_exit(&jref).await;
-        self.store().delete(&s.id)?;
-        Ok(Deleted::Done)
-    }
-
-    fn forget_with_pending_stop(&self, s: &SessionRow, job: &JobRow) -> Result<()> {
-        let store = self.store();
-        store.add_pending_stop(&PendingStop {
-            host: s.host.clone(),
-            job: job.clone(),
-            since: now_millis(),
-        })?;
-        store.delete(&s.id)?;
-        Ok(())
     }
 
     /// Liveness of a session's job, as its host sees it.
@@ -492,6 +453,65 @@ impl Manager {
     pub fn process(&self) -> &ProcIdentity {
         &self.me
     }
+
+    fn pending_detach_list(&self) -> MutexGuard<'_, Vec<ViewId>> {
+        self.pending_detach
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// This process, as the starter of a session's job.
+    fn starter(&self) -> Starter {
+        Starter {
+            pid: self.me.pid,
+            start_token: self.me.start_token(),
+        }
+    }
+}
+
+/// What to tell the user, once, about sessions listed again from their
+/// running jobs; `None` if there were none.
+pub fn adopted_notice(labels: &[String]) -> Option<String> {
+    const SHOWN: usize = 5;
+    let n = labels.len();
+    if n == 0 {
+        return None;
+    }
+    let mut names = labels
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if n > SHOWN {
+        names.push_str(&format!(" and {} more", n - SHOWN));
+    }
+    let sessions = if n == 1 { "session" } else { "sessions" };
+    Some(format!(
+        "found {n} running {sessions} missing from the database ({names}); listed again"
+    ))
+}
+
+/// What a job keeps of its session, from the session's row.
+pub fn facts_of(s: &SessionRow) -> SessionFacts {
+    SessionFacts {
+        name: s.name.clone(),
+        host: s.host.clone(),
+        cwd: s.cwd.clone(),
+        command: s.command.clone(),
+        created_at: s.created_at,
+        idle_secs: s.idle.to_column(),
+    }
+}
+
+/// Whether the process starting a session's job still lives; unknown counts
+/// as alive (only a confirmed death frees a start).
+fn starter_alive(s: &SessionRow) -> Option<bool> {
+    let p = s.starter.as_ref()?;
+    Some(
+        ProcIdentity::from_token(p.pid, &p.start_token)
+            .is_none_or(|id| id.liveness() != Liveness::Dead),
+    )
 }
 
 pub fn job_ref(job: &JobRow) -> JobRef {
@@ -547,5 +567,7 @@ where
 
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod tests;

@@ -1,29 +1,30 @@
 //! Keeping records true: dead views and jobs are noticed, idle sessions are
 //! stopped if their job could not do it itself, finished sessions are removed
-//! after a while, orphan jobs are stopped, and pending stops are carried out.
+//! after a while, jobs no row lists are adopted, deletes are carried out,
+//! and changes a job missed are delivered.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
+use super::adopt::{abandoned, deliver_outdated, settle_pending_stop};
 use super::{Manager, Result, exit_row, job_ref};
 use crate::clock::{Millis, now_millis};
+use crate::ids::SessionId;
 use crate::proc::{Liveness, ProcIdentity};
 use crate::protocol::{ExitInfo, ExitReason};
 use crate::store::{SessionRow, Status};
 
-/// A session stuck in `init` this long had its start interrupted (a sessui
-/// killed mid-create); anything shorter may still be starting in another process.
-const STALE_INIT: Duration = Duration::from_secs(60);
-
-/// What one pass did, for logs and tests.
+/// What one pass did, for logs, tests and telling the user.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReapReport {
     pub dead_views: usize,
     pub marked_done: usize,
     pub stopped_idle: usize,
     pub removed: usize,
-    pub orphans_stopped: usize,
+    /// Sessions listed again from their running jobs (labels).
+    pub adopted: Vec<String>,
     pub pending_stopped: usize,
+    /// Changes delivered to jobs that missed them.
+    pub delivered: usize,
 }
 
 impl Manager {
@@ -32,6 +33,21 @@ impl Manager {
     pub async fn reconcile(&self) -> Result<ReapReport> {
         let mut report = ReapReport::default();
         let now = now_millis();
+        // A database made just now may have lost sessions on SSH hosts too.
+        for name in self.hosts_to_search() {
+            if let Err(e) = self.host(&name) {
+                tracing::warn!("cannot look for sessions on '{name}': {e}");
+            }
+        }
+
+        // Views that left while the database refused the write.
+        let left: Vec<_> = std::mem::take(&mut *self.pending_detach_list());
+        for view in left {
+            if let Err(e) = self.store().remove_view(&view, now) {
+                tracing::warn!("recording that view {view} left: {e}");
+                self.pending_detach_list().push(view);
+            }
+        }
 
         // Views of sessui processes that are gone (crashed, killed).
         let views = self.store().list_views()?;
@@ -45,75 +61,93 @@ impl Manager {
             }
         }
 
-        let sessions = self.list()?;
-        for s in &sessions {
+        for s in &self.list()? {
+            let Some(host) = self.known_host(&s.host) else {
+                continue;
+            };
             match s.status {
                 Status::Running | Status::Disconnected => {
-                    let Some(host) = self.known_host(&s.host) else {
-                        continue;
-                    };
                     if self.job_liveness_on(s, &*host).await == Liveness::Dead {
                         self.job_gone(s, &*host, None).await?;
                         report.marked_done += 1;
                     }
                 }
-                Status::Init => {
-                    let started = s.job.as_ref().is_some_and(|j| j.pid.is_some());
-                    if !started && now - s.last_active_at > STALE_INIT.as_millis() as Millis {
+                // A start whose process is gone before its job ran; one whose
+                // job runs is kept below, like any job without its session.
+                Status::Init if abandoned(s, now) => {
+                    let Some(job) = &s.job else {
+                        continue;
+                    };
+                    if host.liveness(&job_ref(job)).await == Liveness::Dead {
                         let exit = ExitInfo {
                             code: None,
                             signal: None,
                             reason: ExitReason::Failed("its start was interrupted".into()),
                             at: now,
                         };
-                        self.store().set_done(&s.id, None, &exit_row(Some(&exit)))?;
-                        report.marked_done += 1;
+                        if self
+                            .store()
+                            .abandon_start(&s.id, &job.id, &exit_row(Some(&exit)))?
+                        {
+                            report.marked_done += 1;
+                        }
                     }
                 }
-                Status::Done => {}
+                Status::Init | Status::Done => {}
             }
         }
 
-        // Jobs nobody's session knows of (left behind by a crash mid-delete).
-        let owners: HashMap<&str, &SessionRow> =
-            sessions.iter().map(|s| (s.id.as_str(), s)).collect();
         for host in self.known_hosts() {
-            let Ok(jobs) = host.list_jobs().await else {
-                continue;
-            };
-            for j in jobs {
-                let owned = owners
-                    .get(j.session.as_str())
-                    .is_some_and(|s| s.job.as_ref().is_some_and(|sj| sj.id == j.job));
-                if owned {
-                    continue;
-                }
-                let jref = crate::host::JobRef {
-                    id: j.job.clone(),
-                    pid: Some(j.pid),
-                    start_token: Some(j.start_token.clone()),
-                };
-                if j.alive {
-                    tracing::info!(job = %j.job, host = host.name(), "stopping an orphan job");
-                    if host.stop(&jref, true).await.is_ok() {
-                        report.orphans_stopped += 1;
-                    }
-                }
-                host.take_exit(&jref).await;
-            }
-
-            // Deletes that had to leave their job running because the host was down.
+            // Deletes first: a deleted session's job is stopped, never adopted.
             let pending = self.store().pending_stops(host.name())?;
             for p in pending {
-                let jref = job_ref(&p.job);
-                if host.stop(&jref, true).await.is_ok() {
-                    host.take_exit(&jref).await;
-                    self.store().remove_pending_stop(&p.host, &p.job.id)?;
+                if settle_pending_stop(&*host, &p, self).await {
                     report.pending_stopped += 1;
                 }
             }
+            let Ok(jobs) = host.list_jobs().await else {
+                continue;
+            };
+            report.adopted.extend(self.adopt(&*host, &jobs).await?);
+            self.note_output(&jobs);
+            report.delivered += deliver_outdated(&*host, self, &self.config).await;
         }
         Ok(report)
+    }
+
+    /// Output is activity: asks the connected hosts when their jobs last
+    /// printed, so the list shows it (cheaper than a reconcile).
+    pub async fn refresh_activity(&self) {
+        for host in self.known_hosts() {
+            if host.state() != crate::host::HostState::Connected {
+                continue;
+            }
+            if let Ok(jobs) = host.list_jobs().await {
+                self.note_output(&jobs);
+            }
+        }
+    }
+
+    /// Output is activity: what the jobs recorded of their last output moves
+    /// their sessions up the list.
+    fn note_output(&self, jobs: &[crate::host::JobSummary]) {
+        let latest: HashMap<&SessionId, Millis> = jobs
+            .iter()
+            .filter(|j| j.alive)
+            .filter_map(|j| Some((&j.session, j.last_output_at?)))
+            .collect();
+        let Ok(rows) = self.list() else {
+            return;
+        };
+        for s in rows {
+            if let Some(&at) = latest.get(&s.id)
+                && at > s.last_active_at
+                && let Err(e) = self.store().touch(&s.id, at)
+            {
+                tracing::debug!("recording output as activity: {e}");
+                return;
+            }
+        }
     }
 
     /// One reaper tick: reconcile, stop overdue idle sessions, remove old finished ones.

@@ -45,10 +45,17 @@ impl Manager {
         match host.connect(&job_ref(job)).await {
             Ok(conn) => Ok((host, conn)),
             Err(HostError::JobGone(_)) => {
-                let exit = self.job_gone(s, &*host, None).await?;
+                // It ended whether or not the database takes note now.
+                let exit = match self.job_gone(s, &*host, None).await {
+                    Ok(exit) => exit.description,
+                    Err(e) => {
+                        tracing::warn!(session = %s.id, "recording a job's end: {e}");
+                        "job gone".into()
+                    }
+                };
                 Err(ManagerError::Ended {
                     label: s.label(),
-                    exit: exit.description,
+                    exit,
                 })
             }
             Err(source) => Err(ManagerError::Host {
@@ -58,7 +65,8 @@ impl Manager {
         }
     }
 
-    /// Types bytes into a session, like `tmux send-keys`.
+    /// Types bytes into a session, like `tmux send-keys`. Needs the job, not
+    /// a database write: activity is recorded if the database takes it.
     pub async fn send(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
         let s = self.resolve(key)?;
         let (_, mut conn) = self.connect_for(&s, "sending to").await?;
@@ -80,7 +88,10 @@ impl Manager {
                 });
             }
         }
-        self.touch(&s.id)
+        if let Err(e) = self.touch(&s.id) {
+            tracing::info!(session = %s.id, "input sent; its activity not recorded: {e}");
+        }
+        Ok(())
     }
 
     /// The session's screen (and history) as text, like `tmux capture-pane -p`.

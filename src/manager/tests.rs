@@ -10,18 +10,18 @@ use crate::config::Config;
 use crate::protocol::ServerMsg;
 use crate::store::ViewRow;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    host: Arc<FakeHost>,
-    mgr: Manager,
-    db: std::path::PathBuf,
+pub(super) struct Fixture {
+    pub _dir: tempfile::TempDir,
+    pub host: Arc<FakeHost>,
+    pub mgr: Manager,
+    pub db: std::path::PathBuf,
 }
 
-fn fixture() -> Fixture {
+pub(super) fn fixture() -> Fixture {
     fixture_with(Config::default())
 }
 
-fn fixture_with(config: Config) -> Fixture {
+pub(super) fn fixture_with(config: Config) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sessions.db");
     let host = Arc::new(FakeHost::default());
@@ -40,14 +40,14 @@ fn fixture_with(config: Config) -> Fixture {
     }
 }
 
-fn named(name: &str) -> CreateOpts {
+pub(super) fn named(name: &str) -> CreateOpts {
     CreateOpts {
         name: name.into(),
         ..Default::default()
     }
 }
 
-fn job_of(s: &SessionRow) -> JobId {
+pub(super) fn job_of(s: &SessionRow) -> JobId {
     s.job.as_ref().unwrap().id.clone()
 }
 
@@ -351,14 +351,17 @@ async fn views_of_dead_processes_are_cleaned_and_idle_starts_then() {
 }
 
 #[tokio::test]
-async fn orphan_jobs_are_stopped() {
+async fn a_job_without_a_row_is_adopted_not_stopped() {
     let f = fixture();
     let s = f.mgr.create(named("a")).await.unwrap();
-    // its record vanishes behind the manager's back
+    // its record vanishes behind the manager's back (a new or replaced database)
     f.mgr.with_store(|st| st.delete(&s.id).unwrap());
-    let report = f.mgr.reconcile().await.unwrap();
-    assert_eq!(report.orphans_stopped, 1);
-    assert_eq!(f.host.alive_count(), 0);
+    f.mgr.reconcile().await.unwrap();
+    assert_eq!(f.host.alive_count(), 1, "a running shell was stopped");
+    let row = f.mgr.get(&s.id).unwrap().expect("the row is rebuilt");
+    assert_eq!(row.status, Status::Running);
+    assert_eq!(row.name.as_deref(), Some("a"));
+    assert_eq!(row.job.map(|j| j.id), Some(job_of(&s)));
 }
 
 #[tokio::test]
@@ -398,8 +401,10 @@ async fn renaming_pushes_the_new_default_timeout_to_the_job() {
 
 #[tokio::test]
 async fn stale_init_is_marked_done() {
+    // A row of a release that kept no starter, whose start died before its job ran.
     let f = fixture();
     let s = f.mgr.create(named("a")).await.unwrap();
+    f.host.jobs.lock().unwrap().remove(&job_of(&s));
     f.mgr.with_store(|st| {
         st.delete(&s.id).unwrap();
         let mut row = s.clone();

@@ -60,20 +60,39 @@ where
     answer.extend_from_slice(MAGIC);
     answer.extend_from_slice(&chosen.unwrap_or(0).to_be_bytes());
     answer.extend_from_slice(&MIN_PROTOCOL_VERSION.to_be_bytes());
-    answer.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    answer.extend_from_slice(&served_max().to_be_bytes());
     writer.write_all(&answer).await?;
     writer.flush().await?;
     chosen.ok_or(ProtocolError::VersionMismatch {
         ours_min: MIN_PROTOCOL_VERSION,
-        ours_max: PROTOCOL_VERSION,
+        ours_max: served_max(),
         theirs_min,
         theirs_max,
     })
 }
 
+/// The newest version this side serves. Debug builds can be held to an
+/// older one (`SESSUI_JOB_MAX_PROTOCOL`), so tests can run a job that speaks
+/// exactly what a job of the previous release spoke.
+fn served_max() -> u16 {
+    #[cfg(debug_assertions)]
+    {
+        static CAP: std::sync::OnceLock<Option<u16>> = std::sync::OnceLock::new();
+        let cap = CAP.get_or_init(|| {
+            std::env::var("SESSUI_JOB_MAX_PROTOCOL")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        });
+        if let Some(cap) = *cap {
+            return cap.clamp(MIN_PROTOCOL_VERSION, PROTOCOL_VERSION);
+        }
+    }
+    PROTOCOL_VERSION
+}
+
 /// The highest version both sides speak.
 fn negotiate(theirs_min: u16, theirs_max: u16) -> Option<u16> {
-    let hi = theirs_max.min(PROTOCOL_VERSION);
+    let hi = theirs_max.min(served_max());
     let lo = theirs_min.max(MIN_PROTOCOL_VERSION);
     (hi >= lo && hi > 0).then_some(hi)
 }

@@ -1,94 +1,45 @@
 //! The SQLite store: schema, migrations, typed rows. No business rules here;
 //! the manager decides, the store records atomically.
 
+mod error;
 mod model;
+mod pending;
+mod schema;
+mod views;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior, params};
-use rusqlite_migration::{M, Migrations};
+use rusqlite_migration::Migrations;
 
-pub use model::{ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Status, ViewRow};
+pub use error::StoreError;
+use error::classify;
+pub use model::{ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Starter, Status, ViewRow};
 
 use crate::clock::Millis;
-use crate::ids::{JobId, SessionId, ViewId};
+use crate::ids::{JobId, SessionId};
 
 /// How long a writer waits for another process's write to finish, unless
 /// configured. Writes are tiny, so waiting this long means something is wrong.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE sessions (
-        id TEXT PRIMARY KEY NOT NULL,
-        name TEXT UNIQUE,
-        host TEXT NOT NULL DEFAULT 'local',
-        status TEXT NOT NULL CHECK (status IN ('init', 'running', 'disconnected', 'done')),
-        job_id TEXT,
-        job_pid INTEGER,
-        job_start TEXT,
-        idle_timeout_secs INTEGER,
-        exit_code INTEGER,
-        exit_signal TEXT,
-        exit_description TEXT,
-        exit_at INTEGER,
-        cwd TEXT,
-        command TEXT,
-        created_at INTEGER NOT NULL,
-        last_active_at INTEGER NOT NULL,
-        idle_since INTEGER,
-        done_at INTEGER
-    );
-    CREATE INDEX sessions_by_activity ON sessions (last_active_at DESC);
-    CREATE INDEX sessions_by_host ON sessions (host);
-    CREATE TABLE views (
-        id TEXT PRIMARY KEY NOT NULL,
-        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-        pid INTEGER NOT NULL,
-        start_token TEXT NOT NULL,
-        attached_at INTEGER NOT NULL
-    );
-    CREATE INDEX views_by_session ON views (session_id);
-    CREATE TABLE pending_stops (
-        host TEXT NOT NULL,
-        job_id TEXT NOT NULL,
-        job_pid INTEGER,
-        job_start TEXT,
-        since INTEGER NOT NULL,
-        PRIMARY KEY (host, job_id)
-    );",
-)];
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("cannot open the database {path}: {message}")]
-    Open { path: PathBuf, message: String },
-    #[error(
-        "the database {path} is damaged or is not a sessui database ({message}); nothing was \
-         changed. Move it aside to start afresh: mv '{path}' '{path}.bad'"
-    )]
-    Corrupt { path: PathBuf, message: String },
-    #[error(
-        "the database {path} stayed locked by another process; nothing was changed. Is a sessui \
-         process stuck? (fuser -v '{path}')"
-    )]
-    Locked { path: PathBuf },
-    #[error("cannot write the database {path}: the disk is full; nothing was changed")]
-    DiskFull { path: PathBuf },
-    #[error("the name '{0}' is taken by another session")]
-    NameTaken(String),
-    #[error("database error in {path}: {message}")]
-    Other { path: PathBuf, message: String },
-}
-
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    busy: Duration,
+    /// This open made the database from nothing (it was missing or empty).
+    created: bool,
 }
+
+/// How long a write that may be skipped (recording activity) waits for
+/// another writer: never long enough to hold up what the user is doing.
+const BEST_EFFORT_BUSY: Duration = Duration::from_millis(100);
 
 const SESSION_COLUMNS: &str = "s.id, s.name, s.host, s.status, s.job_id, s.job_pid, s.job_start,
     s.idle_timeout_secs, s.exit_code, s.exit_signal, s.exit_description, s.exit_at, s.cwd,
-    s.command, s.created_at, s.last_active_at, s.idle_since, s.done_at,
+    s.command, s.created_at, s.last_active_at, s.idle_since, s.done_at, s.starter_pid,
+    s.starter_start, s.job_outdated,
     (SELECT COUNT(*) FROM views v WHERE v.session_id = s.id)";
 
 impl Store {
@@ -131,7 +82,7 @@ impl Store {
             .map_err(err)?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(err)?;
-        let migrations = Migrations::from_slice(MIGRATIONS);
+        let migrations = Migrations::from_slice(schema::MIGRATIONS);
         // Two sessui processes opening a new database at once would both
         // migrate it; a lock file beside it makes the second wait and find it done.
         let _lock = if path.as_os_str() == ":memory:" {
@@ -139,6 +90,9 @@ impl Store {
         } else {
             Some(migration_lock(&path)?)
         };
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| classify(&path, e))?;
         migrations.to_latest(&mut conn).map_err(|e| match e {
             rusqlite_migration::Error::RusqliteError { err: inner, .. } => classify(&path, inner),
             other => StoreError::Other {
@@ -146,7 +100,18 @@ impl Store {
                 message: other.to_string(),
             },
         })?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            busy,
+            created: version == 0,
+        })
+    }
+
+    /// Whether this open made the database from nothing: a lost or replaced
+    /// one, when sessions already ran (their jobs are then listed again).
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     pub fn path(&self) -> &Path {
@@ -174,11 +139,26 @@ impl Store {
     }
 
     pub fn insert_session(&self, s: &SessionRow) -> Result<(), StoreError> {
+        self.insert(s, "").map(|_| ())
+    }
+
+    /// Inserts a session unless one with its id is there already (another
+    /// process rebuilt it first): true if this call inserted it.
+    pub fn insert_session_if_absent(&self, s: &SessionRow) -> Result<bool, StoreError> {
+        self.insert(s, "ON CONFLICT (id) DO NOTHING")
+            .map(|n| n == 1)
+    }
+
+    fn insert(&self, s: &SessionRow, on_conflict: &str) -> Result<usize, StoreError> {
         let r = self.conn.execute(
-            "INSERT INTO sessions (id, name, host, status, job_id, job_pid, job_start,
+            &format!(
+                "INSERT INTO sessions (id, name, host, status, job_id, job_pid, job_start,
                 idle_timeout_secs, exit_code, exit_signal, exit_description, exit_at, cwd, command,
-                created_at, last_active_at, idle_since, done_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                created_at, last_active_at, idle_since, done_at, starter_pid, starter_start,
+                job_outdated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20, ?21) {on_conflict}"
+            ),
             params![
                 s.id.as_str(),
                 s.name,
@@ -198,9 +178,12 @@ impl Store {
                 s.last_active_at,
                 s.idle_since,
                 s.done_at,
+                s.starter.as_ref().map(|p| p.pid),
+                s.starter.as_ref().map(|p| p.start_token.clone()),
+                s.job_outdated,
             ],
         );
-        self.name_checked(r, s.name.as_deref()).map(|_| ())
+        self.name_checked(r, s.name.as_deref())
     }
 
     fn name_checked(
@@ -286,12 +269,15 @@ impl Store {
     }
 
     /// Claims a session to start a new job in it: only one process wins.
-    /// Returns false if the session is no longer in one of `from`.
+    /// Returns false if the session is no longer in one of `from` (or, with
+    /// `expected`, no longer has that job: someone else took it over first).
     pub fn claim_start(
         &self,
         id: &SessionId,
         from: &[Status],
+        expected: Option<&JobId>,
         job: &JobId,
+        starter: &Starter,
         now: Millis,
     ) -> Result<bool, StoreError> {
         let list = from
@@ -304,13 +290,75 @@ impl Store {
             .execute(
                 &format!(
                     "UPDATE sessions SET status = 'init', job_id = ?2, job_pid = NULL, job_start = NULL,
-                     last_active_at = ?3, done_at = NULL
-                     WHERE id = ?1 AND status IN ({list})"
+                     last_active_at = ?3, done_at = NULL, starter_pid = ?4, starter_start = ?5
+                     WHERE id = ?1 AND status IN ({list}) AND (?6 IS NULL OR job_id = ?6)"
                 ),
-                params![id.as_str(), job.as_str(), now],
+                params![
+                    id.as_str(),
+                    job.as_str(),
+                    now,
+                    starter.pid,
+                    starter.start_token,
+                    expected.map(|j| j.as_str())
+                ],
             )
             .map_err(|e| self.err(e))?;
         Ok(n == 1)
+    }
+
+    /// A start whose process is gone and whose job never ran: the session is
+    /// done, if it is still in that start (`init` with that job) and nothing else.
+    pub fn abandon_start(
+        &self,
+        id: &SessionId,
+        job: &JobId,
+        exit: &ExitRow,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE sessions SET status = 'done', exit_code = ?3, exit_signal = ?4,
+                 exit_description = ?5, exit_at = ?6, done_at = ?6, starter_pid = NULL,
+                 starter_start = NULL
+                 WHERE id = ?1 AND job_id = ?2 AND status = 'init'",
+                params![
+                    id.as_str(),
+                    job.as_str(),
+                    exit.code,
+                    exit.signal,
+                    exit.description,
+                    exit.at
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 1)
+    }
+
+    /// A `done` session whose shell runs after all (a restored database):
+    /// it is running that job again.
+    pub fn revive(&self, id: &SessionId, job: &JobRow) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE sessions SET status = 'running', job_id = ?2, job_pid = ?3, job_start = ?4,
+                 exit_code = NULL, exit_signal = NULL, exit_description = NULL, exit_at = NULL,
+                 done_at = NULL, starter_pid = NULL, starter_start = NULL
+                 WHERE id = ?1 AND status = 'done'",
+                params![id.as_str(), job.id.as_str(), job.pid, job.start_token],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n == 1)
+    }
+
+    /// Marks whether the session's job still has to hear of a change.
+    pub fn set_job_outdated(&self, id: &SessionId, outdated: bool) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET job_outdated = ?2 WHERE id = ?1",
+                params![id.as_str(), outdated],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// Records a started job and makes the session running, if it is still
@@ -326,7 +374,7 @@ impl Store {
             .execute(
                 "UPDATE sessions SET status = 'running', job_pid = ?3, job_start = ?4,
                  exit_code = NULL, exit_signal = NULL, exit_description = NULL, exit_at = NULL,
-                 cwd = COALESCE(?5, cwd), done_at = NULL
+                 cwd = COALESCE(?5, cwd), done_at = NULL, starter_pid = NULL, starter_start = NULL
                  WHERE id = ?1 AND job_id = ?2 AND status = 'init'",
                 params![id.as_str(), job.id.as_str(), job.pid, job.start_token, cwd],
             )
@@ -345,7 +393,8 @@ impl Store {
             .conn
             .execute(
                 "UPDATE sessions SET status = 'done', exit_code = ?3, exit_signal = ?4,
-                 exit_description = ?5, exit_at = ?6, done_at = ?6
+                 exit_description = ?5, exit_at = ?6, done_at = ?6, starter_pid = NULL,
+                 starter_start = NULL
                  WHERE id = ?1 AND (?2 IS NULL OR job_id = ?2) AND status != 'done'",
                 params![
                     id.as_str(),
@@ -379,15 +428,20 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Records activity (focus, input): the list sorts by it.
+    /// Records activity (focus, input, output): the list sorts by it. A
+    /// record that may be skipped: it waits for other writers only briefly.
     pub fn touch(&self, id: &SessionId, now: Millis) -> Result<(), StoreError> {
-        self.conn
+        let _ = self.conn.busy_timeout(BEST_EFFORT_BUSY);
+        let r = self
+            .conn
             .execute(
                 "UPDATE sessions SET last_active_at = MAX(last_active_at, ?2) WHERE id = ?1",
                 params![id.as_str(), now],
             )
             .map(|_| ())
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e));
+        let _ = self.conn.busy_timeout(self.busy);
+        r
     }
 
     pub fn delete(&self, id: &SessionId) -> Result<bool, StoreError> {
@@ -397,149 +451,27 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Attaches a view: one transaction checks the session exists and adds the
-    /// view, so a concurrent delete cannot leave a view of nothing.
-    pub fn add_view(&mut self, v: &ViewRow) -> Result<bool, StoreError> {
+    /// The last step of a delete, at once: the session's row goes, and so
+    /// does the pending stop that recorded the user's intent.
+    pub fn finish_delete(
+        &mut self,
+        id: &SessionId,
+        host: &str,
+        job: &JobId,
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| classify(&path, e))?;
-        let exists: bool = tx
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?1)",
-                [v.session.as_str()],
-                |r| r.get(0),
-            )
+        tx.execute("DELETE FROM sessions WHERE id = ?1", [id.as_str()])
             .map_err(|e| classify(&path, e))?;
-        if !exists {
-            return Ok(false);
-        }
         tx.execute(
-            "INSERT OR REPLACE INTO views (id, session_id, pid, start_token, attached_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                v.id.as_str(),
-                v.session.as_str(),
-                v.pid,
-                v.start_token,
-                v.attached_at
-            ],
+            "DELETE FROM pending_stops WHERE host = ?1 AND job_id = ?2",
+            params![host, job.as_str()],
         )
         .map_err(|e| classify(&path, e))?;
-        tx.execute(
-            "UPDATE sessions SET idle_since = NULL, last_active_at = MAX(last_active_at, ?2) WHERE id = ?1",
-            params![v.session.as_str(), v.attached_at],
-        )
-        .map_err(|e| classify(&path, e))?;
-        tx.commit().map_err(|e| classify(&path, e))?;
-        Ok(true)
-    }
-
-    /// Detaches a view; if it was the session's last, the session starts idling.
-    pub fn remove_view(&mut self, view: &ViewId, now: Millis) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| classify(&path, e))?;
-        let session: Option<String> = tx
-            .query_row(
-                "SELECT session_id FROM views WHERE id = ?1",
-                [view.as_str()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| classify(&path, e))?;
-        tx.execute("DELETE FROM views WHERE id = ?1", [view.as_str()])
-            .map_err(|e| classify(&path, e))?;
-        if let Some(session) = session {
-            tx.execute(
-                "UPDATE sessions SET idle_since = ?2
-                 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM views WHERE session_id = ?1)",
-                params![session, now],
-            )
-            .map_err(|e| classify(&path, e))?;
-        }
         tx.commit().map_err(|e| classify(&path, e))
-    }
-
-    pub fn list_views(&self) -> Result<Vec<ViewRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, session_id, pid, start_token, attached_at FROM views")
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| {
-            Ok(ViewRow {
-                id: ViewId::from_string(r.get::<_, String>(0)?),
-                session: SessionId::from_string(r.get::<_, String>(1)?),
-                pid: r.get(2)?,
-                start_token: r.get(3)?,
-                attached_at: r.get(4)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
-    }
-
-    pub fn add_pending_stop(&self, p: &PendingStop) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO pending_stops (host, job_id, job_pid, job_start, since)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    p.host,
-                    p.job.id.as_str(),
-                    p.job.pid,
-                    p.job.start_token,
-                    p.since
-                ],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
-    pub fn pending_stops(&self, host: &str) -> Result<Vec<PendingStop>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT host, job_id, job_pid, job_start, since FROM pending_stops WHERE host = ?1",
-            )
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([host], |r| {
-            Ok(PendingStop {
-                host: r.get(0)?,
-                job: JobRow {
-                    id: JobId::from_string(r.get::<_, String>(1)?),
-                    pid: r.get(2)?,
-                    start_token: r.get(3)?,
-                },
-                since: r.get(4)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
-    }
-
-    /// Hosts that have jobs waiting to be stopped.
-    pub fn pending_stop_hosts(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT host FROM pending_stops ORDER BY host")
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| r.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
-    }
-
-    pub fn remove_pending_stop(&self, host: &str, job: &JobId) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "DELETE FROM pending_stops WHERE host = ?1 AND job_id = ?2",
-                params![host, job.as_str()],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
     }
 }
 
@@ -628,33 +560,16 @@ fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
         last_active_at: r.get(15)?,
         idle_since: r.get(16)?,
         done_at: r.get(17)?,
-        views: r.get(18)?,
+        starter: match (
+            r.get::<_, Option<u32>>(18)?,
+            r.get::<_, Option<String>>(19)?,
+        ) {
+            (Some(pid), Some(start_token)) => Some(Starter { pid, start_token }),
+            _ => None,
+        },
+        job_outdated: r.get(20)?,
+        views: r.get(21)?,
     })
-}
-
-/// Turns SQLite's codes into errors that name the file and say what to do.
-fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
-    let path = path.to_path_buf();
-    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
-        let message = msg.clone().unwrap_or_else(|| f.to_string());
-        match f.code {
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                return StoreError::Locked { path };
-            }
-            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
-                return StoreError::Corrupt { path, message };
-            }
-            ErrorCode::DiskFull => return StoreError::DiskFull { path },
-            ErrorCode::CannotOpen | ErrorCode::PermissionDenied | ErrorCode::ReadOnly => {
-                return StoreError::Open { path, message };
-            }
-            _ => {}
-        }
-    }
-    StoreError::Other {
-        path,
-        message: e.to_string(),
-    }
 }
 
 #[cfg(test)]

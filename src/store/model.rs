@@ -114,8 +114,22 @@ pub struct SessionRow {
     /// When the last view left (or the session was created without one).
     pub idle_since: Option<Millis>,
     pub done_at: Option<Millis>,
+    /// The process starting the session's job, while it is in `init`: a
+    /// start is someone's for as long as that process lives.
+    pub starter: Option<Starter>,
+    /// A change the job must hear of (its idle timeout after a rename, what
+    /// it keeps of the session) has not reached it yet.
+    pub job_outdated: bool,
     /// Views attached now, in any sessui process.
     pub views: u32,
+}
+
+/// Who is starting a session's job: pid + start token, so a reused pid is
+/// not taken for the starter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Starter {
+    pub pid: u32,
+    pub start_token: String,
 }
 
 impl SessionRow {
@@ -144,10 +158,15 @@ pub struct ViewRow {
     pub attached_at: Millis,
 }
 
-/// A job to stop once its host is reachable again (forced delete while down).
+/// A job whose session the user deleted: written before the job is stopped,
+/// so the intent outlives a crash, a refused write or an unreachable host.
+/// While it is on record the job is never adopted; once its session's row
+/// is gone it is stopped as soon as its host is reachable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingStop {
     pub host: String,
     pub job: JobRow,
+    /// The deleted session (absent in records from before this was kept).
+    pub session: Option<SessionId>,
     pub since: Millis,
 }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::duration::Timeout;
+use crate::ids::ViewId;
 
 fn session(name: Option<&str>, at: Millis) -> SessionRow {
     SessionRow {
@@ -16,7 +17,16 @@ fn session(name: Option<&str>, at: Millis) -> SessionRow {
         last_active_at: at,
         idle_since: Some(at),
         done_at: None,
+        starter: None,
+        job_outdated: false,
         views: 0,
+    }
+}
+
+fn me() -> Starter {
+    Starter {
+        pid: 1,
+        start_token: "boot:1".into(),
     }
 }
 
@@ -80,17 +90,30 @@ fn transitions_are_compare_and_set() {
     let s = session(None, 1);
     store.insert_session(&s).unwrap();
     let job = JobId::new();
-    assert!(store.claim_start(&s.id, &[Status::Init], &job, 2).unwrap());
+    assert!(
+        store
+            .claim_start(&s.id, &[Status::Init], None, &job, &me(), 2)
+            .unwrap()
+    );
+    assert_eq!(store.get(&s.id).unwrap().unwrap().starter, Some(me()));
     let row = JobRow {
         id: job.clone(),
         pid: Some(7),
         start_token: Some("b:1".into()),
     };
     assert!(store.set_running(&s.id, &row, None).unwrap());
+    assert_eq!(store.get(&s.id).unwrap().unwrap().starter, None);
     // a second claimer loses
     assert!(
         !store
-            .claim_start(&s.id, &[Status::Init, Status::Done], &JobId::new(), 3)
+            .claim_start(
+                &s.id,
+                &[Status::Init, Status::Done],
+                None,
+                &JobId::new(),
+                &me(),
+                3
+            )
             .unwrap()
     );
     assert!(
@@ -188,6 +211,7 @@ fn pending_stops_are_kept_per_host() {
             pid: Some(5),
             start_token: None,
         },
+        session: Some(SessionId::new()),
         since: 1,
     };
     store.add_pending_stop(&p).unwrap();
@@ -195,4 +219,108 @@ fn pending_stops_are_kept_per_host() {
     assert!(store.pending_stops("local").unwrap().is_empty());
     store.remove_pending_stop("db1", &p.job.id).unwrap();
     assert!(store.pending_stops("db1").unwrap().is_empty());
+}
+
+#[test]
+fn an_abandoned_start_is_ended_only_while_it_is_still_that_start() {
+    let store = Store::in_memory().unwrap();
+    let s = session(None, 1);
+    store.insert_session(&s).unwrap();
+    let (first, second) = (JobId::new(), JobId::new());
+    assert!(
+        store
+            .claim_start(&s.id, &[Status::Init], None, &first, &me(), 2)
+            .unwrap()
+    );
+    let exit = ExitRow {
+        code: None,
+        signal: None,
+        description: "failed: its start was interrupted".into(),
+        at: 3,
+    };
+    // taken over by another start meanwhile: neither a stale takeover nor
+    // the clean-up touches it
+    assert!(
+        store
+            .claim_start(&s.id, &[Status::Init], Some(&first), &second, &me(), 3)
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_start(
+                &s.id,
+                &[Status::Init],
+                Some(&first),
+                &JobId::new(),
+                &me(),
+                3
+            )
+            .unwrap()
+    );
+    assert!(!store.abandon_start(&s.id, &first, &exit).unwrap());
+    // started meanwhile: running stays running
+    let row = JobRow {
+        id: second.clone(),
+        pid: Some(7),
+        start_token: Some("b:1".into()),
+    };
+    assert!(store.set_running(&s.id, &row, None).unwrap());
+    assert!(!store.abandon_start(&s.id, &second, &exit).unwrap());
+    assert_eq!(store.get(&s.id).unwrap().unwrap().status, Status::Running);
+}
+
+#[test]
+fn a_rebuilt_session_is_inserted_once_and_a_delete_finishes_at_once() {
+    let (_dir, mut store) = file_store();
+    let s = session(Some("a"), 1);
+    assert!(store.insert_session_if_absent(&s).unwrap());
+    assert!(!store.insert_session_if_absent(&s).unwrap());
+    let other = SessionRow {
+        id: SessionId::new(),
+        ..s.clone()
+    };
+    assert!(matches!(
+        store.insert_session_if_absent(&other),
+        Err(StoreError::NameTaken(_))
+    ));
+    let job = JobRow {
+        id: JobId::new(),
+        pid: None,
+        start_token: None,
+    };
+    store
+        .add_pending_stop(&PendingStop {
+            host: "local".into(),
+            job: job.clone(),
+            session: Some(s.id.clone()),
+            since: 1,
+        })
+        .unwrap();
+    store.finish_delete(&s.id, "local", &job.id).unwrap();
+    assert!(store.get(&s.id).unwrap().is_none());
+    assert!(store.pending_stops("local").unwrap().is_empty());
+}
+
+#[test]
+fn a_database_of_the_previous_release_is_migrated_with_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sessions.db");
+    {
+        let c = Connection::open(&db).unwrap();
+        c.execute_batch(schema::V1).unwrap();
+        c.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO sessions (id, name, status, created_at, last_active_at)
+             VALUES ('s1', 'old', 'running', 1, 1);
+             INSERT INTO pending_stops (host, job_id, since) VALUES ('h', 'j', 1);",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&db).unwrap();
+    let rows = store.list().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].name.as_deref(), Some("old"));
+    assert_eq!(rows[0].starter, None);
+    assert!(!rows[0].job_outdated);
+    assert_eq!(store.pending_stops("h").unwrap()[0].session, None);
 }

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::update::{AttachFailure, Attached, Effect, UiEvent};
-use crate::manager::{CreateOpts, Manager, ManagerError};
+use super::strings;
+use super::update::{AttachFailure, Attached, DeleteRefused, Effect, UiEvent};
+use crate::manager::{CreateOpts, Deleted, Manager, ManagerError};
 
 pub struct Effects {
     pub manager: Arc<Manager>,
@@ -43,9 +44,9 @@ impl Effects {
                     let _ = tx.send(UiEvent::Created(Box::new(result))).await;
                 });
             }
-            Effect::Attach { id, .. } => {
+            Effect::Attach { id, restart, .. } => {
                 tokio::spawn(async move {
-                    let result = attach(&mgr, id.as_str(), cols, rows).await;
+                    let result = attach(&mgr, id.as_str(), cols, rows, restart).await;
                     let _ = tx
                         .send(UiEvent::Attached {
                             result: Box::new(result),
@@ -57,7 +58,7 @@ impl Effects {
             Effect::Reattach { id, after, .. } => {
                 tokio::spawn(async move {
                     tokio::time::sleep(after).await;
-                    let result = attach(&mgr, id.as_str(), cols, rows).await;
+                    let result = attach(&mgr, id.as_str(), cols, rows, false).await;
                     let _ = tx
                         .send(UiEvent::Attached {
                             result: Box::new(result),
@@ -80,13 +81,29 @@ impl Effects {
                     let _ = tx.send(UiEvent::Renamed(Box::new(result))).await;
                 });
             }
-            Effect::Delete { id, label } => {
+            Effect::Delete { id, label, force } => {
                 tokio::spawn(async move {
-                    let result = mgr
-                        .kill(id.as_str(), false)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string());
+                    let host = mgr.get(&id).ok().flatten().map(|s| s.host);
+                    let result = match mgr.kill(id.as_str(), force).await {
+                        Ok(Deleted::Done) => Ok(strings::deleted(&label)),
+                        Ok(Deleted::StopPending) => Ok(strings::deleted_later(
+                            &label,
+                            host.as_deref().unwrap_or("its host"),
+                        )),
+                        Ok(Deleted::ListLater(_)) => Ok(strings::stopped_list_later(&label)),
+                        // What --force does for the command line, offered here.
+                        Err(
+                            e @ (ManagerError::StopRefused { .. }
+                            | ManagerError::HostUnreachable { .. }),
+                        ) if !force => Err(DeleteRefused {
+                            message: e.to_string(),
+                            force: Some(id),
+                        }),
+                        Err(e) => Err(DeleteRefused {
+                            message: e.to_string(),
+                            force: None,
+                        }),
+                    };
                     let _ = tx.send(UiEvent::Deleted { label, result }).await;
                 });
             }
@@ -122,8 +139,12 @@ impl Effects {
         let mgr = self.manager.clone();
         let tx = self.events.clone();
         tokio::task::spawn_blocking(move || {
-            let Ok(sessions) = mgr.list() else {
-                return;
+            let sessions = match mgr.list() {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = tx.blocking_send(UiEvent::ListFailed(e.to_string()));
+                    return;
+                }
             };
             let reap_at = sessions
                 .iter()
@@ -151,8 +172,19 @@ pub fn host_states(mgr: &Manager) -> Vec<(String, crate::host::HostState)> {
     hosts
 }
 
-async fn attach(mgr: &Manager, key: &str, cols: u16, rows: u16) -> Result<Attached, AttachFailure> {
-    match mgr.attach(key, cols, rows).await {
+async fn attach(
+    mgr: &Manager,
+    key: &str,
+    cols: u16,
+    rows: u16,
+    restart: bool,
+) -> Result<Attached, AttachFailure> {
+    let attached = if restart {
+        mgr.attach(key, cols, rows).await
+    } else {
+        mgr.reattach(key, cols, rows).await
+    };
+    match attached {
         Ok(att) => {
             let version = att.conn.version;
             let (tx, rx) = att.conn.split();
@@ -165,6 +197,9 @@ async fn attach(mgr: &Manager, key: &str, cols: u16, rows: u16) -> Result<Attach
             })
         }
         Err(ManagerError::Ended { exit, .. }) => Err(AttachFailure::Ended(exit)),
+        Err(e @ (ManagerError::NotFound(_) | ManagerError::DeletedWhileStarting(_))) => {
+            Err(AttachFailure::Deleted(e.to_string()))
+        }
         Err(e) => Err(AttachFailure::Other(e.to_string())),
     }
 }

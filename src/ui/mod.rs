@@ -16,6 +16,8 @@ mod terminal;
 mod update;
 
 #[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
 mod tests;
 
 use std::io::{self, Write};
@@ -33,7 +35,7 @@ pub use state::{Popup, Ui};
 pub use update::{Effect, UiEvent, update};
 
 use crate::app::App;
-use crate::manager::Manager;
+use crate::manager::{Manager, ManagerError};
 use crate::protocol::ServerMsg;
 use crate::term;
 use effects::Effects;
@@ -43,6 +45,10 @@ pub use prompter::UiPrompter;
 /// How often the list checks the database for changes by other processes
 /// and relative times tick: well inside the "within a second" promise.
 const TICK: Duration = Duration::from_millis(250);
+/// How often the list learns when detached sessions last printed: jobs
+/// record it every 5 s, so more often finds nothing new.
+const ACTIVITY_EVERY: Duration = Duration::from_secs(5);
+
 /// Session messages applied before the screen is drawn again, at most: a
 /// flood is parsed in big bites, but keys are read between bites.
 const DRAIN_BATCH: usize = 64;
@@ -168,9 +174,16 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
-        // Check the session exists before taking over the screen.
+        // What the command line would say goes to the terminal as it is,
+        // before the screen is taken: a damaged database, or no such session.
+        app.manager.list().map_err(|e| e.to_string())?;
         if let Some(key) = &attach {
-            app.manager.resolve(key).map_err(|e| e.to_string())?;
+            let (_, adopted) = app
+                .manager
+                .resolve_or_adopt(key)
+                .await
+                .map_err(|e| e.to_string())?;
+            crate::cli::tell_adopted(&adopted);
         }
         let guard = terminal::setup(app.config.ui.mouse)
             .map_err(|e| format!("cannot set up the terminal: {e}"))?;
@@ -267,28 +280,36 @@ where
     }
     spawn_background(&ctx.manager, ctx.reaper_interval, &ev_tx);
 
-    // Load the list before the first frame, so it never flashes empty.
-    if let Ok(sessions) = ctx.manager.list() {
-        let reap_at = sessions
-            .iter()
-            .filter_map(|s| ctx.manager.reap_deadline(s).map(|t| (s.id.clone(), t)))
-            .collect();
-        update(
-            &mut ui,
-            UiEvent::Listed {
-                sessions,
-                reap_at,
-                hosts: Vec::new(),
-            },
-        );
+    // Load the list before the first frame, so it never flashes empty, and
+    // never shows an empty list it could not read.
+    match ctx.manager.list() {
+        Ok(sessions) => {
+            let reap_at = sessions
+                .iter()
+                .filter_map(|s| ctx.manager.reap_deadline(s).map(|t| (s.id.clone(), t)))
+                .collect();
+            update(
+                &mut ui,
+                UiEvent::Listed {
+                    sessions,
+                    reap_at,
+                    hosts: Vec::new(),
+                },
+            );
+        }
+        Err(e) => {
+            update(&mut ui, UiEvent::ListFailed(e.to_string()));
+        }
     }
     if let Some(key) = &ctx.attach
         && let Ok(s) = ctx.manager.resolve(key)
     {
         ui.pending = Some(state::Pending::Attaching { label: s.label() });
+        // `sessui attach NAME` asks for that session: one that ended gets a new shell.
         fx.run(Effect::Attach {
             id: s.id.clone(),
             label: s.label(),
+            restart: true,
         });
     }
 
@@ -456,17 +477,35 @@ fn spawn_background(manager: &Arc<Manager>, interval: Duration, events: &mpsc::S
                 mgr.reap().await
             };
             match result {
-                Ok(report) if report != Default::default() => {
-                    tracing::info!(?report, "reaper pass");
+                Ok(report) => {
+                    if report != Default::default() {
+                        tracing::info!(?report, "reaper pass");
+                    }
+                    if !report.adopted.is_empty() {
+                        let _ = tx.send(UiEvent::Adopted(report.adopted)).await;
+                    }
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!("reaper pass failed: {e}"),
+                Err(e) => {
+                    tracing::warn!("reaper pass failed: {e}");
+                    // The database itself failed: the list shown may be stale.
+                    if let ManagerError::Store(e) = e {
+                        let _ = tx.send(UiEvent::ListFailed(e.to_string())).await;
+                    }
+                }
             }
             if first {
                 let _ = tx.send(UiEvent::Tick).await;
                 first = false;
             }
             tokio::time::sleep(interval).await;
+        }
+    });
+    // Output is activity: LAST ACTIVE follows sessions that print, seen or not.
+    let mgr = manager.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(ACTIVITY_EVERY).await;
+            mgr.refresh_activity().await;
         }
     });
     let tx = events.clone();

@@ -46,6 +46,12 @@ pub struct Ui {
     /// Order for next/previous, fixed while cycling so switching (which
     /// records activity) does not reorder the cycle.
     pub cycle: Option<Vec<SessionId>>,
+    /// Where next/previous last went: a session it could not show (it had
+    /// ended) is stepped over by the next press, not tried again.
+    pub cycle_at: Option<SessionId>,
+    /// The database could not be read: the list shows what was read before
+    /// (if anything), under this warning, until a read works again.
+    pub db_error: Option<String>,
     pub quit: bool,
     /// Wall clock for relative times, updated on ticks.
     pub now: Millis,
@@ -142,6 +148,13 @@ pub enum Popup {
     ConfirmDelete {
         target: SessionId,
         label: String,
+    },
+    /// A delete was refused (the job did not stop, or its host is down):
+    /// offers what `sessui kill --force` does.
+    ConfirmForce {
+        target: SessionId,
+        label: String,
+        why: String,
     },
     Help,
     /// The session list over an attached view, to switch.
@@ -241,6 +254,8 @@ impl Ui {
             pending: None,
             early: Vec::new(),
             cycle: None,
+            cycle_at: None,
+            db_error: None,
             quit: false,
             now: crate::clock::now_millis(),
             spinner: 0,

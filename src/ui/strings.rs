@@ -28,6 +28,33 @@ pub fn deleted(label: &str) -> String {
     format!("deleted '{label}'")
 }
 
+pub fn deleted_later(label: &str, host: &str) -> String {
+    format!("deleted '{label}'; its shell on {host} is stopped when the host is back")
+}
+
+pub fn stopped_list_later(label: &str) -> String {
+    format!("stopped the shell of '{label}'; it stays listed until the database can be written")
+}
+
+pub fn deleted_elsewhere(label: &str) -> String {
+    format!("session '{label}' was deleted (in another window or by `sessui kill`)")
+}
+
+pub fn force_question(label: &str, why: &str) -> String {
+    format!(
+        "Session '{label}' was not deleted: {why}\n\nDelete it by force? Its job is killed, or \
+         stopped when its host is back."
+    )
+}
+
+pub fn switching(label: &str) -> String {
+    format!("switching to '{label}'…")
+}
+
+pub fn db_unreadable(why: &str) -> String {
+    format!("cannot read the session list: {why}")
+}
+
 pub fn lagged(bytes: u64) -> String {
     format!(
         "output skipped: {bytes} bytes arrived faster than this view could draw; screen resynced"

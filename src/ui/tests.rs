@@ -17,9 +17,15 @@ use crate::protocol::{ClientMsg, ServerMsg};
 use crate::store::{ExitRow, IdleSetting, JobRow, SessionRow, Status};
 use crate::term::Emulator;
 
-const NOW: i64 = 1_800_000_000_000;
+pub(super) const NOW: i64 = 1_800_000_000_000;
 
-fn row(id: &str, name: Option<&str>, host: &str, status: Status, ago_s: i64) -> SessionRow {
+pub(super) fn row(
+    id: &str,
+    name: Option<&str>,
+    host: &str,
+    status: Status,
+    ago_s: i64,
+) -> SessionRow {
     SessionRow {
         id: SessionId::from_string(format!("{id}-0000-4000-8000-000000000000")),
         name: name.map(str::to_string),
@@ -43,11 +49,13 @@ fn row(id: &str, name: Option<&str>, host: &str, status: Status, ago_s: i64) -> 
         last_active_at: NOW - ago_s * 1000,
         idle_since: None,
         done_at: None,
+        starter: None,
+        job_outdated: false,
         views: 0,
     }
 }
 
-fn sessions() -> Vec<SessionRow> {
+pub(super) fn sessions() -> Vec<SessionRow> {
     let mut build = row("1a2b3c4d", Some("build"), "local", Status::Running, 5);
     build.views = 2;
     vec![
@@ -64,7 +72,7 @@ fn sessions() -> Vec<SessionRow> {
     ]
 }
 
-fn ui() -> Ui {
+pub(super) fn ui() -> Ui {
     let mut ui = Ui::new(Keymap::defaults(), false, 1000, (100, 16));
     ui.now = NOW;
     update(
@@ -84,17 +92,17 @@ fn ui() -> Ui {
     ui
 }
 
-fn draw(ui: &Ui) -> Terminal<TestBackend> {
+pub(super) fn draw(ui: &Ui) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(ui.size.0, ui.size.1)).unwrap();
     t.draw(|f| render(ui, f)).unwrap();
     t
 }
 
-fn key(code: KeyCode) -> UiEvent {
+pub(super) fn key(code: KeyCode) -> UiEvent {
     UiEvent::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn ctrl(c: char) -> UiEvent {
+pub(super) fn ctrl(c: char) -> UiEvent {
     UiEvent::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
@@ -105,7 +113,7 @@ fn chars(ui: &mut Ui, text: &str) -> Vec<Effect> {
 }
 
 /// An attached view whose job has sent `screen` as its snapshot.
-fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) -> mpsc::Receiver<ClientMsg> {
+pub(super) fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) -> mpsc::Receiver<ClientMsg> {
     let (tx, rx) = mpsc::channel(64);
     let mut emu = Emulator::new(100, 15, 100);
     emu.process(screen);
@@ -353,10 +361,12 @@ fn next_and_previous_stay_on_the_host_and_cycle() {
     let _rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
     update(&mut ui, ctrl('b'));
     let fx = update(&mut ui, key(KeyCode::Char('n')));
-    // the next session on "local" (db1's is skipped); done sessions can be restarted
+    // the next session on "local" (db1's is skipped); the current view stays
+    // until the next one is live, and no ended session gets a new shell by it
     assert!(
-        matches!(&fx[..], [Effect::Detach { .. }, Effect::Attach { label, .. }] if label == "5e6f7a8b")
+        matches!(&fx[..], [Effect::Attach { label, restart: false, .. }] if label == "5e6f7a8b")
     );
+    assert!(ui.view.is_some());
     let cycle = ui.cycle.clone().unwrap();
     assert_eq!(cycle.len(), 3);
     assert!(!cycle.contains(&sessions()[2].id));

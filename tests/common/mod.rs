@@ -335,3 +335,54 @@ pub fn assert_same_screen(a: &Emulator, b: &Emulator) {
         "alternate screen"
     );
 }
+
+/// Damages the table that holds the sessions (not the file's header), as a
+/// bad disk or an interrupted copy would: the file opens, reading fails.
+pub fn corrupt_pages(db: &Path) {
+    use std::io::{Seek, SeekFrom, Write};
+    let (root, page_size) = {
+        let c = rusqlite::Connection::open(db).unwrap();
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        let root: i64 = c
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'sessions'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        (root, size)
+    };
+    let mut f = std::fs::OpenOptions::new().write(true).open(db).unwrap();
+    f.seek(SeekFrom::Start(((root - 1) * page_size) as u64))
+        .unwrap();
+    f.write_all(&vec![0xA5; page_size as usize]).unwrap();
+}
+
+/// Runs, with `sh`, the command a message tells the user to run (what
+/// follows "run: ", to the end of its line); panics if there is none or it fails.
+pub fn run_what_it_says(message: &str) {
+    let command = message
+        .split("run: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_else(|| panic!("no command to run in: {message}"));
+    let status = Command::new("sh").args(["-c", command]).status().unwrap();
+    assert!(status.success(), "`{command}` failed");
+}
+
+pub fn now_ms() -> i64 {
+    sessui::clock::now_millis()
+}
+
+/// The session's row as the database holds it (read-only, from the test).
+pub fn db_row(s: &Sandbox, name: &str) -> sessui::store::SessionRow {
+    let store = Store::open(&s.paths().db_file()).unwrap();
+    store
+        .list()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("no session {name}"))
+}

@@ -238,6 +238,25 @@ impl Sshd {
         victims.len()
     }
 
+    /// Stops (or continues) every process serving a connection, as a host
+    /// that hangs would: nothing answers, nothing closes. Jobs are detached
+    /// and keep running. Returns how many were signalled.
+    pub fn freeze_connections(&self, frozen: bool) -> usize {
+        let Some(listener) = self.listener_pid() else {
+            return 0;
+        };
+        let signal = if frozen {
+            nix::sys::signal::Signal::SIGSTOP
+        } else {
+            nix::sys::signal::Signal::SIGCONT
+        };
+        let victims = descendants(listener);
+        for pid in &victims {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(*pid as i32), signal);
+        }
+        victims.len()
+    }
+
     /// `sessui agent attach` bridges running for this server's sessions.
     pub fn bridges(&self) -> usize {
         let Some(listener) = self.listener_pid() else {

@@ -20,7 +20,8 @@ use crate::agent::wire::{FailKind, ReplyBody, RequestBody, WireJob, WireLiveness
 use crate::clock::now_millis;
 use crate::duration::Timeout;
 use crate::host::{
-    Host, HostError, HostState, JobConn, JobRef, JobSummary, StartJob, StartedJob, Stopped,
+    Host, HostError, HostState, JobConn, JobRef, JobSummary, SessionFacts, StartJob, StartedJob,
+    Stopped,
 };
 use crate::ids::{JobId, SessionId, is_valid_job_id};
 use crate::proc::Liveness;
@@ -283,6 +284,7 @@ impl Host for SshHost {
             cwd: req.cwd.map(|p| p.display().to_string()),
             shell: req.shell,
             cmd: req.cmd,
+            facts: req.facts,
         });
         match self.call(body, START_WAIT).await {
             Ok(ReplyBody::Started { pid, start_token }) => Ok(StartedJob {
@@ -357,8 +359,22 @@ impl Host for SshHost {
                     start_token: j.start_token,
                     alive: j.alive,
                     idle_deadline: j.idle_deadline,
+                    facts: j.facts,
+                    last_output_at: j.last_output_at,
+                    started_at: j.started_at,
                 })
                 .collect()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn describe(&self, job: &JobRef, facts: &SessionFacts) -> Result<(), HostError> {
+        let body = RequestBody::Describe {
+            job: wire_job(job),
+            facts: facts.clone(),
+        };
+        match self.call(body, QUERY_WAIT).await? {
+            ReplyBody::Pong => Ok(()),
             other => Err(unexpected(other)),
         }
     }

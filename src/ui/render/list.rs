@@ -81,6 +81,34 @@ pub fn render(ui: &Ui, f: &mut Frame, area: Rect) {
         height: 1,
         ..area
     };
+    // A database that cannot be read: the rows shown (if any) are what was
+    // read before, under a warning that says why, wrapped whole.
+    let table = match &ui.db_error {
+        Some(why) => {
+            let text = strings::db_unreadable(why);
+            let rows = (text.chars().count() as u16)
+                .div_ceil(table.width.saturating_sub(2).max(1))
+                .min(table.height.saturating_sub(2));
+            let warning = Rect {
+                y: table.y + table.height - rows,
+                height: rows,
+                ..table
+            };
+            f.render_widget(
+                Paragraph::new(Span::styled(
+                    format!(" {text}"),
+                    Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                ))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+                warning,
+            );
+            Rect {
+                height: table.height - rows,
+                ..table
+            }
+        }
+        None => table,
+    };
     draw_table(ui, f, table);
     draw_info_line(ui, f, info);
     let k = &ui.keymap;
@@ -111,11 +139,16 @@ fn title_line(ui: &Ui) -> Line<'static> {
         ),
         Span::raw(" "),
         Span::styled(
-            match ui.sessions.len() {
-                1 => "1 session".to_string(),
-                n => format!("{n} sessions"),
+            match (ui.sessions.len(), &ui.db_error) {
+                (_, Some(_)) => "list not up to date".to_string(),
+                (1, None) => "1 session".to_string(),
+                (n, None) => format!("{n} sessions"),
             },
-            dim(),
+            if ui.db_error.is_some() {
+                Style::new().fg(Color::Red)
+            } else {
+                dim()
+            },
         ),
     ];
     for (host, state) in &ui.hosts {
@@ -168,6 +201,9 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
         height: area.height - 1,
         ..area
     };
+    if ui.sessions.is_empty() && ui.db_error.is_some() {
+        return;
+    }
     if ui.sessions.is_empty() {
         let lines = vec![
             Line::raw(""),

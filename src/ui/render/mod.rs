@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::state::{Pending, Ui};
 use super::strings;
@@ -40,7 +40,10 @@ pub fn direct(ui: &Ui) -> Option<(Rect, Line<'static>)> {
     let (cols, rows) = ui.size;
     let area = Rect::new(0, 0, cols, rows);
     let fits = cols >= MIN_COLS && rows >= MIN_ROWS && v.emu.size().0 == cols;
-    let covered = ui.popup.is_some() || v.scroll.is_some() || v.ended.is_some();
+    let covered = ui.popup.is_some()
+        || v.scroll.is_some()
+        || v.ended.is_some()
+        || error_box(ui, area).is_some();
     (fits && !covered).then(|| (view::split(ui, area).1, view::status_line(ui, v)))
 }
 
@@ -66,6 +69,16 @@ fn draw(ui: &Ui, f: &mut Frame, direct: bool) {
     match &ui.view {
         Some(v) => view::render(ui, v, f, area, direct),
         None => list::render(ui, f, area),
+    }
+    if let Some((b, text)) = error_box(ui, area) {
+        f.render_widget(Clear, b);
+        f.render_widget(
+            Paragraph::new(text)
+                .style(Style::new().fg(Color::Red))
+                .wrap(Wrap { trim: true })
+                .block(Block::bordered().border_style(Style::new().fg(Color::Red))),
+            b,
+        );
     }
     if let Some(popup) = &ui.popup {
         popups::render(ui, popup, f, area);
@@ -111,6 +124,27 @@ pub fn status_style(status: Status) -> Style {
 /// `running`, `done (exit 3)`, ...
 pub fn state_text(s: &SessionRow) -> String {
     s.state_text()
+}
+
+/// An error too long for the attached view's status line (why a switch
+/// failed, what to run) is shown whole, in a box over the session's last
+/// rows, for as long as the notice lasts.
+fn error_box(ui: &Ui, area: Rect) -> Option<(Rect, String)> {
+    ui.view.as_ref()?;
+    let n = ui.notice.as_ref().filter(|n| n.error)?;
+    let width = area.width.saturating_sub(2).max(1);
+    // The status line keeps about half the row for the label and state.
+    if (n.text.chars().count() as u16) < area.width / 2 {
+        return None;
+    }
+    let rows = (n.text.chars().count() as u16).div_ceil(width) + 1;
+    let h = (rows + 2).min(area.height.saturating_sub(1));
+    let y = if ui.status_on_top {
+        area.y + area.height - h
+    } else {
+        (area.y + area.height).saturating_sub(h + 1)
+    };
+    Some((Rect::new(area.x, y, area.width, h), n.text.clone()))
 }
 
 /// A centred box of the given size, clamped to `area`.

@@ -18,6 +18,7 @@ pub fn render(ui: &Ui, popup: &Popup, f: &mut Frame, area: Rect) {
         Popup::Rename(p) if !p.inline => rename(p, f, area),
         Popup::Rename(_) => {}
         Popup::ConfirmDelete { label, .. } => confirm(label, f, area),
+        Popup::ConfirmForce { label, why, .. } => confirm_force(label, why, f, area),
         Popup::Help => help(ui, f, area),
         Popup::Switcher => switcher(ui, f, area),
         Popup::Question(q) => question(q, f, area),
@@ -66,7 +67,21 @@ fn input_row(
 }
 
 fn create(ui: &Ui, p: &CreatePrompt, f: &mut Frame, area: Rect) {
-    let inner = frame_box("New session", f, area, 64, 8);
+    // An error (a path to fix, a command to run) is shown whole: the box
+    // grows to hold it.
+    let error_rows = p
+        .error
+        .as_deref()
+        .map(|e| wrapped_rows(e, 62))
+        .unwrap_or(0)
+        .max(2);
+    let inner = frame_box(
+        "New session",
+        f,
+        area,
+        64,
+        (6 + error_rows).min(area.height),
+    );
     input_row(f, inner, inner.y, "Name", &p.name, p.focus == Field::Name);
     input_row(
         f,
@@ -92,7 +107,12 @@ fn create(ui: &Ui, p: &CreatePrompt, f: &mut Frame, area: Rect) {
     };
     f.render_widget(
         Paragraph::new(status).wrap(Wrap { trim: true }),
-        Rect::new(inner.x, inner.y + 3, inner.width, 2),
+        Rect::new(
+            inner.x,
+            inner.y + 3,
+            inner.width,
+            inner.height.saturating_sub(4).max(1),
+        ),
     );
     f.render_widget(
         Paragraph::new(hints(&[
@@ -144,6 +164,30 @@ fn confirm(label: &str, f: &mut Frame, area: Rect) {
         .wrap(Wrap { trim: true }),
         inner,
     );
+}
+
+/// Rows `text` takes wrapped at `width` (a word never splits a row early
+/// by more than its own length, so this is at most one row short per line).
+fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    text.lines()
+        .map(|l| l.chars().count().div_ceil(width).max(1) + usize::from(l.len() > width))
+        .sum::<usize>()
+        .min(usize::from(u16::MAX)) as u16
+}
+
+fn confirm_force(label: &str, why: &str, f: &mut Frame, area: Rect) {
+    let text = strings::force_question(label, why);
+    let w = 72.min(area.width);
+    let h = (wrapped_rows(&text, w.saturating_sub(2)) + 4).min(area.height);
+    let inner = frame_box("Delete by force?", f, area, w, h);
+    let mut lines: Vec<Line> = text.lines().map(|l| Line::raw(l.to_string())).collect();
+    lines.push(Line::raw(""));
+    lines.push(hints(&[
+        ("y".into(), "force it"),
+        ("any other key".into(), "keep it"),
+    ]));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }
 
 pub fn busy(ui: &Ui, text: &str, f: &mut Frame, area: Rect) {

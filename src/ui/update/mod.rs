@@ -1,9 +1,11 @@
 //! `update`: one event in, the state changed, the effects to run out.
 //! Keys become actions through the keymap; nothing here does I/O.
 
+mod lifecycle;
 mod popup;
 mod view;
 
+use lifecycle::{on_attached, on_created, on_deleted, quit, start_attach};
 use popup::popup_key;
 use view::{on_mouse, on_paste, on_session, view_key};
 
@@ -41,6 +43,8 @@ pub enum Effect {
     Attach {
         id: SessionId,
         label: String,
+        /// The user asked for this session: one that ended gets a new shell.
+        restart: bool,
     },
     /// Try again after the connection to a view's job dropped.
     Reattach {
@@ -58,6 +62,9 @@ pub enum Effect {
     Delete {
         id: SessionId,
         label: String,
+        /// Kill a job that will not stop; if its host is down, remove the
+        /// session now and stop the job when the host is back.
+        force: bool,
     },
     /// The view saw the shell end; record it.
     JobGone {
@@ -86,7 +93,16 @@ pub struct Attached {
 pub enum AttachFailure {
     /// The session's shell has ended (exit description).
     Ended(String),
+    /// The session is gone (deleted, by this or another window).
+    Deleted(String),
     Other(String),
+}
+
+/// A delete that did not happen, and whether forcing it could.
+pub struct DeleteRefused {
+    pub message: String,
+    /// The session to offer a forced delete of.
+    pub force: Option<SessionId>,
 }
 
 pub enum UiEvent {
@@ -115,8 +131,13 @@ pub enum UiEvent {
     Renamed(Box<Result<SessionRow, String>>),
     Deleted {
         label: String,
-        result: Result<(), String>,
+        /// What to tell the user, or why it did not happen.
+        result: Result<String, DeleteRefused>,
     },
+    /// The database could not be read (why): the list cannot be vouched for.
+    ListFailed(String),
+    /// Running sessions the database had lost were listed again (labels).
+    Adopted(Vec<String>),
     Question(Box<Question>),
     /// Something the user must see (a setting not honoured, a risk on a host).
     Warning(String),
@@ -181,11 +202,21 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
             ui.sessions = sessions;
             ui.reap_at = reap_at;
             ui.hosts = hosts;
+            ui.db_error = None;
             if let Some(v) = &mut ui.view
                 && let Some(row) = ui.sessions.iter().find(|s| s.id == v.session.id)
             {
                 // Renames by other views or processes show at once.
                 v.session = row.clone();
+            }
+            // A view waiting for its host whose session was deleted meanwhile
+            // (a forced delete in another window): nothing to wait for.
+            let deleted = ui.view.as_ref().is_some_and(|v| {
+                v.link != Link::Live && !ui.sessions.iter().any(|s| s.id == v.session.id)
+            });
+            if deleted && let Some(v) = ui.view.take() {
+                fx.push(Effect::Detach { view: v.view_id });
+                ui.error(strings::deleted_elsewhere(&v.session.label()));
             }
             if first_load {
                 // The list opens with the newest session selected.
@@ -214,10 +245,11 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
                 }
             }
         },
-        UiEvent::Deleted { label, result } => {
-            match result {
-                Ok(()) => ui.notify(strings::deleted(&label)),
-                Err(e) => ui.error(e),
+        UiEvent::Deleted { label, result } => on_deleted(ui, label, result, &mut fx),
+        UiEvent::ListFailed(why) => ui.db_error = Some(why),
+        UiEvent::Adopted(labels) => {
+            if let Some(text) = crate::manager::adopted_notice(&labels) {
+                ui.notify(text);
             }
             fx.push(Effect::Refresh);
         }
@@ -259,118 +291,6 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
         UiEvent::Quit => quit(ui, &mut fx),
     }
     fx
-}
-
-fn quit(ui: &mut Ui, fx: &mut Vec<Effect>) {
-    if let Some(v) = ui.view.take() {
-        fx.push(Effect::Detach { view: v.view_id });
-    }
-    ui.quit = true;
-}
-
-fn on_created(ui: &mut Ui, result: Result<SessionRow, String>, fx: &mut Vec<Effect>) {
-    match result {
-        Ok(row) => {
-            if let Some(v) = ui.view.take() {
-                fx.push(Effect::Detach { view: v.view_id });
-            }
-            ui.popup = None;
-            ui.selected = Some(row.id.clone());
-            ui.pending = Some(Pending::Attaching { label: row.label() });
-            fx.push(Effect::Attach {
-                id: row.id.clone(),
-                label: row.label(),
-            });
-            fx.push(Effect::Refresh);
-        }
-        Err(e) => {
-            ui.pending = None;
-            match &mut ui.popup {
-                Some(Popup::Create(p)) => {
-                    p.busy = false;
-                    p.error = Some(e);
-                }
-                _ => ui.error(e),
-            }
-        }
-    }
-}
-
-fn on_attached(
-    ui: &mut Ui,
-    result: Result<Attached, AttachFailure>,
-    reattach: bool,
-    fx: &mut Vec<Effect>,
-) {
-    ui.pending = None;
-    let early = std::mem::take(&mut ui.early);
-    match result {
-        Ok(att) if reattach && ui.view.as_ref().is_none_or(|v| v.link == Link::Live) => {
-            // Another attempt got there first (or the view is gone): this
-            // connection is surplus.
-            fx.push(Effect::Detach { view: att.view });
-        }
-        Ok(att) => {
-            let generation = GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let (cols, rows) = ui.view_size();
-            let emu = Emulator::new(cols, rows, ui.history_lines);
-            let mut view = View::new(att.session, att.view, generation, att.tx, emu);
-            view.resync_appends = att.version >= crate::protocol::RESYNC_APPENDS;
-            if let Some(old) = ui.view.take() {
-                if reattach && old.session.id == view.session.id {
-                    // Keep showing the last screen until the new snapshot lands.
-                    view.emu = old.emu;
-                    view.early_keys = old.early_keys;
-                }
-                fx.push(Effect::Detach { view: old.view_id });
-            }
-            view.early_keys.extend(early);
-            ui.selected = Some(view.session.id.clone());
-            ui.cycle = ui.cycle.take().filter(|_| !reattach);
-            fx.push(Effect::Listen {
-                generation,
-                rx: att.rx,
-            });
-            fx.push(Effect::Touch(view.session.id.clone()));
-            ui.view = Some(view);
-        }
-        Err(AttachFailure::Ended(exit)) => {
-            if reattach {
-                if let Some(v) = &mut ui.view {
-                    v.ended = Some(exit);
-                    v.link = Link::Live;
-                }
-            } else {
-                ui.error(format!(
-                    "{} Press Enter on it to start a new shell.",
-                    strings::ended(
-                        &ui.selected_session().map(|s| s.label()).unwrap_or_default(),
-                        &exit
-                    )
-                ));
-            }
-            fx.push(Effect::Refresh);
-        }
-        Err(AttachFailure::Other(e)) => {
-            if reattach && let Some(v) = &mut ui.view {
-                let attempt = match &v.link {
-                    Link::Reconnecting { attempt, .. } => attempt + 1,
-                    Link::Live => 1,
-                };
-                v.link = Link::Reconnecting { attempt, reason: e };
-                // 1 s doubling to 30 s.
-                let after = Duration::from_secs((1u64 << attempt.min(5)).min(30));
-                fx.push(Effect::Reattach {
-                    id: v.session.id.clone(),
-                    after,
-                    attempt,
-                });
-            } else {
-                ui.error(e);
-                fx.push(Effect::Refresh);
-            }
-        }
-    }
 }
 
 fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -498,16 +418,6 @@ fn attach_selected(ui: &mut Ui, fx: &mut Vec<Effect>) {
         return;
     };
     let s = &ui.sessions[visible[idx]];
-    start_attach(ui, s.id.clone(), s.label(), fx);
+    start_attach(ui, s.id.clone(), s.label(), true, fx);
     ui.filter = None;
-}
-
-fn start_attach(ui: &mut Ui, id: SessionId, label: String, fx: &mut Vec<Effect>) {
-    if let Some(v) = ui.view.take() {
-        fx.push(Effect::Detach { view: v.view_id });
-    }
-    ui.pending = Some(Pending::Attaching {
-        label: label.clone(),
-    });
-    fx.push(Effect::Attach { id, label });
 }

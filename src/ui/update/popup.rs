@@ -10,7 +10,21 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         Popup::Help => false,
         Popup::ConfirmDelete { target, label } => {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                fx.push(Effect::Delete { id: target, label });
+                fx.push(Effect::Delete {
+                    id: target,
+                    label,
+                    force: false,
+                });
+            }
+            false
+        }
+        Popup::ConfirmForce { target, label, .. } => {
+            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                fx.push(Effect::Delete {
+                    id: target,
+                    label,
+                    force: true,
+                });
             }
             false
         }
@@ -88,7 +102,7 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                     if let Some(s) = ui.selected_session().cloned() {
                         let current = ui.view.as_ref().map(|v| v.session.id.clone());
                         if current.as_ref() != Some(&s.id) {
-                            start_attach(ui, s.id.clone(), s.label(), fx);
+                            start_attach(ui, s.id.clone(), s.label(), true, fx);
                         }
                     }
                     false

@@ -49,6 +49,12 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
         }
         ServerMsg::Output(bytes) => {
             v.emu.process(&bytes);
+            // Output is activity too (the list sorts by it), recorded as
+            // sparingly as typing is.
+            if v.last_touch.elapsed() >= TOUCH_EVERY {
+                v.last_touch = Instant::now();
+                fx.push(Effect::Touch(v.session.id.clone()));
+            }
             if let Some(offset) = &mut v.scroll {
                 // Keep what the user is reading in place as history grows.
                 let grown = v.emu.history_len().saturating_sub(v.seen_history);
@@ -153,6 +159,7 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
     };
     if !matches!(action, PrefixAction::Next | PrefixAction::Prev) {
         ui.cycle = None;
+        ui.cycle_at = None;
     }
     match action {
         PrefixAction::Detach => {
@@ -206,17 +213,30 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
                 ui.notify("no other session on this host");
                 return;
             }
-            let pos = order.iter().position(|id| *id == current).unwrap_or(0);
+            // From where the last press went: an ended session it could not
+            // show is stepped over, not tried again.
+            let from = ui
+                .cycle_at
+                .clone()
+                .filter(|id| order.contains(id))
+                .unwrap_or(current.clone());
+            let pos = order.iter().position(|id| *id == from).unwrap_or(0);
             let next = if action == PrefixAction::Next {
                 (pos + 1) % order.len()
             } else {
                 (pos + order.len() - 1) % order.len()
             };
             let target = order[next].clone();
+            if target == current {
+                ui.cycle_at = None;
+                return;
+            }
             let label = ui.session(&target).map(|s| s.label()).unwrap_or_default();
             let cycle = ui.cycle.take();
-            start_attach(ui, target, label, fx);
+            // Switching is not asking for a new shell: an ended session says so.
+            start_attach(ui, target.clone(), label, false, fx);
             ui.cycle = cycle;
+            ui.cycle_at = Some(target);
         }
         PrefixAction::Retry => fx.push(Effect::RetryHost(v.session.host.clone())),
     }
