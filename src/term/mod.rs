@@ -1,21 +1,21 @@
 //! The one type that owns terminal emulation: `Emulator` wraps `vt100::Parser`
-//! and does processing, resizing, snapshots, capture, history and drawing.
+//! and does processing, resizing, snapshots, capture and history. It is a
+//! model: it says what each cell holds and which rows changed; drawing it is
+//! the renderer's business (`ui::render`), which keeps its own caches.
 //!
 //! Both the job (its mirror) and each view use it, so a snapshot made by one
 //! and loaded by the other reproduces the screen exactly.
 
-mod draw;
 mod filter;
 mod history;
-mod paint;
+mod style;
 
 use std::cell::Cell;
 use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-pub use draw::color_of;
 pub use history::{History, HistoryLine};
-pub use paint::Painted;
+pub use style::{CellView, Color, Dirty, Pen, attr};
 
 use filter::{Event, Filter};
 
@@ -105,10 +105,8 @@ pub struct Emulator {
     saved_main: Option<vt100::Parser>,
     /// Scroll regions set by programs, [main, alternate]; vt100 does not expose them.
     regions: [Option<(u16, u16)>; 2],
-    /// The rows as last drawn, so unchanged rows are copied, not redrawn.
-    drawn: draw::DrawCache,
-    /// Rows that may have changed since the screen was last painted.
-    dirty: std::sync::Mutex<paint::Dirty>,
+    /// Rows that may have changed since the renderer last took them.
+    dirty: Dirty,
 }
 
 fn dim(n: u16, max: u16) -> NonZeroU16 {
@@ -124,8 +122,7 @@ impl Emulator {
             events: Vec::new(),
             saved_main: None,
             regions: [None, None],
-            drawn: draw::DrawCache::default(),
-            dirty: Default::default(),
+            dirty: Dirty::All,
         }
     }
 
@@ -189,8 +186,8 @@ impl Emulator {
         self.events = events;
         let row = self.parser.screen().cursor_position().0;
         self.mark(match before {
-            Some(r) if r == row => paint::Dirty::Rows(r, r),
-            _ => paint::Dirty::All,
+            Some(r) if r == row => Dirty::Rows(r, r),
+            _ => Dirty::All,
         });
         if filtered.capacity() > 1 << 20 {
             filtered = Vec::new();
@@ -242,9 +239,14 @@ impl Emulator {
         .then_some(row)
     }
 
-    fn mark(&self, rows: paint::Dirty) {
-        let mut dirty = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
-        *dirty = dirty.with(rows);
+    fn mark(&mut self, rows: Dirty) {
+        self.dirty = self.dirty.with(rows);
+    }
+
+    /// The rows that may have changed since the last call: a renderer that
+    /// remembers what it drew redraws only these.
+    pub fn take_dirty(&mut self) -> Dirty {
+        std::mem::replace(&mut self.dirty, Dirty::None)
     }
 
     fn guarded_process(&mut self, bytes: &[u8]) {
@@ -272,7 +274,7 @@ impl Emulator {
                 self.parser = new_parser(cols, rows, cap);
             }
         }
-        self.mark(paint::Dirty::All);
+        self.mark(Dirty::All);
         tracing::warn!("terminal emulator panicked; screen rebuilt");
     }
 
@@ -291,7 +293,7 @@ impl Emulator {
         }
         // Like xterm, a resize resets scroll regions.
         self.regions = [None, None];
-        self.mark(paint::Dirty::All);
+        self.mark(Dirty::All);
     }
 
     /// What a fresh emulator needs to show this screen, with up to `history`
@@ -416,9 +418,47 @@ impl Emulator {
         self.parser.screen().contents()
     }
 
-    /// The vt100 cell at a position, for drawing and for tests.
+    /// The vt100 cell at a position, for tests.
     pub fn cell(&self, row: u16, col: u16) -> Option<&vt100::Cell> {
         self.parser.screen().cell(row, col)
+    }
+
+    /// What a cell shows, for drawing.
+    pub fn cell_view(&self, row: u16, col: u16) -> Option<CellView<'_>> {
+        let cell = self.parser.screen().cell(row, col)?;
+        Some(CellView {
+            text: cell.contents(),
+            pen: Pen::of(cell),
+            wide: cell.is_wide(),
+            wide_tail: cell.is_wide_continuation(),
+        })
+    }
+
+    /// The `rows` history rows that show at the top of the screen when it is
+    /// scrolled `scroll` rows back, as a screen of their own (`None` when
+    /// none show). The rows below them are the live screen's first rows.
+    pub fn history_screen(&self, scroll: usize) -> Option<Emulator> {
+        let (cols, rows) = self.size();
+        let history = &self.parser.callbacks().history;
+        let scroll = scroll.min(history.len());
+        let shown = scroll.min(usize::from(rows)) as u16;
+        if shown == 0 {
+            return None;
+        }
+        let mut past = Emulator::new(cols, shown, 0);
+        let mut bytes = String::new();
+        for i in 0..shown {
+            let line = history
+                .from_newest(scroll - 1 - usize::from(i))
+                .unwrap_or("");
+            bytes.push_str("\x1b[m");
+            bytes.push_str(line);
+            if i + 1 < shown {
+                bytes.push_str("\r\n");
+            }
+        }
+        past.process(bytes.as_bytes());
+        Some(past)
     }
 
     /// Rough heap use, for the memory report.

@@ -35,7 +35,6 @@ pub use update::{Effect, UiEvent, update};
 use crate::app::App;
 use crate::manager::Manager;
 use crate::protocol::ServerMsg;
-use crate::term;
 use effects::Effects;
 use keymap::Keymap;
 pub use prompter::UiPrompter;
@@ -61,14 +60,18 @@ const ECHO_WAIT: Duration = Duration::from_millis(10);
 
 /// The outer screen: a real terminal, or a test backend.
 pub trait Screen {
-    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()>;
+    /// Draws a frame. The screen takes the attached session's changed rows
+    /// from its model (`Emulator::take_dirty`), hence `&mut`; drawing itself
+    /// reads the state only.
+    fn draw_ui(&mut self, ui: &mut Ui) -> io::Result<()>;
     fn size(&self) -> (u16, u16);
     /// The cursor shape the session's program asked for.
     fn cursor_style(&mut self, _style: vt100::CursorStyle) {}
 }
 
 impl<B: Backend> Screen for Terminal<B> {
-    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
+    fn draw_ui(&mut self, ui: &mut Ui) -> io::Result<()> {
+        let ui = &*ui;
         self.draw(|f| render(ui, f))
             .map(|_| ())
             .map_err(|e| io::Error::other(e.to_string()))
@@ -85,12 +88,16 @@ struct RealScreen {
     cursor_style: Option<vt100::CursorStyle>,
     /// The attached session as painted on the terminal, with the status
     /// line ratatui last drew beside it; `None` after a frame ratatui drew whole.
-    direct: Option<(term::Painted, ratatui::text::Line<'static>)>,
+    direct: Option<(render::Painted, ratatui::text::Line<'static>)>,
 }
 
 impl Screen for RealScreen {
-    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
+    fn draw_ui(&mut self, ui: &mut Ui) -> io::Result<()> {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        // Rows that changed since the last frame, whichever way it was drawn:
+        // a frame drawn through ratatui leaves the painted rows unknown anyway.
+        let dirty = ui.view.as_mut().map(|v| v.emu.take_dirty());
+        let ui = &*ui;
         let term = &mut self.guard.terminal;
         let (cols, rows) = ui.size;
         let area = ratatui::layout::Rect::new(0, 0, cols, rows);
@@ -110,13 +117,13 @@ impl Screen for RealScreen {
                 // what it draws (the status line) changed, or the area did.
                 let (mut painted, drawn) = match last {
                     Some((p, s)) if !resized && p.area() == session => (p, Some(s)),
-                    _ => (term::Painted::new(session), None),
+                    _ => (render::Painted::new(session), None),
                 };
                 if drawn.as_ref() != Some(&status) {
                     term.draw(|f| render::render_around_session(ui, f))?;
                 }
                 let mut out = Vec::new();
-                v.emu.paint(&mut painted, &mut out);
+                painted.paint(&v.emu, dirty.unwrap_or_default(), &mut out);
                 term.backend_mut().write_all(&out)?;
                 self.direct = Some((painted, status));
             }
@@ -129,7 +136,7 @@ impl Screen for RealScreen {
                     // `clear` does, a round trip some terminals never answer).
                     term.resize(area)?;
                 }
-                term.draw_ui(ui)?;
+                term.draw(|f| render(ui, f))?;
             }
         }
         crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
@@ -314,7 +321,7 @@ where
         budget_at = now;
         if dirty || (output_dirty && budget >= 1.0) || echo_due.is_some_and(|t| now >= t) {
             screen
-                .draw_ui(&ui)
+                .draw_ui(&mut ui)
                 .map_err(|e| format!("cannot draw: {e}"))?;
             if let Some(v) = &ui.view {
                 screen.cursor_style(v.emu.cursor_style());
