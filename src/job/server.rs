@@ -97,7 +97,9 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
     tracing::info!(job = %spec.job, session = %spec.session, shell = pty.shell_pid, "job started");
 
     let mut job = Job {
-        emu: Emulator::new(spec.cols, spec.rows, spec.history),
+        // The job answers the program's questions to its terminal: it owns
+        // the PTY, and answers whether or not a view is attached.
+        emu: Emulator::new(spec.cols, spec.rows, spec.history).answering(),
         idle_timeout: spec.idle_timeout.as_duration(),
         spec,
         pty,
@@ -325,6 +327,10 @@ impl Job {
     fn output(&mut self, bytes: Vec<u8>) {
         let pushed_before = self.emu.history().pushed();
         self.emu.process(&bytes);
+        let replies = self.emu.take_replies();
+        if !replies.is_empty() && !self.pty.write(&replies) {
+            tracing::debug!("the program does not read its answers: dropped");
+        }
         let Ok(frame) = encode_frame(&ServerMsg::Output(bytes)) else {
             return;
         };
@@ -489,6 +495,7 @@ impl Job {
                 }
             }
             ClientMsg::Ping(n) => self.send(id, &ServerMsg::Pong(n)),
+            ClientMsg::Terminal(facts) => self.emu.set_terminal_facts(facts),
         }
         false
     }
