@@ -396,3 +396,19 @@ fn the_job_answers_every_query_even_with_no_view_attached() {
     // which programs learn from the missing reply (and DA1's).
     assert_eq!(get("KITTY-KEYS"), "''");
 }
+
+#[test]
+fn the_directory_the_shell_reports_is_the_sessions_cwd() {
+    let s = Sandbox::new();
+    s.ok(&[
+        "new",
+        "--name",
+        "cwd",
+        "--cmd",
+        r"printf '\033]7;file://somehost/tmp/a%%20dir\007reported'; exec sleep 1000",
+    ]);
+    s.wait_screen("cwd", "reported");
+    let info = s.ok(&["info", "cwd", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(json["cwd"], "/tmp/a dir", "{info}");
+}

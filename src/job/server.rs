@@ -624,12 +624,16 @@ impl Job {
             shell_pid: self.pty.shell_pid,
             started_at: self.started_at,
             command: self.pty.command.clone(),
-            cwd: self
-                .spec
-                .cwd
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
+            // Where the shell says it is (OSC 7), else where it started.
+            cwd: match self.emu.cwd() {
+                Some(cwd) => cwd.to_string(),
+                None => self
+                    .spec
+                    .cwd
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            },
             cols,
             rows,
             clients: self.clients.values().filter(|c| c.view.is_some()).count() as u32,

@@ -301,6 +301,13 @@ impl Filter {
             return;
         }
         match (private, fin) {
+            (None, b'm') if needs_rewrite(params) => {
+                let sgr = rewrite_sgr(params);
+                out.truncate(self.csi_start);
+                out.extend_from_slice(b"\x1b[");
+                out.extend_from_slice(sgr.as_bytes());
+                out.push(b'm');
+            }
             (None, b'r') => {
                 let top = nums.next().flatten().unwrap_or(1).max(1);
                 let bottom = nums.next().flatten().unwrap_or(0);
@@ -394,6 +401,85 @@ impl Filter {
         }
         out
     }
+}
+
+/// Whether vt100 would misread this SGR: sub-parameters (`4:3`,
+/// `38:2::r:g:b`) it does not parse, or an underline colour (`58;5;1`), whose
+/// arguments it takes for attributes of their own (`1` is bold).
+fn needs_rewrite(params: &[u8]) -> bool {
+    params.contains(&b':')
+        || params
+            .split(|&c| c == b';')
+            .any(|p| p == b"58" || p == b"59")
+}
+
+/// The SGR's parameters as vt100 reads them right: colours in sub-parameter
+/// form become the `;` form, `4:n` an underline on or off, and the underline
+/// colour (which vt100 cannot keep) is left out with its arguments.
+fn rewrite_sgr(params: &[u8]) -> String {
+    let groups: Vec<Vec<Option<u16>>> = params
+        .split(|&c| c == b';')
+        .map(|g| g.split(|&c| c == b':').map(parse_param).collect())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < groups.len() {
+        let g = &groups[i];
+        i += 1;
+        let code = g.first().copied().flatten().unwrap_or(0);
+        if g.len() > 1 {
+            let sub: Vec<u16> = g[1..].iter().map(|v| v.unwrap_or(0)).collect();
+            match (code, sub.as_slice()) {
+                (38 | 48, [5, n, ..]) => out.push(format!("{code};5;{n}")),
+                // With or without the colour space id before r, g, b.
+                (38 | 48, [2, _, r, g, b, ..] | [2, r, g, b]) => {
+                    out.push(format!("{code};2;{r};{g};{b}"))
+                }
+                (4, [0, ..]) => out.push("24".into()),
+                (4, [_, ..]) => out.push("4".into()),
+                _ => {}
+            }
+            continue;
+        }
+        match code {
+            58 => {
+                // `58;5;n` or `58;2;r;g;b`: its arguments are not attributes.
+                let kind = groups.get(i).and_then(|g| g.first().copied().flatten());
+                i += match kind {
+                    Some(5) => 2,
+                    Some(2) => 4,
+                    _ => 0,
+                };
+            }
+            59 => {}
+            38 | 48 => {
+                let kind = groups.get(i).and_then(|g| g.first().copied().flatten());
+                let n = match kind {
+                    Some(5) => 2,
+                    Some(2) => 4,
+                    _ => 0,
+                };
+                let args: Vec<String> = groups[i..(i + n).min(groups.len())]
+                    .iter()
+                    .map(|g| g.first().copied().flatten().unwrap_or(0).to_string())
+                    .collect();
+                i += n;
+                out.push(
+                    std::iter::once(code.to_string())
+                        .chain(args)
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                );
+            }
+            n => out.push(n.to_string()),
+        }
+    }
+    if out.is_empty() {
+        // Nothing vt100 keeps; an empty SGR would reset every attribute,
+        // where an unknown one (vt100 skips it) changes nothing.
+        return "59".to_string();
+    }
+    out.join(";")
 }
 
 fn parse_param(p: &[u8]) -> Option<u16> {
@@ -498,6 +584,26 @@ mod tests {
             ]
         );
         assert_eq!(out.len(), 14);
+    }
+
+    #[test]
+    fn sgr_forms_vt100_misreads_are_rewritten() {
+        let mut e = crate::term::Emulator::new(20, 2, 0);
+        // An underline colour's arguments are not bold (1) or blink (5).
+        e.process(b"\x1b[58;5;1mA\x1b[58;2;1;2;3mB\x1b[m");
+        assert!(!e.cell(0, 0).unwrap().bold() && !e.cell(0, 1).unwrap().bold());
+        // Sub-parameter forms of colours and underline styles.
+        e.process(b"\x1b[38:2::1:2:3;4:3mC\x1b[38:5:200;4:0mD");
+        let c = e.cell(0, 2).unwrap();
+        assert_eq!(c.fgcolor(), vt100::Color::Rgb(1, 2, 3));
+        assert!(c.underline());
+        let d = e.cell(0, 3).unwrap();
+        assert_eq!(d.fgcolor(), vt100::Color::Idx(200));
+        assert!(!d.underline());
+        // Plain SGRs are left as they are.
+        let mut f = Filter::default();
+        let (out, _) = run(&mut f, b"\x1b[1;38;2;1;2;3mx");
+        assert_eq!(out, "\x1b[1;38;2;1;2;3mx");
     }
 
     #[test]
