@@ -314,7 +314,7 @@ stty -echo -icanon min 1 time 0 < /dev/tty
 ask() {
   printf '%b' "$2" > /dev/tty
   r=''
-  IFS= read -r -s -t 3 -d "$3" r < /dev/tty && r="$r$3"
+  IFS= read -r -s -t 1 -d "$3" r < /dev/tty && r="$r$3"
   printf '%s %q\n' "$1" "$r"
 }
 ask DA1 '\e[c' c
@@ -343,8 +343,11 @@ stty sane < /dev/tty
 echo asked-all
 "#;
 
+/// Each question's name and the reply printed for it, escaped.
+type Replies = Vec<(String, String)>;
+
 /// The replies `ASK_SCRIPT` printed, by question.
-fn replies(screen_text: &str) -> Vec<(String, String)> {
+fn replies(screen_text: &str) -> Replies {
     screen_text
         .lines()
         .filter_map(|l| {
@@ -411,4 +414,67 @@ fn the_directory_the_shell_reports_is_the_sessions_cwd() {
     let info = s.ok(&["info", "cwd", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&info).unwrap();
     assert_eq!(json["cwd"], "/tmp/a dir", "{info}");
+}
+
+/// Runs `ASK_SCRIPT` in `t` (already showing the program's terminal) and
+/// returns the replies it printed.
+fn ask_in(t: &RefTerm) -> Replies {
+    let screen = t
+        .wait(PATIENCE, |s| s.contains("asked-all"))
+        .unwrap_or_else(|s| panic!("the questions never finished:\n{}", s.text()));
+    replies(&screen.text())
+}
+
+/// The questions whose answers depend on the screen or on the terminal's
+/// colours and size: these must come back exactly as the reference gives them.
+const SAME_AS_REFERENCE: &[&str] = &[
+    "DSR",
+    "CPR",
+    "DECRQM-25",
+    "DECRQM-2004",
+    "DECRQM-1049",
+    "DECRQM-4",
+    "XTWINOPS-14",
+    "XTWINOPS-18",
+    "OSC-10",
+    "OSC-11",
+    "OSC-12",
+    "OSC-4-1",
+    "OSC-4-200",
+    "KITTY-KEYS",
+];
+
+fn ask_both(s: &Sandbox) -> (Replies, Replies) {
+    let script = fixture(&s.home, "ask.sh", ASK_SCRIPT.as_bytes());
+    let case = Case::new("ask", format!("bash {script}"), "asked-all");
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.args(["-c", &wrapped(&case.command)]);
+    env(&mut cmd, s);
+    let bare = RefTerm::spawn(cmd, COLS, ROWS);
+    bare.keys(b"\r");
+    let expected = ask_in(&bare);
+    s.ok(&["new", "--name", "ask", "--cmd", &wrapped(&case.command)]);
+    let t = sessui_view(s, "ask");
+    t.wait(PATIENCE, |s| s.row_text(usize::from(ROWS)).contains("ask"))
+        .unwrap();
+    t.keys(b"\r");
+    (expected, ask_in(&t))
+}
+
+#[test]
+fn queries_in_a_session_are_answered_as_the_outer_terminal_answers_them() {
+    let s = Sandbox::new();
+    let (expected, got) = ask_both(&s);
+    for key in SAME_AS_REFERENCE {
+        let find =
+            |v: &[(String, String)]| v.iter().find(|(k, _)| k == key).map(|(_, r)| r.clone());
+        assert_eq!(
+            find(&got),
+            find(&expected),
+            "{key}: sessui vs the bare terminal"
+        );
+    }
+    // The colours are the outer terminal's own, learnt at start-up.
+    let osc11 = got.iter().find(|(k, _)| k == "OSC-11").unwrap();
+    assert_eq!(osc11.1, r"$'\E]11;rgb:f0f0/e8e8/d0d0\a'");
 }

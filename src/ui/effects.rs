@@ -13,6 +13,8 @@ pub struct Effects {
     pub events: mpsc::Sender<UiEvent>,
     /// The view size new attaches ask for.
     pub size: (u16, u16),
+    /// What the outer terminal is like, for the jobs' answers to their programs.
+    pub facts: crate::protocol::TerminalFacts,
 }
 
 impl Effects {
@@ -21,6 +23,7 @@ impl Effects {
         let mgr = self.manager.clone();
         let tx = self.events.clone();
         let (cols, rows) = self.size;
+        let facts = self.facts.clone();
         match effect {
             Effect::Listen { generation, rx } => return Some((generation, rx)),
             Effect::Refresh => self.refresh(),
@@ -45,7 +48,7 @@ impl Effects {
             }
             Effect::Attach { id, .. } => {
                 tokio::spawn(async move {
-                    let result = attach(&mgr, id.as_str(), cols, rows).await;
+                    let result = attach(&mgr, id.as_str(), cols, rows, facts).await;
                     let _ = tx
                         .send(UiEvent::Attached {
                             result: Box::new(result),
@@ -57,7 +60,7 @@ impl Effects {
             Effect::Reattach { id, after, .. } => {
                 tokio::spawn(async move {
                     tokio::time::sleep(after).await;
-                    let result = attach(&mgr, id.as_str(), cols, rows).await;
+                    let result = attach(&mgr, id.as_str(), cols, rows, facts).await;
                     let _ = tx
                         .send(UiEvent::Attached {
                             result: Box::new(result),
@@ -151,11 +154,22 @@ pub fn host_states(mgr: &Manager) -> Vec<(String, crate::host::HostState)> {
     hosts
 }
 
-async fn attach(mgr: &Manager, key: &str, cols: u16, rows: u16) -> Result<Attached, AttachFailure> {
+async fn attach(
+    mgr: &Manager,
+    key: &str,
+    cols: u16,
+    rows: u16,
+    facts: crate::protocol::TerminalFacts,
+) -> Result<Attached, AttachFailure> {
     match mgr.attach(key, cols, rows).await {
         Ok(att) => {
             let version = att.conn.version;
             let (tx, rx) = att.conn.split();
+            // A job older than protocol 3 cannot read this message: it would
+            // drop the connection. It answers with its defaults instead.
+            if version >= crate::protocol::TERMINAL_FACTS {
+                let _ = tx.send(crate::protocol::ClientMsg::Terminal(facts)).await;
+            }
             Ok(Attached {
                 session: att.session,
                 view: att.view,

@@ -8,6 +8,7 @@ mod input;
 pub mod keymap;
 pub mod keys;
 mod mouse;
+mod probe;
 mod prompter;
 mod render;
 mod state;
@@ -179,14 +180,16 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
         if let Some(key) = &attach {
             app.manager.resolve(key).map_err(|e| e.to_string())?;
         }
-        let guard = terminal::setup(app.config.ui.mouse)
+        let mut guard = terminal::setup(app.config.ui.mouse)
             .map_err(|e| format!("cannot set up the terminal: {e}"))?;
+        let typed = std::mem::take(&mut guard.probed.typed);
+        let facts = guard.probed.facts.clone();
         let mut screen = RealScreen {
             guard,
             cursor_style: None,
             direct: None,
         };
-        let events = input::events().map_err(|e| format!("cannot read the terminal: {e}"))?;
+        let events = input::events(typed).map_err(|e| format!("cannot read the terminal: {e}"))?;
         let ctx = Context {
             manager: app.manager.clone(),
             keymap,
@@ -196,6 +199,7 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
             reaper_interval: app.config.timeouts.reaper_interval,
             attach,
             prompter: Some(prompter),
+            facts,
         };
         // The loop runs on a worker, not on this thread: the tasks that carry
         // a key to the session and its echo back wake it on the same thread
@@ -221,6 +225,8 @@ pub struct Context {
     pub attach: Option<String>,
     /// Gets the event channel so host questions become popups.
     pub prompter: Option<Arc<UiPrompter>>,
+    /// The outer terminal's colours and cell size, told to each job attached.
+    pub facts: crate::protocol::TerminalFacts,
 }
 
 fn translate(ev: Event) -> Option<UiEvent> {
@@ -267,6 +273,7 @@ where
         manager: ctx.manager.clone(),
         events: ev_tx.clone(),
         size: ui.view_size(),
+        facts: ctx.facts.clone(),
     };
     let mut view_rx: Option<(u64, mpsc::Receiver<ServerMsg>)> = None;
     if let Some(p) = &ctx.prompter {
