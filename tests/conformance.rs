@@ -152,7 +152,6 @@ fn run_sessui(case: &Case, s: &Sandbox, expected: &Screen) -> Outcome {
 }
 
 /// How the same case goes through tmux, for the side-by-side table.
-#[allow(dead_code)]
 fn run_tmux(case: &Case, s: &Sandbox, expected: &Screen) -> Outcome {
     let socket = s.dir.path().join("tmux.sock");
     let socket = socket.to_str().unwrap();
@@ -477,4 +476,161 @@ fn queries_in_a_session_are_answered_as_the_outer_terminal_answers_them() {
     // The colours are the outer terminal's own, learnt at start-up.
     let osc11 = got.iter().find(|(k, _)| k == "OSC-11").unwrap();
     assert_eq!(osc11.1, r"$'\E]11;rgb:f0f0/e8e8/d0d0\a'");
+}
+
+/// A program's output recorded in a bare terminal, to be replayed byte for
+/// byte: programs whose screens change with time (top, htop) then show the
+/// same screen on both sides.
+fn recorded(s: &Sandbox, name: &str, command: &str, ready: &str) -> String {
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.args(["-c", command]);
+    env(&mut cmd, s);
+    let t = RefTerm::spawn(cmd, COLS, ROWS);
+    settled(&t, ready, ROWS.into());
+    fixture(&s.home, name, &t.raw())
+}
+
+fn vim_case(s: &Sandbox) -> Case {
+    let text: String = (1..=40)
+        .map(|i| format!("line {i} of the file\n"))
+        .collect();
+    let file = fixture(&s.home, "file.txt", text.as_bytes());
+    Case::new(
+        "vim",
+        format!("vim -u NONE -N -i NONE {file}"),
+        "line 29 of the file",
+    )
+}
+
+fn less_case(s: &Sandbox) -> Case {
+    let text: String = (1..=100)
+        .map(|i| format!("\x1b[1mless\x1b[m line {i}\n"))
+        .collect();
+    let file = fixture(&s.home, "less.txt", text.as_bytes());
+    Case::new("less", format!("less -R {file}"), "less line 29")
+}
+
+fn tput_case() -> Case {
+    Case::new(
+        "tput",
+        "tput setaf 1; echo red; tput bold; tput smul; echo under; tput sgr0; \
+         tput setab 4; tput cup 10 20; echo at-10-20; tput el; tput sgr0; tput civis; \
+         tput cup 20 0; echo tput-done",
+        "tput-done",
+    )
+}
+
+fn whiptail_case() -> Case {
+    Case::new(
+        "whiptail",
+        "whiptail --msgbox 'hello from whiptail' 10 40",
+        "<Ok>",
+    )
+}
+
+fn top_case(s: &Sandbox) -> Case {
+    let file = recorded(s, "top.rec", "top -n 1 -d 1; sleep 1000", "PID");
+    Case::new("top", format!("cat {file}"), "PID")
+}
+
+fn htop_case(s: &Sandbox) -> Case {
+    let file = recorded(s, "htop.rec", "htop", "F10Quit");
+    Case::new("htop", format!("cat {file}"), "F10Quit")
+}
+
+#[test]
+fn vim_shows_as_in_a_bare_terminal() {
+    let s = Sandbox::new();
+    let case = vim_case(&s);
+    let expected = run_bare(&case, &s);
+    let o = run_sessui(&case, &s, &expected);
+    o.live.unwrap();
+    o.reattached.unwrap();
+}
+
+#[test]
+fn less_tput_and_whiptail_show_as_in_a_bare_terminal() {
+    let s = Sandbox::new();
+    for case in [less_case(&s), tput_case(), whiptail_case()] {
+        if case.name == "whiptail" && which("whiptail").is_none() {
+            eprintln!("SKIPPED: whiptail is not installed");
+            continue;
+        }
+        let name = case.name;
+        let expected = run_bare(&case, &s);
+        let o = run_sessui(&case, &s, &expected);
+        o.live.unwrap_or_else(|e| panic!("{name} live: {e}"));
+        o.reattached
+            .unwrap_or_else(|e| panic!("{name} reattached: {e}"));
+    }
+}
+
+#[test]
+fn top_and_htop_screens_show_as_in_a_bare_terminal() {
+    let s = Sandbox::new();
+    let mut cases = vec![top_case(&s)];
+    if which("htop").is_some() {
+        cases.push(htop_case(&s));
+    }
+    for case in cases {
+        let name = case.name;
+        let expected = run_bare(&case, &s);
+        let o = run_sessui(&case, &s, &expected);
+        o.live.unwrap_or_else(|e| panic!("{name} live: {e}"));
+        o.reattached
+            .unwrap_or_else(|e| panic!("{name} reattached: {e}"));
+    }
+}
+
+/// Prints every case through sessui and through tmux, live and reattached,
+/// and the replies to every question, side by side with the reference's.
+#[test]
+#[ignore]
+fn table() {
+    let s = Sandbox::new();
+    let torture_file = fixture(&s.home, "torture.txt", &torture());
+    let cases = vec![
+        Case::new(
+            "torture",
+            format!("cat {torture_file}; printf '\\033[2;60Hdone'"),
+            "done",
+        ),
+        vim_case(&s),
+        less_case(&s),
+        tput_case(),
+        whiptail_case(),
+        Case::new(
+            "dialog",
+            "seq 100; dialog --checklist 'Pick some' 15 50 5 a first on b second off c third off",
+            "Cancel",
+        ),
+        top_case(&s),
+        htop_case(&s),
+    ];
+    let verdict = |r: &Result<(), String>| match r {
+        Ok(()) => "same".to_string(),
+        Err(e) => e.split(';').next().unwrap_or("differs").to_string(),
+    };
+    println!("| case | sessui live | sessui reattached | tmux live | tmux reattached |");
+    println!("|---|---|---|---|---|");
+    for case in cases {
+        let own = Sandbox::new();
+        let expected = run_bare(&case, &own);
+        let ours = run_sessui(&case, &own, &expected);
+        let theirs = run_tmux(&case, &own, &expected);
+        println!(
+            "| {} | {} | {} | {} | {} |",
+            case.name,
+            verdict(&ours.live),
+            verdict(&ours.reattached),
+            verdict(&theirs.live),
+            verdict(&theirs.reattached)
+        );
+    }
+    let (expected, got) = ask_both(&s);
+    println!("\n| question | reference (alacritty) | sessui |\n|---|---|---|");
+    for (k, v) in &expected {
+        let ours = got.iter().find(|(q, _)| q == k).map(|(_, r)| r.as_str());
+        println!("| {k} | `{v}` | `{}` |", ours.unwrap_or("-"));
+    }
 }
