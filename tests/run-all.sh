@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every sessui test. Installs what the tests need when it is missing
-# (OpenSSH server and client, tmux, vim, iproute2, cargo-deny), checks the
+# (OpenSSH server and client, tmux, vim, iproute2, cargo-deny, and the
+# programs the conformance tests run: dialog, whiptail, htop), checks the
 # dependencies, then builds once and runs the whole suite against one shared
 # target directory.
 set -euo pipefail
@@ -15,6 +16,13 @@ command -v vi >/dev/null || missing+=(vim-tiny)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v script >/dev/null || missing+=(bsdutils)
 command -v setsid >/dev/null || missing+=(util-linux)
+# Programs the conformance tests run in a session and in a bare terminal.
+command -v dialog >/dev/null || missing+=(dialog)
+command -v whiptail >/dev/null || missing+=(whiptail)
+command -v htop >/dev/null || missing+=(htop)
+command -v less >/dev/null || missing+=(less)
+command -v top >/dev/null || missing+=(procps)
+command -v tput >/dev/null || missing+=(ncurses-bin)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing test dependencies: ${missing[*]}"
   sudo=""

@@ -28,6 +28,10 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
         obj.insert("job_command".into(), info.command.clone().into());
         obj.insert("title".into(), info.title.clone().into());
         obj.insert("job_version".into(), info.version.clone().into());
+        // The shell's own report of where it is (OSC 7) beats where it started.
+        if !info.cwd.is_empty() {
+            obj.insert("cwd".into(), info.cwd.clone().into());
+        }
         obj.insert(
             "job_idle_timeout".into(),
             crate::duration::Timeout::from_secs(info.idle_timeout_secs)

@@ -82,7 +82,9 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
     tracing::info!(job = %spec.job, session = %spec.session, shell = pty.shell_pid, "job started");
 
     let mut job = Job {
-        emu: Emulator::new(spec.cols, spec.rows, spec.history),
+        // The job answers the program's questions to its terminal: it owns
+        // the PTY, and answers whether or not a view is attached.
+        emu: Emulator::new(spec.cols, spec.rows, spec.history).answering(),
         idle_timeout: spec.idle_timeout.as_duration(),
         spec,
         pty,
@@ -325,6 +327,10 @@ impl Job {
         self.last_output = Some(now_millis());
         let pushed_before = self.emu.history().pushed();
         self.emu.process(&bytes);
+        let replies = self.emu.take_replies();
+        if !replies.is_empty() && !self.pty.write(&replies) {
+            tracing::debug!("the program does not read its answers: dropped");
+        }
         let Ok(frame) = encode_frame(&ServerMsg::Output(bytes)) else {
             return;
         };
@@ -508,6 +514,7 @@ impl Job {
                 }
             }
             ClientMsg::Ping(n) => self.send(id, &ServerMsg::Pong(n)),
+            ClientMsg::Terminal(facts) => self.emu.set_terminal_facts(facts),
         }
         false
     }
@@ -636,12 +643,16 @@ impl Job {
             shell_pid: self.pty.shell_pid,
             started_at: self.started_at,
             command: self.pty.command.clone(),
-            cwd: self
-                .spec
-                .cwd
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
+            // Where the shell says it is (OSC 7), else where it started.
+            cwd: match self.emu.cwd() {
+                Some(cwd) => cwd.to_string(),
+                None => self
+                    .spec
+                    .cwd
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            },
             cols,
             rows,
             clients: self.clients.values().filter(|c| c.view.is_some()).count() as u32,

@@ -34,6 +34,24 @@ pub enum ClientMsg {
     Stop,
     /// Liveness check; answered by `Pong` with the same number.
     Ping(u64),
+    /// What the view's own terminal is like (its colours, its cell size), so
+    /// the job answers the program's questions as that terminal would; the
+    /// job keeps the latest (protocol 3).
+    Terminal(TerminalFacts),
+}
+
+/// The outer terminal's colours and cell size, as far as they are known.
+/// `None` (or 0) where the terminal did not say: the job answers with
+/// documented defaults then.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalFacts {
+    pub foreground: Option<(u8, u8, u8)>,
+    pub background: Option<(u8, u8, u8)>,
+    pub cursor: Option<(u8, u8, u8)>,
+    /// The first 16 palette colours.
+    pub palette: Vec<Option<(u8, u8, u8)>>,
+    pub cell_width: u16,
+    pub cell_height: u16,
 }
 
 /// From a job to a client.

@@ -1,10 +1,14 @@
 //! A byte pass in front of vt100 for what it does not do itself: DEC special
 //! graphics (`ESC ( 0`, SO/SI, the line drawing of ncurses programs), `CSI I`
-//! and `CSI Z` tabs, and marking the points the emulator must act on
-//! (entering the alternate screen, scroll regions, clearing history).
+//! and `CSI Z` tabs, index and next line (`ESC D`, `ESC E`), SCO cursor save
+//! (`CSI s`, `CSI u`), and marking the points the emulator must act on
+//! (entering the alternate screen, scroll regions, clearing history, modes
+//! vt100 does not keep, and the questions a program asks its terminal).
+
+use super::query::Asked;
 
 /// Something the emulator must handle at a given offset of the filtered output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// `CSI ? 47/1049 h` starts here: save the main screen before it.
     AltEnter,
@@ -16,6 +20,14 @@ pub enum Event {
     BackTab(u16),
     /// `ESC c` just ended.
     Reset,
+    /// A private mode vt100 does not keep was set or reset (`CSI ? n h/l`).
+    Mode { mode: u16, on: bool },
+    /// The program asked its terminal something; the answer depends on the
+    /// state right here.
+    Asked(Asked),
+    /// `OSC` text this filter reads itself (`OSC 7`, `OSC 8`, colours): its
+    /// bytes are in `Filter::osc`.
+    Osc,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,6 +52,18 @@ enum State {
     TextEscape,
 }
 
+/// Which kind of string `State::Text` is reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StringKind {
+    Osc,
+    Dcs,
+    Other,
+}
+
+/// Longest OSC or DCS text kept for reading: queries, links and paths are
+/// far shorter; longer text (a clipboard copy) passes through unread.
+const MAX_STRING: usize = 4096;
+
 /// Longest CSI parameter string kept; longer ones are passed through unread.
 const MAX_CSI: usize = 64;
 
@@ -51,6 +75,12 @@ pub struct Filter {
     gl: usize,
     csi: Vec<u8>,
     csi_start: usize,
+    string: StringKind,
+    /// The text of the OSC or DCS string being read (or just read), without
+    /// its introducer and terminator; `None` once it grew past `MAX_STRING`.
+    text: Option<Vec<u8>>,
+    /// The string ended with BEL rather than ST: a reply ends the same way.
+    pub bel: bool,
 }
 
 impl Default for Filter {
@@ -61,6 +91,9 @@ impl Default for Filter {
             gl: 0,
             csi: Vec::with_capacity(MAX_CSI),
             csi_start: 0,
+            string: StringKind::Other,
+            text: Some(Vec::new()),
+            bel: false,
         }
     }
 }
@@ -69,6 +102,11 @@ impl Filter {
     /// Outside any escape sequence: the next byte starts afresh.
     pub fn in_ground(&self) -> bool {
         self.state == State::Ground
+    }
+
+    /// The OSC text an `Event::Osc` is about.
+    pub fn osc(&self) -> &[u8] {
+        self.text.as_deref().unwrap_or_default()
     }
 
     /// Appends the filtered form of `input` to `out`, and the events found,
@@ -119,7 +157,25 @@ impl Filter {
                         self.csi.clear();
                         State::Csi
                     }
-                    b']' | b'P' | b'X' | b'^' | b'_' => State::Text,
+                    b']' | b'P' | b'X' | b'^' | b'_' => {
+                        self.string = match b {
+                            b']' => StringKind::Osc,
+                            b'P' => StringKind::Dcs,
+                            _ => StringKind::Other,
+                        };
+                        self.text = Some(Vec::new());
+                        State::Text
+                    }
+                    // Index and next line: a line feed, and a carriage
+                    // return and line feed (vt100 reads LF as xterm reads IND).
+                    b'D' | b'E' => {
+                        out.truncate(self.csi_start);
+                        if b == b'E' {
+                            out.push(b'\r');
+                        }
+                        out.push(b'\n');
+                        State::Ground
+                    }
                     b'c' => {
                         self.g = [Charset::Ascii; 4];
                         self.gl = 0;
@@ -177,18 +233,32 @@ impl Filter {
             State::Text => {
                 out.push(b);
                 match b {
-                    0x07 => self.state = State::Ground,
+                    0x07 => {
+                        self.state = State::Ground;
+                        self.bel = true;
+                        self.string_end(out, events);
+                    }
                     0x1b => self.state = State::TextEscape,
-                    _ => {}
+                    _ => {
+                        if let Some(text) = &mut self.text {
+                            if text.len() < MAX_STRING {
+                                text.push(b);
+                            } else {
+                                self.text = None;
+                            }
+                        }
+                    }
                 }
             }
             State::TextEscape => {
                 out.push(b);
-                self.state = if b == b'\\' {
-                    State::Ground
+                if b == b'\\' {
+                    self.state = State::Ground;
+                    self.bel = false;
+                    self.string_end(out, events);
                 } else {
-                    State::Text
-                };
+                    self.state = State::Text;
+                }
             }
         }
     }
@@ -199,13 +269,44 @@ impl Filter {
             Some(p @ (b'?' | b'>' | b'<' | b'=')) => (Some(*p), &body[1..]),
             _ => (None, body),
         };
-        if params.iter().any(|c| (0x20..=0x2f).contains(c)) {
-            return; // intermediates: not one of ours
+        if let Some(at) = params.iter().position(|c| (0x20..=0x2f).contains(c)) {
+            // With an intermediate, only DECRQM (`$ p`) is ours.
+            if &params[at..] == b"$" && fin == b'p' {
+                let mode = parse_param(&params[..at]).unwrap_or(0);
+                let asked = Asked::Mode {
+                    private: private == Some(b'?'),
+                    mode,
+                };
+                events.push((out.len(), Event::Asked(asked)));
+            }
+            return;
         }
         let mut nums = params.split(|&c| c == b';').map(parse_param);
+        let first = params.split(|&c| c == b';').next().and_then(parse_param);
+        let asked = match (private, fin, first.unwrap_or(0)) {
+            (None, b'c', 0) => Some(Asked::PrimaryAttributes),
+            (Some(b'>'), b'c', 0) => Some(Asked::SecondaryAttributes),
+            (Some(b'='), b'c', 0) => Some(Asked::TertiaryAttributes),
+            (None, b'n', 5) => Some(Asked::Status),
+            (None, b'n', 6) => Some(Asked::CursorPosition { extended: false }),
+            (Some(b'?'), b'n', 6) => Some(Asked::CursorPosition { extended: true }),
+            (Some(b'>'), b'q', 0) => Some(Asked::Version),
+            (None, b't', 14) => Some(Asked::WindowPixels),
+            (None, b't', 16) => Some(Asked::CellPixels),
+            (None, b't', 18) => Some(Asked::WindowChars),
+            _ => None,
+        };
+        if let Some(asked) = asked {
+            events.push((out.len(), Event::Asked(asked)));
+            return;
+        }
         match (private, fin) {
-            (Some(b'?'), b'h') if nums.any(|n| matches!(n, Some(47 | 1049))) => {
-                events.push((self.csi_start, Event::AltEnter));
+            (None, b'm') if needs_rewrite(params) => {
+                let sgr = rewrite_sgr(params);
+                out.truncate(self.csi_start);
+                out.extend_from_slice(b"\x1b[");
+                out.extend_from_slice(sgr.as_bytes());
+                out.push(b'm');
             }
             (None, b'r') => {
                 let top = nums.next().flatten().unwrap_or(1).max(1);
@@ -220,12 +321,69 @@ impl Filter {
                 out.truncate(self.csi_start);
                 events.push((out.len(), Event::BackTab(n)));
             }
+            (Some(b'?'), b'h' | b'l') => {
+                let on = fin == b'h';
+                let modes: Vec<u16> = nums.flatten().collect();
+                // Events stay in stream order: this one goes before the sequence.
+                if on && modes.iter().any(|m| matches!(m, 47 | 1049)) {
+                    events.push((self.csi_start, Event::AltEnter));
+                }
+                for mode in modes {
+                    // Modes vt100 does not keep; it ignores them.
+                    if matches!(mode, 6 | 7 | 1004 | 1016 | 2026) {
+                        events.push((out.len(), Event::Mode { mode, on }));
+                    }
+                }
+            }
+            // SCO save and restore cursor: DECSC and DECRC to vt100.
+            (None, b's' | b'u') if params.is_empty() => {
+                out.truncate(self.csi_start);
+                out.extend_from_slice(if fin == b's' { b"\x1b7" } else { b"\x1b8" });
+            }
             (None, b'I') => {
                 let n = nums.next().flatten().unwrap_or(1).clamp(1, 256);
                 out.truncate(self.csi_start);
                 out.extend(std::iter::repeat_n(b'\t', usize::from(n)));
             }
             _ => {}
+        }
+    }
+
+    /// An OSC or DCS string ended: the ones the emulator reads are reported.
+    fn string_end(&mut self, out: &[u8], events: &mut Vec<(usize, Event)>) {
+        let Some(text) = &self.text else {
+            return;
+        };
+        let at = out.len();
+        match self.string {
+            StringKind::Osc => {
+                let number = text.split(|&b| b == b';').next().unwrap_or_default();
+                if matches!(
+                    number,
+                    b"4" | b"7"
+                        | b"8"
+                        | b"10"
+                        | b"11"
+                        | b"12"
+                        | b"52"
+                        | b"104"
+                        | b"110"
+                        | b"111"
+                        | b"112"
+                ) {
+                    events.push((at, Event::Osc));
+                }
+            }
+            StringKind::Dcs => {
+                if let Some(setting) = text.strip_prefix(b"$q") {
+                    let asked = Asked::Setting(setting.to_vec());
+                    events.push((at, Event::Asked(asked)));
+                } else if let Some(names) = text.strip_prefix(b"+q") {
+                    let asked = Asked::Capabilities(names.to_vec());
+                    events.push((at, Event::Asked(asked)));
+                }
+            }
+            StringKind::Other => {}
         }
     }
 
@@ -243,6 +401,85 @@ impl Filter {
         }
         out
     }
+}
+
+/// Whether vt100 would misread this SGR: sub-parameters (`4:3`,
+/// `38:2::r:g:b`) it does not parse, or an underline colour (`58;5;1`), whose
+/// arguments it takes for attributes of their own (`1` is bold).
+fn needs_rewrite(params: &[u8]) -> bool {
+    params.contains(&b':')
+        || params
+            .split(|&c| c == b';')
+            .any(|p| p == b"58" || p == b"59")
+}
+
+/// The SGR's parameters as vt100 reads them right: colours in sub-parameter
+/// form become the `;` form, `4:n` an underline on or off, and the underline
+/// colour (which vt100 cannot keep) is left out with its arguments.
+fn rewrite_sgr(params: &[u8]) -> String {
+    let groups: Vec<Vec<Option<u16>>> = params
+        .split(|&c| c == b';')
+        .map(|g| g.split(|&c| c == b':').map(parse_param).collect())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < groups.len() {
+        let g = &groups[i];
+        i += 1;
+        let code = g.first().copied().flatten().unwrap_or(0);
+        if g.len() > 1 {
+            let sub: Vec<u16> = g[1..].iter().map(|v| v.unwrap_or(0)).collect();
+            match (code, sub.as_slice()) {
+                (38 | 48, [5, n, ..]) => out.push(format!("{code};5;{n}")),
+                // With or without the colour space id before r, g, b.
+                (38 | 48, [2, _, r, g, b, ..] | [2, r, g, b]) => {
+                    out.push(format!("{code};2;{r};{g};{b}"))
+                }
+                (4, [0, ..]) => out.push("24".into()),
+                (4, [_, ..]) => out.push("4".into()),
+                _ => {}
+            }
+            continue;
+        }
+        match code {
+            58 => {
+                // `58;5;n` or `58;2;r;g;b`: its arguments are not attributes.
+                let kind = groups.get(i).and_then(|g| g.first().copied().flatten());
+                i += match kind {
+                    Some(5) => 2,
+                    Some(2) => 4,
+                    _ => 0,
+                };
+            }
+            59 => {}
+            38 | 48 => {
+                let kind = groups.get(i).and_then(|g| g.first().copied().flatten());
+                let n = match kind {
+                    Some(5) => 2,
+                    Some(2) => 4,
+                    _ => 0,
+                };
+                let args: Vec<String> = groups[i..(i + n).min(groups.len())]
+                    .iter()
+                    .map(|g| g.first().copied().flatten().unwrap_or(0).to_string())
+                    .collect();
+                i += n;
+                out.push(
+                    std::iter::once(code.to_string())
+                        .chain(args)
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                );
+            }
+            n => out.push(n.to_string()),
+        }
+    }
+    if out.is_empty() {
+        // Nothing vt100 keeps; an empty SGR would reset every attribute,
+        // where an unknown one (vt100 skips it) changes nothing.
+        return "59".to_string();
+    }
+    out.join(";")
 }
 
 fn parse_param(p: &[u8]) -> Option<u16> {
@@ -347,6 +584,26 @@ mod tests {
             ]
         );
         assert_eq!(out.len(), 14);
+    }
+
+    #[test]
+    fn sgr_forms_vt100_misreads_are_rewritten() {
+        let mut e = crate::term::Emulator::new(20, 2, 0);
+        // An underline colour's arguments are not bold (1) or blink (5).
+        e.process(b"\x1b[58;5;1mA\x1b[58;2;1;2;3mB\x1b[m");
+        assert!(!e.cell(0, 0).unwrap().bold() && !e.cell(0, 1).unwrap().bold());
+        // Sub-parameter forms of colours and underline styles.
+        e.process(b"\x1b[38:2::1:2:3;4:3mC\x1b[38:5:200;4:0mD");
+        let c = e.cell(0, 2).unwrap();
+        assert_eq!(c.fgcolor(), vt100::Color::Rgb(1, 2, 3));
+        assert!(c.underline());
+        let d = e.cell(0, 3).unwrap();
+        assert_eq!(d.fgcolor(), vt100::Color::Idx(200));
+        assert!(!d.underline());
+        // Plain SGRs are left as they are.
+        let mut f = Filter::default();
+        let (out, _) = run(&mut f, b"\x1b[1;38;2;1;2;3mx");
+        assert_eq!(out, "\x1b[1;38;2;1;2;3mx");
     }
 
     #[test]

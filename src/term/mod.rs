@@ -1,23 +1,28 @@
 //! The one type that owns terminal emulation: `Emulator` wraps `vt100::Parser`
-//! and does processing, resizing, snapshots, capture, history and drawing.
+//! and does processing, resizing, snapshots, capture and history. It is a
+//! model: it says what each cell holds and which rows changed; drawing it is
+//! the renderer's business (`ui::render`), which keeps its own caches.
 //!
 //! Both the job (its mirror) and each view use it, so a snapshot made by one
 //! and loaded by the other reproduces the screen exactly.
 
-mod draw;
+mod answer;
 mod filter;
 mod history;
-mod paint;
+mod query;
+mod style;
 
 use std::cell::Cell;
 use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-pub use draw::color_of;
 pub use history::{History, HistoryLine};
-pub use paint::Painted;
+pub use query::{DEFAULT_BACKGROUND, DEFAULT_FOREGROUND, DEFAULT_PALETTE, parse_color};
+pub use style::{CellView, Color, Dirty, Pen, attr};
 
+use crate::protocol::TerminalFacts;
 use filter::{Event, Filter};
+use query::Answers;
 
 /// Widest and tallest screen accepted: vt100 allocates rows eagerly, so a
 /// hostile or mistaken resize must not allocate gigabytes.
@@ -105,10 +110,30 @@ pub struct Emulator {
     saved_main: Option<vt100::Parser>,
     /// Scroll regions set by programs, [main, alternate]; vt100 does not expose them.
     regions: [Option<(u16, u16)>; 2],
-    /// The rows as last drawn, so unchanged rows are copied, not redrawn.
-    drawn: draw::DrawCache,
-    /// Rows that may have changed since the screen was last painted.
-    dirty: std::sync::Mutex<paint::Dirty>,
+    /// Rows that may have changed since the renderer last took them.
+    dirty: Dirty,
+    /// Modes vt100 does not keep: what the program asked for.
+    modes: ExtraModes,
+    /// The working directory the shell last reported (OSC 7).
+    cwd: Option<String>,
+    /// Set in the job only: answers to the program's questions, to be
+    /// written to its PTY. Views see the same questions and never answer.
+    answers: Option<Answers>,
+}
+
+/// Modes vt100 ignores, kept here for the program's questions and for the view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExtraModes {
+    /// DECOM `CSI ? 6 h`: addressing relative to the scroll region.
+    pub origin: bool,
+    /// `CSI ? 7 l` turned wrapping off (vt100 wraps regardless).
+    pub no_autowrap: bool,
+    /// `CSI ? 1004 h`: focus in and out are reported.
+    pub focus_events: bool,
+    /// `CSI ? 2026 h`: the program is drawing a frame to show at once.
+    pub synchronized: bool,
+    /// `CSI ? 1016 h`: mouse positions in pixels.
+    pub sgr_pixels: bool,
 }
 
 fn dim(n: u16, max: u16) -> NonZeroU16 {
@@ -124,9 +149,34 @@ impl Emulator {
             events: Vec::new(),
             saved_main: None,
             regions: [None, None],
-            drawn: draw::DrawCache::default(),
-            dirty: Default::default(),
+            dirty: Dirty::All,
+            modes: ExtraModes::default(),
+            cwd: None,
+            answers: None,
         }
+    }
+
+    /// Makes this emulator answer the program's questions (the job's does;
+    /// replies wait in `take_replies`).
+    pub fn answering(mut self) -> Emulator {
+        self.answers = Some(Answers::default());
+        self
+    }
+
+    /// What the view's terminal is like: questions about colours and sizes
+    /// are answered from this from now on.
+    pub fn set_terminal_facts(&mut self, facts: TerminalFacts) {
+        if let Some(a) = &mut self.answers {
+            a.facts = facts;
+        }
+    }
+
+    /// Replies to the program's questions since the last call, for its PTY.
+    pub fn take_replies(&mut self) -> Vec<u8> {
+        self.answers
+            .as_mut()
+            .map(|a| std::mem::take(&mut a.replies))
+            .unwrap_or_default()
     }
 
     /// Builds an emulator showing what `snap` shows.
@@ -155,7 +205,9 @@ impl Emulator {
     /// Replaces everything with the snapshot's state.
     pub fn load_snapshot(&mut self, snap: Snapshot) {
         let cap = self.parser.callbacks().history.capacity();
+        let answers = self.answers.take();
         *self = Emulator::new(snap.cols, snap.rows, cap);
+        self.answers = answers;
         let rec = self.parser.callbacks_mut();
         rec.history.extend(snap.history);
         rec.title = snap.title;
@@ -174,9 +226,9 @@ impl Emulator {
         filtered.clear();
         self.events.clear();
         self.filter.feed(bytes, &mut filtered, &mut self.events);
-        let events = std::mem::take(&mut self.events);
+        let mut events = std::mem::take(&mut self.events);
         let mut done = 0;
-        for &(at, event) in &events {
+        for (at, event) in events.drain(..) {
             self.guarded_process(&filtered[done..at]);
             done = at;
             self.handle(event);
@@ -189,8 +241,8 @@ impl Emulator {
         self.events = events;
         let row = self.parser.screen().cursor_position().0;
         self.mark(match before {
-            Some(r) if r == row => paint::Dirty::Rows(r, r),
-            _ => paint::Dirty::All,
+            Some(r) if r == row => Dirty::Rows(r, r),
+            _ => Dirty::All,
         });
         if filtered.capacity() > 1 << 20 {
             filtered = Vec::new();
@@ -223,8 +275,31 @@ impl Emulator {
                 }
                 self.guarded_process(format!("\x1b[{}G", col + 1).as_bytes());
             }
-            Event::Reset => self.regions = [None, None],
+            Event::Reset => {
+                self.regions = [None, None];
+                self.modes = ExtraModes::default();
+            }
+            Event::Mode { mode, on } => match mode {
+                6 => self.modes.origin = on,
+                7 => self.modes.no_autowrap = !on,
+                1004 => self.modes.focus_events = on,
+                1016 => self.modes.sgr_pixels = on,
+                2026 => self.modes.synchronized = on,
+                _ => {}
+            },
+            Event::Asked(asked) => self.answer(&asked),
+            Event::Osc => self.osc(),
         }
+    }
+
+    /// Modes the program set that vt100 does not keep.
+    pub fn extra_modes(&self) -> ExtraModes {
+        self.modes
+    }
+
+    /// The working directory the shell reported last (OSC 7), if any.
+    pub fn cwd(&self) -> Option<&str> {
+        self.cwd.as_deref()
     }
 
     /// The cursor's row, if `bytes` can only change that row: plain text
@@ -242,9 +317,14 @@ impl Emulator {
         .then_some(row)
     }
 
-    fn mark(&self, rows: paint::Dirty) {
-        let mut dirty = self.dirty.lock().unwrap_or_else(|p| p.into_inner());
-        *dirty = dirty.with(rows);
+    fn mark(&mut self, rows: Dirty) {
+        self.dirty = self.dirty.with(rows);
+    }
+
+    /// The rows that may have changed since the last call: a renderer that
+    /// remembers what it drew redraws only these.
+    pub fn take_dirty(&mut self) -> Dirty {
+        std::mem::replace(&mut self.dirty, Dirty::None)
     }
 
     fn guarded_process(&mut self, bytes: &[u8]) {
@@ -272,7 +352,7 @@ impl Emulator {
                 self.parser = new_parser(cols, rows, cap);
             }
         }
-        self.mark(paint::Dirty::All);
+        self.mark(Dirty::All);
         tracing::warn!("terminal emulator panicked; screen rebuilt");
     }
 
@@ -291,7 +371,7 @@ impl Emulator {
         }
         // Like xterm, a resize resets scroll regions.
         self.regions = [None, None];
-        self.mark(paint::Dirty::All);
+        self.mark(Dirty::All);
     }
 
     /// What a fresh emulator needs to show this screen, with up to `history`
@@ -416,9 +496,47 @@ impl Emulator {
         self.parser.screen().contents()
     }
 
-    /// The vt100 cell at a position, for drawing and for tests.
+    /// The vt100 cell at a position, for tests.
     pub fn cell(&self, row: u16, col: u16) -> Option<&vt100::Cell> {
         self.parser.screen().cell(row, col)
+    }
+
+    /// What a cell shows, for drawing.
+    pub fn cell_view(&self, row: u16, col: u16) -> Option<CellView<'_>> {
+        let cell = self.parser.screen().cell(row, col)?;
+        Some(CellView {
+            text: cell.contents(),
+            pen: Pen::of(cell),
+            wide: cell.is_wide(),
+            wide_tail: cell.is_wide_continuation(),
+        })
+    }
+
+    /// The `rows` history rows that show at the top of the screen when it is
+    /// scrolled `scroll` rows back, as a screen of their own (`None` when
+    /// none show). The rows below them are the live screen's first rows.
+    pub fn history_screen(&self, scroll: usize) -> Option<Emulator> {
+        let (cols, rows) = self.size();
+        let history = &self.parser.callbacks().history;
+        let scroll = scroll.min(history.len());
+        let shown = scroll.min(usize::from(rows)) as u16;
+        if shown == 0 {
+            return None;
+        }
+        let mut past = Emulator::new(cols, shown, 0);
+        let mut bytes = String::new();
+        for i in 0..shown {
+            let line = history
+                .from_newest(scroll - 1 - usize::from(i))
+                .unwrap_or("");
+            bytes.push_str("\x1b[m");
+            bytes.push_str(line);
+            if i + 1 < shown {
+                bytes.push_str("\r\n");
+            }
+        }
+        past.process(bytes.as_bytes());
+        Some(past)
     }
 
     /// Rough heap use, for the memory report.

@@ -179,26 +179,6 @@ fn clear_history_sequence_forgets_history() {
 }
 
 #[test]
-fn draw_paints_cells_and_cursor() {
-    use ratatui::buffer::Buffer;
-    use ratatui::layout::Rect;
-    let mut e = Emulator::new(10, 3, 100);
-    e.process("\x1b[31mab\x1b[m世".as_bytes());
-    let mut buf = Buffer::empty(Rect::new(0, 0, 10, 3));
-    let cursor = e.draw(&mut buf, Rect::new(0, 0, 10, 3), 0);
-    assert_eq!(cursor, Some((4, 0)));
-    assert_eq!(buf[(0, 0)].symbol(), "a");
-    assert_eq!(buf[(0, 0)].fg, ratatui::style::Color::Indexed(1));
-    assert_eq!(buf[(2, 0)].symbol(), "世");
-    // scrolled back one row: history on top, the screen shifted down
-    e.process(b"\r\nx\r\ny\r\nz");
-    let mut buf = Buffer::empty(Rect::new(0, 0, 10, 3));
-    e.draw(&mut buf, Rect::new(0, 0, 10, 3), 1);
-    assert_eq!(buf[(0, 0)].symbol(), "a");
-    assert_eq!(buf[(0, 1)].symbol(), "x");
-}
-
-#[test]
 fn a_resync_adds_the_missed_history_and_takes_the_screen() {
     let mut view = Emulator::new(20, 3, 100);
     view.process(b"1\r\n2\r\n3\r\n4");
@@ -210,4 +190,20 @@ fn a_resync_adds_the_missed_history_and_takes_the_screen() {
     view.load_snapshot_after(job.snapshot(missed as usize));
     assert_eq!(view.capture(100, false), job.capture(100, false));
     assert_eq!(view.history_len(), 3);
+}
+
+#[test]
+fn rows_that_change_are_reported_once() {
+    let mut e = Emulator::new(20, 4, 0);
+    assert_eq!(e.take_dirty(), Dirty::All, "a new screen is unknown");
+    assert_eq!(e.take_dirty(), Dirty::None);
+    e.process(b"\x1b[3;1H");
+    e.take_dirty();
+    // An echo changes only the cursor's row.
+    e.process(b"ab");
+    assert_eq!(e.take_dirty(), Dirty::Rows(2, 2));
+    e.process(b"\r\nnext");
+    assert_eq!(e.take_dirty(), Dirty::All);
+    e.resize(10, 4);
+    assert_eq!(e.take_dirty(), Dirty::All);
 }

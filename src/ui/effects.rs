@@ -14,6 +14,8 @@ pub struct Effects {
     pub events: mpsc::Sender<UiEvent>,
     /// The view size new attaches ask for.
     pub size: (u16, u16),
+    /// What the outer terminal is like, for the jobs' answers to their programs.
+    pub facts: crate::protocol::TerminalFacts,
 }
 
 impl Effects {
@@ -22,6 +24,7 @@ impl Effects {
         let mgr = self.manager.clone();
         let tx = self.events.clone();
         let (cols, rows) = self.size;
+        let facts = self.facts.clone();
         match effect {
             Effect::Listen { generation, rx } => return Some((generation, rx)),
             Effect::Refresh => self.refresh(),
@@ -46,7 +49,7 @@ impl Effects {
             }
             Effect::Attach { id, restart, .. } => {
                 tokio::spawn(async move {
-                    let result = attach(&mgr, id.as_str(), cols, rows, restart).await;
+                    let result = attach(&mgr, id.as_str(), cols, rows, restart, facts).await;
                     let _ = tx
                         .send(UiEvent::Attached {
                             result: Box::new(result),
@@ -58,7 +61,7 @@ impl Effects {
             Effect::Reattach { id, after, .. } => {
                 tokio::spawn(async move {
                     tokio::time::sleep(after).await;
-                    let result = attach(&mgr, id.as_str(), cols, rows, false).await;
+                    let result = attach(&mgr, id.as_str(), cols, rows, false, facts).await;
                     let _ = tx
                         .send(UiEvent::Attached {
                             result: Box::new(result),
@@ -178,6 +181,7 @@ async fn attach(
     cols: u16,
     rows: u16,
     restart: bool,
+    facts: crate::protocol::TerminalFacts,
 ) -> Result<Attached, AttachFailure> {
     let attached = if restart {
         mgr.attach(key, cols, rows).await
@@ -188,6 +192,11 @@ async fn attach(
         Ok(att) => {
             let version = att.conn.version;
             let (tx, rx) = att.conn.split();
+            // A job older than protocol 3 cannot read this message: it would
+            // drop the connection. It answers with its defaults instead.
+            if version >= crate::protocol::TERMINAL_FACTS {
+                let _ = tx.send(crate::protocol::ClientMsg::Terminal(facts)).await;
+            }
             Ok(Attached {
                 session: att.session,
                 view: att.view,

@@ -25,21 +25,25 @@ struct Reader {
     ready: VecDeque<Event>,
 }
 
-/// The terminal's events as a stream; it ends when the terminal is gone.
-pub fn events() -> io::Result<impl Stream<Item = io::Result<Event>> + Unpin> {
-    // crossterm reads standard input when it is a terminal, else /dev/tty.
-    let tty: OwnedFd = if io::stdin().is_terminal() {
+/// The terminal crossterm reads: standard input when it is a terminal, else /dev/tty.
+pub fn tty() -> io::Result<OwnedFd> {
+    Ok(if io::stdin().is_terminal() {
         io::stdin().as_fd().try_clone_to_owned()?
     } else {
         std::fs::OpenOptions::new()
             .read(true)
             .open("/dev/tty")?
             .into()
-    };
+    })
+}
+
+/// The terminal's events as a stream, after `typed` (keys read before it
+/// started); it ends when the terminal is gone.
+pub fn events(typed: Vec<Event>) -> io::Result<impl Stream<Item = io::Result<Event>> + Unpin> {
     let mut reader = Reader {
-        tty: watch(tty)?,
+        tty: watch(tty()?)?,
         resized: signal(SignalKind::window_change())?,
-        ready: VecDeque::new(),
+        ready: typed.into(),
     };
     // crossterm sets up its reader (and its SIGWINCH handler) on first use,
     // and keeps what was typed before: take it now, as no edge will say so.

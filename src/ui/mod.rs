@@ -8,6 +8,7 @@ mod input;
 pub mod keymap;
 pub mod keys;
 mod mouse;
+mod probe;
 mod prompter;
 mod render;
 mod state;
@@ -37,7 +38,6 @@ pub use update::{Effect, UiEvent, update};
 use crate::app::App;
 use crate::manager::{Manager, ManagerError};
 use crate::protocol::ServerMsg;
-use crate::term;
 use effects::Effects;
 use keymap::Keymap;
 pub use prompter::UiPrompter;
@@ -67,14 +67,18 @@ const ECHO_WAIT: Duration = Duration::from_millis(10);
 
 /// The outer screen: a real terminal, or a test backend.
 pub trait Screen {
-    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()>;
+    /// Draws a frame. The screen takes the attached session's changed rows
+    /// from its model (`Emulator::take_dirty`), hence `&mut`; drawing itself
+    /// reads the state only.
+    fn draw_ui(&mut self, ui: &mut Ui) -> io::Result<()>;
     fn size(&self) -> (u16, u16);
     /// The cursor shape the session's program asked for.
     fn cursor_style(&mut self, _style: vt100::CursorStyle) {}
 }
 
 impl<B: Backend> Screen for Terminal<B> {
-    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
+    fn draw_ui(&mut self, ui: &mut Ui) -> io::Result<()> {
+        let ui = &*ui;
         self.draw(|f| render(ui, f))
             .map(|_| ())
             .map_err(|e| io::Error::other(e.to_string()))
@@ -91,12 +95,16 @@ struct RealScreen {
     cursor_style: Option<vt100::CursorStyle>,
     /// The attached session as painted on the terminal, with the status
     /// line ratatui last drew beside it; `None` after a frame ratatui drew whole.
-    direct: Option<(term::Painted, ratatui::text::Line<'static>)>,
+    direct: Option<(render::Painted, ratatui::text::Line<'static>)>,
 }
 
 impl Screen for RealScreen {
-    fn draw_ui(&mut self, ui: &Ui) -> io::Result<()> {
+    fn draw_ui(&mut self, ui: &mut Ui) -> io::Result<()> {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        // Rows that changed since the last frame, whichever way it was drawn:
+        // a frame drawn through ratatui leaves the painted rows unknown anyway.
+        let dirty = ui.view.as_mut().map(|v| v.emu.take_dirty());
+        let ui = &*ui;
         let term = &mut self.guard.terminal;
         let (cols, rows) = ui.size;
         let area = ratatui::layout::Rect::new(0, 0, cols, rows);
@@ -116,13 +124,13 @@ impl Screen for RealScreen {
                 // what it draws (the status line) changed, or the area did.
                 let (mut painted, drawn) = match last {
                     Some((p, s)) if !resized && p.area() == session => (p, Some(s)),
-                    _ => (term::Painted::new(session), None),
+                    _ => (render::Painted::new(session), None),
                 };
                 if drawn.as_ref() != Some(&status) {
                     term.draw(|f| render::render_around_session(ui, f))?;
                 }
                 let mut out = Vec::new();
-                v.emu.paint(&mut painted, &mut out);
+                painted.paint(&v.emu, dirty.unwrap_or_default(), &mut out);
                 term.backend_mut().write_all(&out)?;
                 self.direct = Some((painted, status));
             }
@@ -135,7 +143,7 @@ impl Screen for RealScreen {
                     // `clear` does, a round trip some terminals never answer).
                     term.resize(area)?;
                 }
-                term.draw_ui(ui)?;
+                term.draw(|f| render(ui, f))?;
             }
         }
         crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
@@ -185,14 +193,16 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
                 .map_err(|e| e.to_string())?;
             crate::cli::tell_adopted(&adopted);
         }
-        let guard = terminal::setup(app.config.ui.mouse)
+        let mut guard = terminal::setup(app.config.ui.mouse)
             .map_err(|e| format!("cannot set up the terminal: {e}"))?;
+        let typed = std::mem::take(&mut guard.probed.typed);
+        let facts = guard.probed.facts.clone();
         let mut screen = RealScreen {
             guard,
             cursor_style: None,
             direct: None,
         };
-        let events = input::events().map_err(|e| format!("cannot read the terminal: {e}"))?;
+        let events = input::events(typed).map_err(|e| format!("cannot read the terminal: {e}"))?;
         let ctx = Context {
             manager: app.manager.clone(),
             keymap,
@@ -202,6 +212,7 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
             reaper_interval: app.config.timeouts.reaper_interval,
             attach,
             prompter: Some(prompter),
+            facts,
         };
         // The loop runs on a worker, not on this thread: the tasks that carry
         // a key to the session and its echo back wake it on the same thread
@@ -227,6 +238,8 @@ pub struct Context {
     pub attach: Option<String>,
     /// Gets the event channel so host questions become popups.
     pub prompter: Option<Arc<UiPrompter>>,
+    /// The outer terminal's colours and cell size, told to each job attached.
+    pub facts: crate::protocol::TerminalFacts,
 }
 
 fn translate(ev: Event) -> Option<UiEvent> {
@@ -273,6 +286,7 @@ where
         manager: ctx.manager.clone(),
         events: ev_tx.clone(),
         size: ui.view_size(),
+        facts: ctx.facts.clone(),
     };
     let mut view_rx: Option<(u64, mpsc::Receiver<ServerMsg>)> = None;
     if let Some(p) = &ctx.prompter {
@@ -335,7 +349,7 @@ where
         budget_at = now;
         if dirty || (output_dirty && budget >= 1.0) || echo_due.is_some_and(|t| now >= t) {
             screen
-                .draw_ui(&ui)
+                .draw_ui(&mut ui)
                 .map_err(|e| format!("cannot draw: {e}"))?;
             if let Some(v) = &ui.view {
                 screen.cursor_style(v.emu.cursor_style());

@@ -62,6 +62,8 @@ pub struct Guard {
     pub terminal: Term,
     /// The terminal's frame, sent once drawn.
     pub out: FrameOut,
+    /// What the terminal said about itself, and keys typed while it did.
+    pub probed: super::probe::Probed,
 }
 
 pub fn setup(mouse: bool) -> io::Result<Guard> {
@@ -69,6 +71,8 @@ pub fn setup(mouse: bool) -> io::Result<Guard> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     MOUSE.store(mouse, Ordering::SeqCst);
+    // Asked first, in raw mode, before crossterm reads the terminal.
+    let probed = super::probe::outer_terminal(&super::input::tty()?);
     let mut out = io::stdout();
     let entered = execute!(
         out,
@@ -100,7 +104,11 @@ pub fn setup(mouse: bool) -> io::Result<Guard> {
             // ask the terminal where its cursor is and wait for the answer.
             let _ = terminal.resize(Rect::new(0, 0, cols, rows));
             let _ = out.send();
-            Ok(Guard { terminal, out })
+            Ok(Guard {
+                terminal,
+                out,
+                probed,
+            })
         }
         Err(e) => {
             restore();

@@ -1,8 +1,12 @@
 //! Drawing: `render(&ui, frame)` paints the whole screen from state and does no I/O.
 
 mod list;
+mod paint;
 mod popups;
+mod session;
 mod view;
+
+pub use paint::Painted;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};

@@ -45,7 +45,7 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
         f.render_widget(Paragraph::new(status_line(ui, v)), status);
         return;
     }
-    let cursor = v.emu.draw(f.buffer_mut(), screen, v.scroll.unwrap_or(0));
+    let cursor = super::session::draw(&v.emu, f.buffer_mut(), screen, v.scroll.unwrap_or(0));
     if let Some((x, y)) = cursor
         && ui.popup.is_none()
         && v.scroll.is_none()

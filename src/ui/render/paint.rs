@@ -1,18 +1,20 @@
-//! Painting an emulator's screen straight onto a terminal: only the rows that
-//! differ from what the terminal shows are written, as the escape codes vt100
-//! formats them in, with no cell-by-cell buffer in between. The attached view
-//! paints this way while nothing covers the session, which is where a
-//! keystroke's echo is drawn: a ratatui frame of a full screen (reset, fill,
-//! compare every cell) costs several times the echo's whole trip.
+//! Painting a session's screen straight onto the terminal: only the rows that
+//! differ from what the terminal shows are written, as escape codes, with no
+//! cell-by-cell buffer in between. The attached view paints this way while
+//! nothing covers the session, which is where a keystroke's echo is drawn: a
+//! ratatui frame of a full screen (reset, fill, compare every cell) costs
+//! several times the echo's whole trip.
 
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 use ratatui::layout::Rect;
 
-use super::Emulator;
+use crate::term::{Color, Dirty, Emulator, Pen, attr};
 
-/// What a terminal shows in an area: each row's formatted text as last
-/// written there, `None` where it is not known.
+/// What the terminal shows in the session's area: each row's formatted text
+/// as last written there, `None` where it is not known. The renderer's one
+/// cache: the model only says which rows changed.
 pub struct Painted {
     area: Rect,
     rows: Vec<Option<String>>,
@@ -30,62 +32,27 @@ impl Painted {
     pub fn area(&self) -> Rect {
         self.area
     }
-}
 
-/// Rows that may have changed since a paint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Dirty {
-    None,
-    /// These rows, first to last.
-    Rows(u16, u16),
-    #[default]
-    All,
-}
-
-impl Dirty {
-    /// Both sets of rows.
-    pub fn with(self, other: Dirty) -> Dirty {
-        match (self, other) {
-            (Dirty::None, d) | (d, Dirty::None) => d,
-            (Dirty::Rows(a, b), Dirty::Rows(c, d)) => Dirty::Rows(a.min(c), b.max(d)),
-            _ => Dirty::All,
-        }
-    }
-
-    fn contains(self, row: u16) -> bool {
-        match self {
-            Dirty::None => false,
-            Dirty::Rows(a, b) => (a..=b).contains(&row),
-            Dirty::All => true,
-        }
-    }
-}
-
-impl Emulator {
-    /// Appends to `out` what turns the terminal's `painted` area into the
-    /// live screen, then places (or hides) the cursor. The area must be as
-    /// wide as the screen and reach the terminal's right edge: a row is
-    /// cleared to the end of the line before it is written. Only rows that
-    /// changed since the last paint are looked at (a keystroke's echo: one).
-    pub fn paint(&self, painted: &mut Painted, out: &mut Vec<u8>) {
-        let dirty = std::mem::replace(
-            &mut *self.dirty.lock().unwrap_or_else(|p| p.into_inner()),
-            Dirty::None,
-        );
-        let screen = self.parser.screen();
-        let area = painted.area;
-        let (rows, cols) = screen.size();
-        let width = cols.get().min(area.width);
-        let shown = rows.get().min(area.height);
+    /// Appends to `out` what turns the terminal's area into `emu`'s live
+    /// screen, then places (or hides) the cursor. `dirty` is what the model
+    /// says changed since the last paint (`Emulator::take_dirty`); rows not
+    /// in it are not looked at (a keystroke's echo: one). The area must be
+    /// as wide as the screen and reach the terminal's right edge: a row is
+    /// cleared to the end of the line before it is written.
+    pub fn paint(&mut self, emu: &Emulator, dirty: Dirty, out: &mut Vec<u8>) {
+        let area = self.area;
+        let (cols, rows) = emu.size();
+        let width = cols.min(area.width);
+        let shown = rows.min(area.height);
         let mut text = String::new();
         let mut wrote = false;
         for r in 0..shown {
-            let known = &mut painted.rows[usize::from(r)];
+            let known = &mut self.rows[usize::from(r)];
             if known.is_some() && !dirty.contains(r) {
                 continue;
             }
             text.clear();
-            format_row(screen, r, width, &mut text);
+            format_row(emu, r, width, &mut text);
             if known.as_deref() == Some(text.as_str()) {
                 continue;
             }
@@ -100,14 +67,14 @@ impl Emulator {
             out.extend_from_slice(b"\x1b[m");
         }
         // Below a shorter session the area is blank.
-        for (r, known) in painted.rows.iter_mut().enumerate().skip(shown.into()) {
+        for (r, known) in self.rows.iter_mut().enumerate().skip(shown.into()) {
             if known.as_deref() != Some("") {
                 let _ = write!(out, "\x1b[{};{}H\x1b[K", area.y + r as u16 + 1, area.x + 1);
                 *known = Some(String::new());
             }
         }
-        let (row, col) = screen.cursor_position();
-        if screen.hide_cursor() || row >= area.height || col >= area.width {
+        let (row, col) = emu.cursor_position();
+        if emu.hide_cursor() || row >= area.height || col >= area.width {
             out.extend_from_slice(b"\x1b[?25l");
         } else {
             let _ = write!(
@@ -120,93 +87,69 @@ impl Emulator {
     }
 }
 
-/// The attributes a cell is drawn with, as an SGR sequence's parameters.
-#[derive(PartialEq, Eq, Clone, Copy)]
-struct Pen {
-    fg: vt100::Color,
-    bg: vt100::Color,
-    flags: u8,
-}
-
-impl Pen {
-    const PLAIN: Pen = Pen {
-        fg: vt100::Color::Default,
-        bg: vt100::Color::Default,
-        flags: 0,
-    };
-
-    fn of(cell: &vt100::Cell) -> Pen {
-        let flags = u8::from(cell.bold())
-            | u8::from(cell.dim()) << 1
-            | u8::from(cell.italic()) << 2
-            | u8::from(cell.underline()) << 3
-            | u8::from(cell.inverse()) << 4;
-        Pen {
-            fg: cell.fgcolor(),
-            bg: cell.bgcolor(),
-            flags,
+/// Sets exactly `pen`'s attributes, from any.
+fn write_pen(pen: Pen, out: &mut String) {
+    out.push_str("\x1b[0");
+    for (flag, code) in [
+        (attr::BOLD, "1"),
+        (attr::DIM, "2"),
+        (attr::ITALIC, "3"),
+        (attr::UNDERLINE, "4"),
+        (attr::INVERSE, "7"),
+    ] {
+        if pen.has(flag) {
+            out.push(';');
+            out.push_str(code);
         }
     }
-
-    /// Sets exactly these attributes, from any.
-    fn write(self, out: &mut String) {
-        use std::fmt::Write;
-        out.push_str("\x1b[0");
-        for (bit, code) in [(0, "1"), (1, "2"), (2, "3"), (3, "4"), (4, "7")] {
-            if self.flags & (1 << bit) != 0 {
-                out.push(';');
-                out.push_str(code);
-            }
-        }
-        for (color, base) in [(self.fg, 30u8), (self.bg, 40u8)] {
-            let _ = match color {
-                vt100::Color::Default => Ok(()),
-                vt100::Color::Idx(i) if i < 8 => write!(out, ";{}", base + i),
-                vt100::Color::Idx(i) if i < 16 => write!(out, ";{}", base + 60 + i - 8),
-                vt100::Color::Idx(i) => write!(out, ";{};5;{i}", base + 8),
-                vt100::Color::Rgb(r, g, b) => write!(out, ";{};2;{r};{g};{b}", base + 8),
-            };
-        }
-        out.push('m');
+    for (color, base) in [(pen.fg, 30u8), (pen.bg, 40u8)] {
+        let _ = match color {
+            Color::Default => Ok(()),
+            Color::Idx(i) if i < 8 => write!(out, ";{}", base + i),
+            Color::Idx(i) if i < 16 => write!(out, ";{}", base + 60 + i - 8),
+            Color::Idx(i) => write!(out, ";{};5;{i}", base + 8),
+            Color::Rgb(r, g, b) => write!(out, ";{};2;{r};{g};{b}", base + 8),
+        };
     }
+    out.push('m');
 }
 
 /// Row `r`'s first `width` cells as text and SGR sequences, for a terminal
 /// whose cursor is at the row's start with no attributes and the row
 /// cleared: blanks at the end are left out, other blanks are spaces.
-fn format_row(screen: &vt100::Screen, r: u16, width: u16, out: &mut String) {
+fn format_row(emu: &Emulator, r: u16, width: u16, out: &mut String) {
     let mut pen = Pen::PLAIN;
     let mut blanks = 0;
     let mut col = 0;
     while col < width {
-        let Some(cell) = screen.cell(r, col) else {
+        let Some(cell) = emu.cell_view(r, col) else {
             break;
         };
-        let next = Pen::of(cell);
-        if !cell.has_contents() && next == Pen::PLAIN {
+        let next = cell.pen;
+        if cell.is_blank() {
             blanks += 1;
             col += 1;
             continue;
         }
         if blanks > 0 {
             if pen != Pen::PLAIN {
-                Pen::PLAIN.write(out);
+                write_pen(Pen::PLAIN, out);
                 pen = Pen::PLAIN;
             }
             out.extend(std::iter::repeat_n(' ', blanks));
             blanks = 0;
         }
         if next != pen {
-            next.write(out);
+            write_pen(next, out);
             pen = next;
         }
-        let wide = cell.is_wide();
+        let wide = cell.wide;
         if wide && col + 1 >= width {
             // Half a wide character does not fit: a blank, as tmux shows.
             out.push(' ');
             break;
         }
-        match cell.contents() {
+        match cell.text {
             "" => out.push(' '),
             text => out.push_str(text),
         }
@@ -218,56 +161,44 @@ fn format_row(screen: &vt100::Screen, r: u16, width: u16, out: &mut String) {
 mod tests {
     use super::*;
 
-    fn outer_terminal(rows: u16, cols: u16) -> vt100::Parser {
-        vt100::Parser::new(
-            super::super::dim(rows, 100),
-            super::super::dim(cols, 100),
-            0,
-        )
+    /// The outer terminal: an emulator too, so every attribute it shows can be read back.
+    fn outer_terminal(rows: u16, cols: u16) -> Emulator {
+        Emulator::new(cols, rows, 0)
     }
 
     /// The outer terminal after `emu` is painted onto it at `area`, from
     /// whatever `outer` showed before.
-    fn paint_onto(emu: &Emulator, painted: &mut Painted, outer: &mut vt100::Parser) -> usize {
+    fn paint_onto(emu: &mut Emulator, painted: &mut Painted, outer: &mut Emulator) -> usize {
         let mut out = Vec::new();
-        emu.paint(painted, &mut out);
+        let dirty = emu.take_dirty();
+        painted.paint(emu, dirty, &mut out);
         outer.process(&out);
         out.len()
     }
 
     /// What a cell shows: a space and nothing look the same.
-    fn shown(cell: &vt100::Cell) -> &str {
-        match cell.contents() {
-            "" => " ",
-            text => text,
-        }
+    fn shown(text: &str) -> &str {
+        if text.is_empty() { " " } else { text }
     }
 
     /// Every cell of the session shows at its place in the outer terminal,
     /// with the same text and attributes; and the cursor is where it is, if shown.
-    fn assert_shows(emu: &Emulator, outer: &vt100::Parser, area: Rect) {
-        let inner = emu.parser.screen();
-        let outer = outer.screen();
-        let (rows, cols) = inner.size();
-        for r in 0..rows.get().min(area.height) {
-            for c in 0..cols.get() {
-                let a = inner.cell(r, c).expect("inner cell");
-                let b = outer.cell(area.y + r, area.x + c).expect("outer cell");
+    fn assert_shows(emu: &Emulator, outer: &Emulator, area: Rect) {
+        let (cols, rows) = emu.size();
+        for r in 0..rows.min(area.height) {
+            for c in 0..cols {
+                let a = emu.cell_view(r, c).expect("inner cell");
+                let b = outer.cell_view(area.y + r, area.x + c).expect("outer cell");
                 assert_eq!(
-                    (shown(a), a.fgcolor(), a.bgcolor(), a.is_wide()),
-                    (shown(b), b.fgcolor(), b.bgcolor(), b.is_wide()),
-                    "cell {r},{c}"
-                );
-                assert_eq!(
-                    (a.bold(), a.dim(), a.italic(), a.underline(), a.inverse()),
-                    (b.bold(), b.dim(), b.italic(), b.underline(), b.inverse()),
+                    (shown(a.text), a.pen, a.wide),
+                    (shown(b.text), b.pen, b.wide),
                     "cell {r},{c}"
                 );
             }
         }
-        assert_eq!(outer.hide_cursor(), inner.hide_cursor());
-        if !inner.hide_cursor() {
-            let (cr, cc) = inner.cursor_position();
+        assert_eq!(outer.hide_cursor(), emu.hide_cursor());
+        if !emu.hide_cursor() {
+            let (cr, cc) = emu.cursor_position();
             assert_eq!(outer.cursor_position(), (area.y + cr, area.x + cc));
         }
     }
@@ -294,24 +225,25 @@ mod tests {
                 outer.process(format!("\x1b[{};1H#############################", r + 1).as_bytes());
             }
             let mut painted = Painted::new(area);
-            paint_onto(&emu, &mut painted, &mut outer);
+            paint_onto(&mut emu, &mut painted, &mut outer);
             assert_shows(&emu, &outer, area);
 
             // Only what changes is written again.
             let mut out = Vec::new();
-            emu.paint(&mut painted, &mut out);
+            let dirty = emu.take_dirty();
+            painted.paint(&emu, dirty, &mut out);
             assert!(out.len() < 20, "an unchanged screen wrote {out:?}");
             emu.process(b"x");
-            let n = paint_onto(&emu, &mut painted, &mut outer);
+            let n = paint_onto(&mut emu, &mut painted, &mut outer);
             assert!(n < 80, "one changed row wrote {n} bytes");
             assert_shows(&emu, &outer, area);
 
             // Scrolling changes every row; clearing and hiding the cursor too.
             emu.process(b"\x1b[8;1H\r\nscrolled \xe4\xb8\xad\r\n\r\n");
-            paint_onto(&emu, &mut painted, &mut outer);
+            paint_onto(&mut emu, &mut painted, &mut outer);
             assert_shows(&emu, &outer, area);
             emu.process(b"\x1b[2J\x1b[H\x1b[?25lcleared");
-            paint_onto(&emu, &mut painted, &mut outer);
+            paint_onto(&mut emu, &mut painted, &mut outer);
             assert_shows(&emu, &outer, area);
         }
     }
@@ -348,7 +280,7 @@ mod tests {
                 let end = (at + size).min(bytes.len());
                 emu.process(&bytes[at..end]);
                 at = end;
-                paint_onto(&emu, &mut painted, &mut outer);
+                paint_onto(&mut emu, &mut painted, &mut outer);
                 assert_shows(&emu, &outer, area);
             }
         }
@@ -371,7 +303,7 @@ mod tests {
             "J",
         ] {
             emu.process(bite.as_bytes());
-            paint_onto(&emu, &mut painted, &mut outer);
+            paint_onto(&mut emu, &mut painted, &mut outer);
             assert_shows(&emu, &outer, area);
         }
     }
@@ -383,13 +315,13 @@ mod tests {
         emu.process(b"1\r\n2\r\n3\r\n4\r\n5\r\n6");
         let mut outer = outer_terminal(7, 20);
         let mut painted = Painted::new(area);
-        paint_onto(&emu, &mut painted, &mut outer);
-        assert_eq!(outer.screen().contents_between(5, 0, 5, 20), "6");
+        paint_onto(&mut emu, &mut painted, &mut outer);
+        assert_eq!(outer.row_text(5), "6");
         emu.resize(20, 3);
-        paint_onto(&emu, &mut painted, &mut outer);
+        paint_onto(&mut emu, &mut painted, &mut outer);
         assert_shows(&emu, &outer, area);
         for r in 3..6 {
-            assert_eq!(outer.screen().contents_between(r, 0, r, 20), "", "row {r}");
+            assert_eq!(outer.row_text(r), "", "row {r}");
         }
     }
 
@@ -402,18 +334,12 @@ mod tests {
         let area = Rect::new(0, 0, 20, 4);
         let mut outer = outer_terminal(5, 20);
         let mut painted = Painted::new(area);
-        let mut out = Vec::new();
-        emu.paint(&mut painted, &mut out);
-        outer.process(&out);
-        let inner = emu.parser.screen();
+        paint_onto(&mut emu, &mut painted, &mut outer);
         for r in 0..4 {
-            assert_eq!(
-                outer.screen().contents_between(r, 0, r, 20),
-                inner.contents_between(r, 0, r, 20)
-            );
+            assert_eq!(outer.row_text(r), emu.row_text(r));
         }
-        assert_eq!(outer.screen().contents_between(4, 0, 4, 20), "");
+        assert_eq!(outer.row_text(4), "");
         // The cursor is below the area: hidden, not drawn over the status line.
-        assert!(outer.screen().hide_cursor());
+        assert!(outer.hide_cursor());
     }
 }
