@@ -371,7 +371,7 @@ pub fn check_file(path: &Path) -> Result<bool, PathError> {
 }
 
 /// As `check_file`, and readable by the user alone from now on: a file that
-/// holds commands and directories (the database) is tightened to 0600.
+/// holds commands and directories (the database) loses every bit for others.
 pub fn check_private_file(path: &Path) -> Result<(), PathError> {
     if check_file(path)? {
         let mode = fs::metadata(path)
@@ -379,7 +379,9 @@ pub fn check_private_file(path: &Path) -> Result<(), PathError> {
             .permissions()
             .mode();
         if mode & 0o077 != 0 {
-            fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+            // Only others' bits go: a file the user made read-only stays so
+            // (sessui then says it cannot write, rather than undo the choice).
+            fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o700))
                 .map_err(|e| PathError::io(path, e))?;
         }
     }
@@ -514,6 +516,17 @@ mod tests {
         check_private_file(&file).unwrap();
         let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn tightening_a_read_only_file_keeps_it_read_only() {
+        let tmp = private_tmp();
+        let file = tmp.path().join("sessions.db");
+        fs::write(&file, "").unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o444)).unwrap();
+        check_private_file(&file).unwrap();
+        let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o400);
     }
 
     #[test]
