@@ -168,7 +168,7 @@ impl Emulator {
         if screen.hide_cursor() {
             return None;
         }
-        let (crow, ccol) = screen.cursor_position();
+        let (crow, ccol) = super::shown_cursor(screen);
         let row = crow + from_history;
         (row < height && ccol < area.width).then_some((area.x + ccol, area.y + row))
     }

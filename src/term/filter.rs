@@ -43,6 +43,10 @@ enum State {
 /// Longest CSI parameter string kept; longer ones are passed through unread.
 const MAX_CSI: usize = 64;
 
+/// Most bytes of an unfinished sequence kept for a snapshot: more than any
+/// control sequence or title; a longer string (an OSC 52 copy) is cut.
+const MAX_PENDING: usize = 4096;
+
 #[derive(Debug, Clone)]
 pub struct Filter {
     state: State,
@@ -50,7 +54,15 @@ pub struct Filter {
     /// Which of G0/G1 is shifted into GL (SI = 0, SO = 1).
     gl: usize,
     csi: Vec<u8>,
+    /// Where the open sequence starts in this call's output: 0 when it
+    /// began in an earlier call (whose part went to vt100 already).
     csi_start: usize,
+    /// The open sequence began in an earlier call.
+    carried: bool,
+    /// The input since the escape sequence that the input ends in the
+    /// middle of began: a snapshot taken now ends with it, so the emulator
+    /// that loads it carries on from the same point.
+    pending: Vec<u8>,
 }
 
 impl Default for Filter {
@@ -61,6 +73,8 @@ impl Default for Filter {
             gl: 0,
             csi: Vec::with_capacity(MAX_CSI),
             csi_start: 0,
+            carried: false,
+            pending: Vec::new(),
         }
     }
 }
@@ -75,6 +89,8 @@ impl Filter {
     /// each with the offset in `out` where it applies.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
         out.reserve(input.len());
+        self.csi_start = out.len();
+        self.carried = self.state != State::Ground;
         let mut i = 0;
         while i < input.len() {
             if self.state == State::Ground && self.g[self.gl] == Charset::Ascii {
@@ -92,8 +108,28 @@ impl Filter {
             }
             let b = input[i];
             i += 1;
+            let was = self.state;
             self.step(b, out, events);
+            self.note_pending(was, b);
         }
+    }
+
+    /// Keeps the bytes of the sequence the input is in the middle of.
+    fn note_pending(&mut self, was: State, b: u8) {
+        match (was, self.state) {
+            (_, State::Ground) => self.pending.clear(),
+            (State::Ground, _) => {
+                self.pending.clear();
+                self.pending.push(b);
+            }
+            _ if self.pending.len() < MAX_PENDING => self.pending.push(b),
+            _ => {}
+        }
+    }
+
+    /// The start of the escape sequence the input so far ends inside.
+    pub fn pending(&self) -> &[u8] {
+        &self.pending
     }
 
     fn step(&mut self, b: u8, out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
@@ -101,6 +137,7 @@ impl Filter {
             State::Ground => match b {
                 0x1b => {
                     self.csi_start = out.len();
+                    self.carried = false;
                     self.state = State::Escape;
                     out.push(b);
                 }
@@ -128,6 +165,7 @@ impl Filter {
                     }
                     0x1b => {
                         self.csi_start = out.len() - 1;
+                        self.carried = false;
                         State::Escape
                     }
                     0x20..=0x2f => State::EscIntermediate,
@@ -165,6 +203,7 @@ impl Filter {
                     0x1b => {
                         // An escape aborts the sequence and starts a new one.
                         self.csi_start = out.len() - 1;
+                        self.carried = false;
                         self.state = State::Escape;
                     }
                     _ => {
@@ -217,15 +256,24 @@ impl Filter {
             }
             (None, b'Z') => {
                 let n = nums.next().flatten().unwrap_or(1).max(1);
-                out.truncate(self.csi_start);
+                self.drop_sequence(out);
                 events.push((out.len(), Event::BackTab(n)));
             }
             (None, b'I') => {
                 let n = nums.next().flatten().unwrap_or(1).clamp(1, 256);
-                out.truncate(self.csi_start);
+                self.drop_sequence(out);
                 out.extend(std::iter::repeat_n(b'\t', usize::from(n)));
             }
             _ => {}
+        }
+    }
+
+    /// Takes the sequence that just ended out of the output; if its start
+    /// went to vt100 with an earlier call, CAN makes vt100 drop it.
+    fn drop_sequence(&self, out: &mut Vec<u8>) {
+        out.truncate(self.csi_start);
+        if self.carried {
+            out.push(0x18);
         }
     }
 

@@ -106,7 +106,7 @@ impl Emulator {
                 *known = Some(String::new());
             }
         }
-        let (row, col) = screen.cursor_position();
+        let (row, col) = super::shown_cursor(screen);
         if screen.hide_cursor() || row >= area.height || col >= area.width {
             out.extend_from_slice(b"\x1b[?25l");
         } else {
