@@ -34,10 +34,14 @@ enum State {
     /// After another intermediate: skip to the final byte.
     EscIntermediate,
     Csi,
-    /// OSC, DCS, SOS, PM, APC: until BEL or ST.
-    Text,
-    /// ESC seen inside a text string: `\` ends it.
-    TextEscape,
+    /// OSC: until BEL or ST.
+    Osc,
+    /// DCS: its parameters, up to the final byte that starts its data.
+    Dcs,
+    /// DCS data: until ST (or the 8-bit ST byte).
+    DcsData,
+    /// SOS, PM, APC: until ST.
+    SosPmApc,
 }
 
 /// Longest CSI parameter string kept; longer ones are passed through unread.
@@ -118,7 +122,8 @@ impl Filter {
     fn note_pending(&mut self, was: State, b: u8) {
         match (was, self.state) {
             (_, State::Ground) => self.pending.clear(),
-            (State::Ground, _) => {
+            // An ESC begins afresh, whatever it ended.
+            (State::Ground, _) | (_, State::Escape) if b == 0x1b => {
                 self.pending.clear();
                 self.pending.push(b);
             }
@@ -132,14 +137,15 @@ impl Filter {
         &self.pending
     }
 
+    /// One byte, with the state changes vte (vt100's parser) makes: where
+    /// a sequence ends must agree with it, or a snapshot taken in the middle
+    /// of one would end the copy's differently.
     fn step(&mut self, b: u8, out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
-        match self.state {
-            State::Ground => match b {
+        if self.state == State::Ground {
+            match b {
                 0x1b => {
-                    self.csi_start = out.len();
-                    self.carried = false;
-                    self.state = State::Escape;
                     out.push(b);
+                    self.start_escape(out);
                 }
                 0x0e => self.gl = 1,
                 0x0f => self.gl = 0,
@@ -147,89 +153,108 @@ impl Filter {
                     push_graphic(b, out);
                 }
                 _ => out.push(b),
-            },
+            }
+            return;
+        }
+        out.push(b);
+        match b {
+            // Anywhere in a sequence: CAN and SUB cancel it, ESC starts another.
+            0x18 | 0x1a => {
+                self.state = State::Ground;
+                return;
+            }
+            0x1b => {
+                self.start_escape(out);
+                return;
+            }
+            _ => {}
+        }
+        match self.state {
+            State::Ground => {}
             State::Escape => {
-                out.push(b);
                 self.state = match b {
                     b'(' | b')' | b'*' | b'+' => State::Designate(b),
                     b'[' => {
                         self.csi.clear();
                         State::Csi
                     }
-                    b']' | b'P' | b'X' | b'^' | b'_' => State::Text,
+                    b']' => State::Osc,
+                    b'P' => State::Dcs,
+                    b'X' | b'^' | b'_' => State::SosPmApc,
                     b'c' => {
                         self.g = [Charset::Ascii; 4];
                         self.gl = 0;
                         events.push((out.len(), Event::Reset));
                         State::Ground
                     }
-                    0x1b => {
-                        self.csi_start = out.len() - 1;
-                        self.carried = false;
-                        State::Escape
-                    }
                     0x20..=0x2f => State::EscIntermediate,
-                    _ => State::Ground,
+                    0x30..=0x7e => State::Ground,
+                    // C0 controls (obeyed), DEL and the rest: still an escape.
+                    _ => State::Escape,
                 };
             }
             State::Designate(which) => {
-                out.push(b);
                 let slot = match which {
                     b'(' => 0,
                     b')' => 1,
                     b'*' => 2,
                     _ => 3,
                 };
-                self.g[slot] = if b == b'0' {
-                    Charset::DecGraphics
-                } else {
-                    Charset::Ascii
-                };
-                self.state = State::Ground;
+                match b {
+                    0x30..=0x7e => {
+                        self.g[slot] = if b == b'0' {
+                            Charset::DecGraphics
+                        } else {
+                            Charset::Ascii
+                        };
+                        self.state = State::Ground;
+                    }
+                    // A charset of several bytes: not one we map.
+                    0x20..=0x2f => {
+                        self.g[slot] = Charset::Ascii;
+                        self.state = State::EscIntermediate;
+                    }
+                    _ => {}
+                }
             }
             State::EscIntermediate => {
-                out.push(b);
                 if (0x30..=0x7e).contains(&b) {
                     self.state = State::Ground;
                 }
             }
-            State::Csi => {
-                out.push(b);
-                match b {
-                    0x40..=0x7e => {
-                        self.state = State::Ground;
-                        self.csi_final(b, out, events);
-                    }
-                    0x1b => {
-                        // An escape aborts the sequence and starts a new one.
-                        self.csi_start = out.len() - 1;
-                        self.carried = false;
-                        self.state = State::Escape;
-                    }
-                    _ => {
-                        if self.csi.len() < MAX_CSI {
-                            self.csi.push(b);
-                        }
-                    }
+            State::Csi => match b {
+                0x40..=0x7e => {
+                    self.state = State::Ground;
+                    self.csi_final(b, out, events);
+                }
+                0x20..=0x3f if self.csi.len() < MAX_CSI => self.csi.push(b),
+                // C0 controls are obeyed, DEL and others ignored: not parameters.
+                _ => {}
+            },
+            State::Osc => {
+                if b == 0x07 {
+                    self.state = State::Ground;
                 }
             }
-            State::Text => {
-                out.push(b);
-                match b {
-                    0x07 => self.state = State::Ground,
-                    0x1b => self.state = State::TextEscape,
-                    _ => {}
+            State::Dcs => {
+                if (0x40..=0x7e).contains(&b) {
+                    self.state = State::DcsData;
                 }
             }
-            State::TextEscape => {
-                out.push(b);
-                self.state = if b == b'\\' {
-                    State::Ground
-                } else {
-                    State::Text
-                };
+            State::DcsData => {
+                if b == 0x9c {
+                    self.state = State::Ground;
+                }
             }
+            State::SosPmApc => {}
         }
+    }
+
+    /// ESC (just written to `out`) starts a sequence, ending any other.
+    fn start_escape(&mut self, out: &[u8]) {
+        self.csi_start = out.len() - 1;
+        self.carried = false;
+        self.state = State::Escape;
     }
 
     fn csi_final(&mut self, fin: u8, out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
@@ -240,6 +265,9 @@ impl Filter {
         };
         if params.iter().any(|c| (0x20..=0x2f).contains(c)) {
             return; // intermediates: not one of ours
+        }
+        if params.iter().any(|c| (0x3c..=0x3f).contains(c)) {
+            return; // a private marker past the start: vte ignores the sequence
         }
         let mut nums = params.split(|&c| c == b';').map(parse_param);
         match (private, fin) {
@@ -400,8 +428,26 @@ mod tests {
     #[test]
     fn osc_text_is_not_interpreted() {
         let mut f = Filter::default();
-        let (out, ev) = run(&mut f, b"\x1b]0;\x1b(0 title\x07q");
-        assert_eq!(out, "\x1b]0;\x1b(0 title\x07q");
-        assert!(ev.is_empty());
+        let (out, ev) = run(&mut f, b"\x1b]0;\x0e title\x1b[?1049h\x07q");
+        assert_eq!(out, "\x1b]0;\x0e title\x1b[?1049h\x07q");
+        assert_eq!(ev, vec![(11, Event::AltEnter)]);
+    }
+
+    /// Strings and sequences end where vt100's parser ends them: an ESC
+    /// starts a new sequence even inside a string, CAN and SUB cancel,
+    /// BEL ends only an OSC.
+    #[test]
+    fn sequences_end_where_vte_ends_them() {
+        let mut f = Filter::default();
+        run(&mut f, b"\x1b]0;title\x1b(0q");
+        assert_eq!(f.state_bytes(), b"\x1b(0");
+        run(&mut f, b"\x1b(B\x1b^private\x18");
+        assert!(f.in_ground());
+        run(&mut f, b"\x1bPq\x07data");
+        assert!(!f.in_ground(), "BEL does not end a DCS");
+        run(&mut f, b"\x1b\\");
+        assert!(f.in_ground());
+        let (_, ev) = run(&mut f, b"\x1b[2;\n5r\x1b[1;5?r");
+        assert_eq!(ev, vec![(7, Event::ScrollRegion { top: 2, bottom: 5 })]);
     }
 }

@@ -326,6 +326,11 @@ fn a_snapshot_in_the_middle_of_a_sequence_or_character_carries_on_alike() {
         (b"\x1b(", b"0qqq\x1b(B"),
         (b"\xe6", b"\x97\xa5 sun"),
         (b"\xe6\x97", b"\xa5 sun"),
+        // where a sequence ends is where vt100 ends it: CAN cancels a
+        // string, ESC starts a new sequence inside one, BEL ends only OSC
+        (b"\x1b^\x18E", b"x"),
+        (b"\x1b]0;t\x1b[3", b"1mred"),
+        (b"\x1bP1q\x07not yet", b"\x1b\\shown"),
     ] {
         let mut a = Emulator::new(20, 4, 10);
         a.process(b"$ ");
