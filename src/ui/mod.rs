@@ -7,7 +7,7 @@ mod filter;
 mod input;
 pub mod keymap;
 pub mod keys;
-mod mouse;
+pub(crate) mod mouse;
 mod prompter;
 mod render;
 mod state;
