@@ -8,6 +8,8 @@
 
 mod alloc;
 mod config;
+#[cfg(test)]
+mod found;
 mod keys;
 mod terminal;
 mod wire;

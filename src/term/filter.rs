@@ -61,8 +61,6 @@ pub struct Filter {
     /// Where the open sequence starts in this call's output: 0 when it
     /// began in an earlier call (whose part went to vt100 already).
     csi_start: usize,
-    /// The open sequence began in an earlier call.
-    carried: bool,
     /// The input since the escape sequence that the input ends in the
     /// middle of began: a snapshot taken now ends with it, so the emulator
     /// that loads it carries on from the same point.
@@ -77,7 +75,6 @@ impl Default for Filter {
             gl: 0,
             csi: Vec::with_capacity(MAX_CSI),
             csi_start: 0,
-            carried: false,
             pending: Vec::new(),
         }
     }
@@ -94,7 +91,6 @@ impl Filter {
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
         out.reserve(input.len());
         self.csi_start = out.len();
-        self.carried = self.state != State::Ground;
         let mut i = 0;
         while i < input.len() {
             if self.state == State::Ground && self.g[self.gl] == Charset::Ascii {
@@ -253,7 +249,6 @@ impl Filter {
     /// ESC (just written to `out`) starts a sequence, ending any other.
     fn start_escape(&mut self, out: &[u8]) {
         self.csi_start = out.len() - 1;
-        self.carried = false;
         self.state = State::Escape;
     }
 
@@ -296,13 +291,13 @@ impl Filter {
         }
     }
 
-    /// Takes the sequence that just ended out of the output; if its start
-    /// went to vt100 with an earlier call, CAN makes vt100 drop it.
+    /// Takes the sequence that just ended out of the output, leaving a CAN
+    /// in its place: it ends what vt100 may still hold open, as the ESC
+    /// taken out would have (another sequence it cut short, or the start
+    /// of this one, sent with an earlier call); vt100 ignores it otherwise.
     fn drop_sequence(&self, out: &mut Vec<u8>) {
         out.truncate(self.csi_start);
-        if self.carried {
-            out.push(0x18);
-        }
+        out.push(0x18);
     }
 
     /// Escape sequences that put a fresh filter into this one's charset state;
@@ -405,9 +400,10 @@ mod tests {
     #[test]
     fn tabs_vt100_lacks_are_handled() {
         let mut f = Filter::default();
+        // each leaves a CAN (which vt100 ignores) where the sequence was
         let (out, ev) = run(&mut f, b"a\x1b[2Ib\x1b[Zc");
-        assert_eq!(out, "a\t\tbc");
-        assert_eq!(ev, vec![(4, Event::BackTab(1))]);
+        assert_eq!(out, "a\x18\t\tb\x18c");
+        assert_eq!(ev, vec![(6, Event::BackTab(1))]);
     }
 
     #[test]

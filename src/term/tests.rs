@@ -380,6 +380,8 @@ fn output_cut_anywhere_shows_as_output_in_one_piece() {
         "\x1b[?1049h\x1b[Hfull\x1b[?1049l back",
         // C1 controls written in UTF-8, which vt100 obeys when whole
         "x\u{85}y\u{9b}z é",
+        // a sequence cut short by a tab sequence (found by the fuzzer)
+        "\x1b[\x1b[2I:x\x1b[3\x1b[Zy",
     ]
     .concat();
     let bytes = corpus.as_bytes();
