@@ -123,6 +123,9 @@ impl Filter {
                 self.pending.clear();
                 self.pending.push(b);
             }
+            // Other C0 controls inside a sequence are obeyed at once (or
+            // ignored) and are no part of it: replayed, they would act twice.
+            _ if b < 0x20 => {}
             _ if self.pending.len() < MAX_PENDING => self.pending.push(b),
             _ => {}
         }

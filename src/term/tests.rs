@@ -331,6 +331,10 @@ fn a_snapshot_in_the_middle_of_a_sequence_or_character_carries_on_alike() {
         (b"\x1b^\x18E", b"x"),
         (b"\x1b]0;t\x1b[3", b"1mred"),
         (b"\x1bP1q\x07not yet", b"\x1b\\shown"),
+        // controls inside a sequence are obeyed at once, and only once
+        (b"\x1b\x0c", b"x"),
+        (b"\x1b[1\n\x08", b"mbold"),
+        (b"\x1b(\r", b"0q"),
     ] {
         let mut a = Emulator::new(20, 4, 10);
         a.process(b"$ ");
