@@ -169,6 +169,23 @@ impl Config {
         if config.scrollback_lines > 1_000_000 {
             return Err("scrollback_lines is at most 1000000".into());
         }
+        if !matches!(config.ui.status_bar.as_str(), "top" | "bottom") {
+            return Err(format!(
+                "ui.status_bar is \"top\" or \"bottom\", not {:?}",
+                config.ui.status_bar
+            ));
+        }
+        if !(1..=1000).contains(&config.ui.max_fps) {
+            return Err(format!(
+                "ui.max_fps is between 1 and 1000, not {}",
+                config.ui.max_fps
+            ));
+        }
+        if config.timeouts.reaper_interval.is_zero() {
+            // With no pause the reaper would query every host in a loop.
+            return Err("timeouts.reaper_interval must be more than 0s (default 1m)".into());
+        }
+        crate::ui::keymap::Keymap::new(&config.ui.prefix, &config.keys)?;
         Ok(config)
     }
 
@@ -217,6 +234,45 @@ mod tests {
         );
         let err = Config::parse("scrolback = 1").unwrap_err();
         assert!(err.contains("scrolback"), "{err}");
+    }
+
+    /// Every command reads the config: a mistake in the keys is reported
+    /// by `sessui ls` as by the UI, not only when the UI starts.
+    #[test]
+    fn keys_are_checked_with_the_rest_of_the_file() {
+        let err = Config::parse("[keys.list]\ndetach = \"x\"\n").unwrap_err();
+        assert!(
+            err.contains("[keys.list]") && err.contains("detach"),
+            "{err}"
+        );
+        let err = Config::parse("[ui]\nprefix = \"Hyper-b\"\n").unwrap_err();
+        assert!(
+            err.contains("ui.prefix") && err.contains("Hyper-b"),
+            "{err}"
+        );
+        let c = Config::parse("[ui]\nprefix = \"C-a\"\n[keys.prefix]\ndetach = \"x\"\n").unwrap();
+        assert_eq!(c.ui.prefix, "C-a");
+    }
+
+    /// A value sessui would quietly read as another (any status bar but
+    /// `top` was `bottom`; 0 fps was 1) or could not run with (a reaper
+    /// with no pause between passes) is an error naming the setting.
+    #[test]
+    fn values_that_would_mean_something_else_are_refused() {
+        for (text, names) in [
+            ("[ui]\nstatus_bar = \"left\"", "ui.status_bar"),
+            ("[ui]\nmax_fps = 0", "ui.max_fps"),
+            ("[ui]\nmax_fps = 5000", "ui.max_fps"),
+            (
+                "[timeouts]\nreaper_interval = \"0s\"",
+                "timeouts.reaper_interval",
+            ),
+        ] {
+            let err = Config::parse(text).unwrap_err();
+            assert!(err.contains(names), "{text}: {err}");
+        }
+        let c = Config::parse("[ui]\nstatus_bar = \"top\"\nmax_fps = 1000").unwrap();
+        assert_eq!((c.ui.status_bar.as_str(), c.ui.max_fps), ("top", 1000));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Human durations as users write them in flags and config: `90s`, `30m`, `2h`,
-//! `2d`, `1h30m`, and `0` or `never` for "no timeout".
+//! `2d`, `1h30m`, and `never` or `0` (in any unit) for "no timeout".
 
 use std::fmt;
 use std::time::Duration;
@@ -61,13 +61,14 @@ impl<'de> serde::Deserialize<'de> for Timeout {
     }
 }
 
-/// Parses `never`, `0`, or a sum of `<n><unit>` terms (units s, m, h, d, w).
+/// Parses `never`, or a sum of `<n><unit>` terms (units s, m, h, d, w);
+/// zero in any unit (`0`, `0s`, `0m`) is `never` too.
 pub fn parse_timeout(text: &str) -> Result<Timeout, String> {
     let t = text.trim();
-    if t.eq_ignore_ascii_case("never") || t.eq_ignore_ascii_case("none") || t == "0" {
+    if t.eq_ignore_ascii_case("never") || t.eq_ignore_ascii_case("none") {
         return Ok(Timeout::Never);
     }
-    parse_duration(t).map(Timeout::After)
+    parse_duration(t).map(|d| Timeout::from_secs(Some(d.as_secs())))
 }
 
 /// Parses a sum of `<n><unit>` terms; a bare number means seconds.
@@ -169,6 +170,16 @@ mod tests {
             parse_timeout("1h"),
             Ok(Timeout::After(Duration::from_secs(3600)))
         );
+    }
+
+    /// "0" switches a timeout off, so every spelling of zero must: a zero
+    /// limit read as "stop at once" would let the reaper end every
+    /// session the moment its last view left.
+    #[test]
+    fn zero_in_any_unit_is_never() {
+        for zero in ["0s", "0m", "0m0s", "00", "0d0h"] {
+            assert_eq!(parse_timeout(zero), Ok(Timeout::Never), "{zero}");
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod duration;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod host;
 pub mod ids;
 pub mod job;

@@ -60,7 +60,7 @@ pub enum ReplyBody {
         already: bool,
         exit: Option<ExitInfo>,
     },
-    Jobs(Vec<WireSummary>),
+    Jobs(#[serde(deserialize_with = "crate::protocol::bounded::vec")] Vec<WireSummary>),
     Exit(Option<ExitInfo>),
     Pong,
     /// The directory holding job sockets (`<dir>/<job>.sock`), so a view

@@ -58,7 +58,10 @@ pub struct TerminalFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ServerMsg {
     /// Lines of history, oldest first, SGR-formatted, sent before `Screen`.
-    History { lines: Vec<HistoryLine> },
+    History {
+        #[serde(deserialize_with = "super::bounded::vec")]
+        lines: Vec<HistoryLine>,
+    },
     /// The current screen: feed `state` to a fresh emulator of `cols` x `rows`
     /// and it shows what the job shows (contents, cursor, modes).
     Screen {

@@ -5,6 +5,7 @@
 //! what the negotiated version knows, so a newer sessui keeps talking to jobs
 //! started by an older one (LESSONS 6).
 
+pub(crate) mod bounded;
 mod frame;
 mod hello;
 mod messages;

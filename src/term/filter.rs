@@ -46,13 +46,17 @@ enum State {
     /// After another intermediate: skip to the final byte.
     EscIntermediate,
     Csi,
-    /// OSC, DCS, SOS, PM, APC: until BEL or ST.
-    Text,
-    /// ESC seen inside a text string: `\` ends it.
-    TextEscape,
+    /// OSC: until BEL or ST.
+    Osc,
+    /// DCS: its parameters, up to the final byte that starts its data.
+    Dcs,
+    /// DCS data: until ST (or the 8-bit ST byte).
+    DcsData,
+    /// SOS, PM, APC: until ST.
+    SosPmApc,
 }
 
-/// Which kind of string `State::Text` is reading.
+/// Which kind of string is being read (OSC, DCS) or was last read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StringKind {
     Osc,
@@ -67,6 +71,10 @@ const MAX_STRING: usize = 4096;
 /// Longest CSI parameter string kept; longer ones are passed through unread.
 const MAX_CSI: usize = 64;
 
+/// Most bytes of an unfinished sequence kept for a snapshot: more than any
+/// control sequence or title; a longer string (an OSC 52 copy) is cut.
+const MAX_PENDING: usize = 4096;
+
 #[derive(Debug, Clone)]
 pub struct Filter {
     state: State,
@@ -74,13 +82,21 @@ pub struct Filter {
     /// Which of G0/G1 is shifted into GL (SI = 0, SO = 1).
     gl: usize,
     csi: Vec<u8>,
+    /// Where the open sequence starts in this call's output: 0 when it
+    /// began in an earlier call (whose part went to vt100 already).
     csi_start: usize,
+    /// The input since the escape sequence that the input ends in the
+    /// middle of began: a snapshot taken now ends with it, so the emulator
+    /// that loads it carries on from the same point.
+    pending: Vec<u8>,
     string: StringKind,
     /// The text of the OSC or DCS string being read (or just read), without
     /// its introducer and terminator; `None` once it grew past `MAX_STRING`.
     text: Option<Vec<u8>>,
     /// The string ended with BEL rather than ST: a reply ends the same way.
     pub bel: bool,
+    /// An ESC cut an OSC or DCS string: a `\\` now is its terminator.
+    text_open: bool,
 }
 
 impl Default for Filter {
@@ -91,9 +107,11 @@ impl Default for Filter {
             gl: 0,
             csi: Vec::with_capacity(MAX_CSI),
             csi_start: 0,
+            pending: Vec::new(),
             string: StringKind::Other,
             text: Some(Vec::new()),
             bel: false,
+            text_open: false,
         }
     }
 }
@@ -113,6 +131,7 @@ impl Filter {
     /// each with the offset in `out` where it applies.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
         out.reserve(input.len());
+        self.csi_start = out.len();
         let mut i = 0;
         while i < input.len() {
             if self.state == State::Ground && self.g[self.gl] == Charset::Ascii {
@@ -130,17 +149,43 @@ impl Filter {
             }
             let b = input[i];
             i += 1;
+            let was = self.state;
             self.step(b, out, events);
+            self.note_pending(was, b);
         }
     }
 
+    /// Keeps the bytes of the sequence the input is in the middle of.
+    fn note_pending(&mut self, was: State, b: u8) {
+        match (was, self.state) {
+            (_, State::Ground) => self.pending.clear(),
+            // An ESC begins afresh, whatever it ended.
+            (State::Ground, _) | (_, State::Escape) if b == 0x1b => {
+                self.pending.clear();
+                self.pending.push(b);
+            }
+            // Other C0 controls inside a sequence are obeyed at once (or
+            // ignored) and are no part of it: replayed, they would act twice.
+            _ if b < 0x20 => {}
+            _ if self.pending.len() < MAX_PENDING => self.pending.push(b),
+            _ => {}
+        }
+    }
+
+    /// The start of the escape sequence the input so far ends inside.
+    pub fn pending(&self) -> &[u8] {
+        &self.pending
+    }
+
+    /// One byte, with the state changes vte (vt100's parser) makes: where
+    /// a sequence ends must agree with it, or a snapshot taken in the middle
+    /// of one would end the copy's differently.
     fn step(&mut self, b: u8, out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
-        match self.state {
-            State::Ground => match b {
+        if self.state == State::Ground {
+            match b {
                 0x1b => {
-                    self.csi_start = out.len();
-                    self.state = State::Escape;
                     out.push(b);
+                    self.start_escape(out);
                 }
                 0x0e => self.gl = 1,
                 0x0f => self.gl = 0,
@@ -148,28 +193,48 @@ impl Filter {
                     push_graphic(b, out);
                 }
                 _ => out.push(b),
-            },
+            }
+            return;
+        }
+        out.push(b);
+        match b {
+            // Anywhere in a sequence: CAN and SUB cancel it, ESC starts another.
+            0x18 | 0x1a => {
+                self.state = State::Ground;
+                self.text_open = false;
+                return;
+            }
+            0x1b => {
+                // Inside a string, the ESC may begin its terminator (ST).
+                self.text_open = matches!(self.state, State::Osc | State::DcsData);
+                self.start_escape(out);
+                return;
+            }
+            _ => {}
+        }
+        match self.state {
+            State::Ground => {}
             State::Escape => {
-                out.push(b);
+                let after_string = std::mem::take(&mut self.text_open);
                 self.state = match b {
                     b'(' | b')' | b'*' | b'+' => State::Designate(b),
                     b'[' => {
                         self.csi.clear();
                         State::Csi
                     }
-                    b']' | b'P' | b'X' | b'^' | b'_' => {
-                        self.string = match b {
-                            b']' => StringKind::Osc,
-                            b'P' => StringKind::Dcs,
-                            _ => StringKind::Other,
-                        };
-                        self.text = Some(Vec::new());
-                        State::Text
+                    b']' => self.start_string(StringKind::Osc, State::Osc),
+                    b'P' => self.start_string(StringKind::Dcs, State::Dcs),
+                    b'X' | b'^' | b'_' => self.start_string(StringKind::Other, State::SosPmApc),
+                    // ST (`ESC \`) ends the OSC or DCS string the ESC cut.
+                    b'\\' if after_string => {
+                        self.bel = false;
+                        self.string_end(out, events);
+                        State::Ground
                     }
                     // Index and next line: a line feed, and a carriage
                     // return and line feed (vt100 reads LF as xterm reads IND).
                     b'D' | b'E' => {
-                        out.truncate(self.csi_start);
+                        self.drop_sequence(out);
                         if b == b'E' {
                             out.push(b'\r');
                         }
@@ -182,85 +247,101 @@ impl Filter {
                         events.push((out.len(), Event::Reset));
                         State::Ground
                     }
-                    0x1b => {
-                        self.csi_start = out.len() - 1;
-                        State::Escape
-                    }
                     0x20..=0x2f => State::EscIntermediate,
-                    _ => State::Ground,
+                    0x30..=0x7e => State::Ground,
+                    // C0 controls (obeyed), DEL and the rest: still an escape.
+                    _ => State::Escape,
                 };
             }
             State::Designate(which) => {
-                out.push(b);
                 let slot = match which {
                     b'(' => 0,
                     b')' => 1,
                     b'*' => 2,
                     _ => 3,
                 };
-                self.g[slot] = if b == b'0' {
-                    Charset::DecGraphics
-                } else {
-                    Charset::Ascii
-                };
-                self.state = State::Ground;
+                match b {
+                    0x30..=0x7e => {
+                        self.g[slot] = if b == b'0' {
+                            Charset::DecGraphics
+                        } else {
+                            Charset::Ascii
+                        };
+                        self.state = State::Ground;
+                    }
+                    // A charset of several bytes: not one we map.
+                    0x20..=0x2f => {
+                        self.g[slot] = Charset::Ascii;
+                        self.state = State::EscIntermediate;
+                    }
+                    _ => {}
+                }
             }
             State::EscIntermediate => {
-                out.push(b);
                 if (0x30..=0x7e).contains(&b) {
                     self.state = State::Ground;
                 }
             }
-            State::Csi => {
-                out.push(b);
-                match b {
-                    0x40..=0x7e => {
-                        self.state = State::Ground;
-                        self.csi_final(b, out, events);
-                    }
-                    0x1b => {
-                        // An escape aborts the sequence and starts a new one.
-                        self.csi_start = out.len() - 1;
-                        self.state = State::Escape;
-                    }
-                    _ => {
-                        if self.csi.len() < MAX_CSI {
-                            self.csi.push(b);
-                        }
-                    }
-                }
-            }
-            State::Text => {
-                out.push(b);
-                match b {
-                    0x07 => {
-                        self.state = State::Ground;
-                        self.bel = true;
-                        self.string_end(out, events);
-                    }
-                    0x1b => self.state = State::TextEscape,
-                    _ => {
-                        if let Some(text) = &mut self.text {
-                            if text.len() < MAX_STRING {
-                                text.push(b);
-                            } else {
-                                self.text = None;
-                            }
-                        }
-                    }
-                }
-            }
-            State::TextEscape => {
-                out.push(b);
-                if b == b'\\' {
+            State::Csi => match b {
+                0x40..=0x7e => {
                     self.state = State::Ground;
+                    self.csi_final(b, out, events);
+                }
+                0x20..=0x3f if self.csi.len() < MAX_CSI => self.csi.push(b),
+                // C0 controls are obeyed, DEL and others ignored: not parameters.
+                _ => {}
+            },
+            State::Osc => {
+                if b == 0x07 {
+                    self.state = State::Ground;
+                    self.text_open = false;
+                    self.bel = true;
+                    self.string_end(out, events);
+                } else {
+                    self.keep_text(b);
+                }
+            }
+            State::Dcs => {
+                if (0x40..=0x7e).contains(&b) {
+                    self.state = State::DcsData;
+                }
+                self.keep_text(b);
+            }
+            State::DcsData => {
+                if b == 0x9c {
+                    self.state = State::Ground;
+                    self.text_open = false;
                     self.bel = false;
                     self.string_end(out, events);
                 } else {
-                    self.state = State::Text;
+                    self.keep_text(b);
                 }
             }
+            State::SosPmApc => {}
         }
+    }
+
+    /// An OSC, DCS or other string begins: its text is kept for reading.
+    fn start_string(&mut self, kind: StringKind, state: State) -> State {
+        self.string = kind;
+        self.text = Some(Vec::new());
+        state
+    }
+
+    fn keep_text(&mut self, b: u8) {
+        if let Some(text) = &mut self.text {
+            if text.len() < MAX_STRING {
+                text.push(b);
+            } else {
+                self.text = None;
+            }
+        }
+    }
+
+    /// ESC (just written to `out`) starts a sequence, ending any other.
+    fn start_escape(&mut self, out: &[u8]) {
+        self.csi_start = out.len() - 1;
+        self.state = State::Escape;
     }
 
     fn csi_final(&mut self, fin: u8, out: &mut Vec<u8>, events: &mut Vec<(usize, Event)>) {
@@ -280,6 +361,9 @@ impl Filter {
                 events.push((out.len(), Event::Asked(asked)));
             }
             return;
+        }
+        if params.iter().any(|c| (0x3c..=0x3f).contains(c)) {
+            return; // a private marker past the start: vte ignores the sequence
         }
         let mut nums = params.split(|&c| c == b';').map(parse_param);
         let first = params.split(|&c| c == b';').next().and_then(parse_param);
@@ -302,6 +386,8 @@ impl Filter {
         }
         match (private, fin) {
             (None, b'm') if needs_rewrite(params) => {
+                // The ESC it starts with ends whatever vt100 held open, as
+                // the one taken out would have.
                 let sgr = rewrite_sgr(params);
                 out.truncate(self.csi_start);
                 out.extend_from_slice(b"\x1b[");
@@ -318,7 +404,7 @@ impl Filter {
             }
             (None, b'Z') => {
                 let n = nums.next().flatten().unwrap_or(1).max(1);
-                out.truncate(self.csi_start);
+                self.drop_sequence(out);
                 events.push((out.len(), Event::BackTab(n)));
             }
             (Some(b'?'), b'h' | b'l') => {
@@ -342,11 +428,20 @@ impl Filter {
             }
             (None, b'I') => {
                 let n = nums.next().flatten().unwrap_or(1).clamp(1, 256);
-                out.truncate(self.csi_start);
+                self.drop_sequence(out);
                 out.extend(std::iter::repeat_n(b'\t', usize::from(n)));
             }
             _ => {}
         }
+    }
+
+    /// Takes the sequence that just ended out of the output, leaving a CAN
+    /// in its place: it ends what vt100 may still hold open, as the ESC
+    /// taken out would have (another sequence it cut short, or the start
+    /// of this one, sent with an earlier call); vt100 ignores it otherwise.
+    fn drop_sequence(&self, out: &mut Vec<u8>) {
+        out.truncate(self.csi_start);
+        out.push(0x18);
     }
 
     /// An OSC or DCS string ended: the ones the emulator reads are reported.
@@ -566,9 +661,10 @@ mod tests {
     #[test]
     fn tabs_vt100_lacks_are_handled() {
         let mut f = Filter::default();
+        // each leaves a CAN (which vt100 ignores) where the sequence was
         let (out, ev) = run(&mut f, b"a\x1b[2Ib\x1b[Zc");
-        assert_eq!(out, "a\t\tbc");
-        assert_eq!(ev, vec![(4, Event::BackTab(1))]);
+        assert_eq!(out, "a\x18\t\tb\x18c");
+        assert_eq!(ev, vec![(6, Event::BackTab(1))]);
     }
 
     #[test]
@@ -609,8 +705,26 @@ mod tests {
     #[test]
     fn osc_text_is_not_interpreted() {
         let mut f = Filter::default();
-        let (out, ev) = run(&mut f, b"\x1b]0;\x1b(0 title\x07q");
-        assert_eq!(out, "\x1b]0;\x1b(0 title\x07q");
-        assert!(ev.is_empty());
+        let (out, ev) = run(&mut f, b"\x1b]0;\x0e title\x1b[?1049h\x07q");
+        assert_eq!(out, "\x1b]0;\x0e title\x1b[?1049h\x07q");
+        assert_eq!(ev, vec![(11, Event::AltEnter)]);
+    }
+
+    /// Strings and sequences end where vt100's parser ends them: an ESC
+    /// starts a new sequence even inside a string, CAN and SUB cancel,
+    /// BEL ends only an OSC.
+    #[test]
+    fn sequences_end_where_vte_ends_them() {
+        let mut f = Filter::default();
+        run(&mut f, b"\x1b]0;title\x1b(0q");
+        assert_eq!(f.state_bytes(), b"\x1b(0");
+        run(&mut f, b"\x1b(B\x1b^private\x18");
+        assert!(f.in_ground());
+        run(&mut f, b"\x1bPq\x07data");
+        assert!(!f.in_ground(), "BEL does not end a DCS");
+        run(&mut f, b"\x1b\\");
+        assert!(f.in_ground());
+        let (_, ev) = run(&mut f, b"\x1b[2;\n5r\x1b[1;5?r");
+        assert_eq!(ev, vec![(7, Event::ScrollRegion { top: 2, bottom: 5 })]);
     }
 }

@@ -104,6 +104,8 @@ pub struct Emulator {
     parser: vt100::Parser<Recorder>,
     filter: Filter,
     scratch: Vec<u8>,
+    /// The start of a character the last output ended in, for the next.
+    held: Vec<u8>,
     events: Vec<(usize, Event)>,
     /// The main screen as it was when the alternate screen came up, so a
     /// snapshot can restore both (vt100 hides the main grid meanwhile).
@@ -146,6 +148,7 @@ impl Emulator {
             parser: new_parser(cols, rows, history_lines),
             filter: Filter::default(),
             scratch: Vec::new(),
+            held: Vec::new(),
             events: Vec::new(),
             saved_main: None,
             regions: [None, None],
@@ -224,8 +227,19 @@ impl Emulator {
         let before = self.changes_one_row(bytes);
         let mut filtered = std::mem::take(&mut self.scratch);
         filtered.clear();
+        filtered.append(&mut self.held);
         self.events.clear();
         self.filter.feed(bytes, &mut filtered, &mut self.events);
+        // vt100 takes a character cut off by the end of a read otherwise
+        // than one that arrives whole (a C1 control is printed, not
+        // obeyed): it waits here for the rest.
+        if self.filter.in_ground() {
+            // Only after the last event: one acts at its place in the output.
+            let after = self.events.last().map_or(0, |&(at, _)| at);
+            let whole = filtered.len() - cut_character(&filtered[after..]);
+            self.held.extend_from_slice(&filtered[whole..]);
+            filtered.truncate(whole);
+        }
         let mut events = std::mem::take(&mut self.events);
         let mut done = 0;
         for (at, event) in events.drain(..) {
@@ -255,6 +269,8 @@ impl Emulator {
         match event {
             Event::AltEnter => {
                 if alt == 0 {
+                    // The main screen, hidden, still grows with the window.
+                    self.forget_scrolled_rows();
                     let (cols, rows) = self.size();
                     let mut main = new_plain_parser(cols, rows);
                     main.process(self.parser.screen().contents_formatted().as_bytes());
@@ -362,6 +378,9 @@ impl Emulator {
             return;
         }
         let (r, c) = (dim(rows, MAX_ROWS), dim(cols, MAX_COLS));
+        if !self.alternate_screen() {
+            self.forget_scrolled_rows();
+        }
         let parser = &mut self.parser;
         if guarded(|| parser.set_size(r, c)).is_none() {
             self.recover();
@@ -374,6 +393,17 @@ impl Emulator {
         self.mark(Dirty::All);
     }
 
+    /// vt100 counts the rows that ever scrolled off the main screen and,
+    /// when the screen grows taller, pulls that many back in at the top:
+    /// blank, as it keeps none (history is ours). A view loaded from a
+    /// snapshot has scrolled nothing, so job and view would differ after
+    /// the next taller resize. Forgetting the count before a resize (and
+    /// before the alternate screen hides the main one) makes every
+    /// emulator grow alike: rows are added at the bottom.
+    fn forget_scrolled_rows(&mut self) {
+        self.parser.screen_mut().clear_scrollback();
+    }
+
     /// What a fresh emulator needs to show this screen, with up to `history`
     /// lines of history.
     pub fn snapshot(&self, history: usize) -> Snapshot {
@@ -382,17 +412,23 @@ impl Emulator {
         let mut state = Vec::new();
         if let (true, Some(main)) = (screen.alternate_screen(), &self.saved_main) {
             state.extend_from_slice(main.screen().contents_formatted().as_bytes());
-            state.extend_from_slice(b"\x1b[?1049h");
+            saved_cursor(screen, b"\x1b[?47l", main.screen(), &mut state);
+            // Not 1049, which would save the cursor over what was just saved.
+            state.extend_from_slice(b"\x1b[?47h");
         }
         state.extend_from_slice(screen.state_formatted().as_bytes());
+        saved_cursor(screen, b"", screen, &mut state);
         let alt = usize::from(screen.alternate_screen());
         if let Some((top, bottom)) = self.regions[alt] {
-            let (row, col) = screen.cursor_position();
-            state.extend_from_slice(
-                format!("\x1b[{top};{bottom}r\x1b[{};{}H", row + 1, col + 1).as_bytes(),
-            );
+            // Setting a region homes the cursor: put it back.
+            state.extend_from_slice(format!("\x1b[{top};{bottom}r").as_bytes());
+            place_cursor(screen, &mut state);
         }
         state.extend_from_slice(&self.filter.state_bytes());
+        // Output may end inside a sequence or a character: the emulator
+        // that loads this carries on from the same point.
+        state.extend_from_slice(self.filter.pending());
+        state.extend_from_slice(&self.held);
         let rec = self.parser.callbacks();
         Snapshot {
             history: rec.history.tail(history),
@@ -452,8 +488,9 @@ impl Emulator {
         std::mem::take(&mut self.parser.callbacks_mut().bell)
     }
 
+    /// Where the cursor shows: (row, col), always on the screen.
     pub fn cursor_position(&self) -> (u16, u16) {
-        self.parser.screen().cursor_position()
+        shown_cursor(self.parser.screen())
     }
 
     pub fn hide_cursor(&self) -> bool {
@@ -585,6 +622,52 @@ fn new_parser(cols: u16, rows: u16, history_lines: usize) -> vt100::Parser<Recor
 
 fn new_plain_parser(cols: u16, rows: u16) -> vt100::Parser {
     vt100::Parser::new(dim(rows, MAX_ROWS), dim(cols, MAX_COLS), 0)
+}
+
+/// Appends what makes a fresh emulator's saved cursor (what `ESC 8` and
+/// `CSI ? 1049 l` restore: a position per screen, one pen) the one
+/// `screen` has, on the screen that `select` switches `screen` to; then
+/// puts the cursor and pen back as `back` has them. vt100 does not show
+/// the saved cursor, so a copy of the screen restores it to look.
+fn saved_cursor(screen: &vt100::Screen, select: &[u8], back: &vt100::Screen, out: &mut Vec<u8>) {
+    let (rows, cols) = screen.size();
+    let mut probe = vt100::Parser::new(rows, cols, 0);
+    *probe.screen_mut() = screen.clone();
+    if guarded(|| probe.process(&[select, b"\x1b8"].concat())).is_none() {
+        return;
+    }
+    place_cursor(probe.screen(), out);
+    out.extend_from_slice(b"\x1b7");
+    place_cursor(back, out);
+}
+
+/// Appends what puts the cursor where `screen` has it, with a pending wrap
+/// if it has one (vt100 writes the last character again for that, from a
+/// plain pen), and then `screen`'s pen.
+fn place_cursor(screen: &vt100::Screen, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"\x1b[m");
+    out.extend_from_slice(screen.cursor_state_formatted().as_bytes());
+    out.extend_from_slice(screen.attributes_formatted().as_bytes());
+}
+
+/// How many bytes at the end of `bytes` start a character that is not
+/// complete yet (UTF-8 is at most 4 bytes long).
+fn cut_character(bytes: &[u8]) -> usize {
+    (1..=3.min(bytes.len()))
+        .find(|&n| {
+            let tail = &bytes[bytes.len() - n..];
+            tail[0] >= 0xc0
+                && matches!(std::str::from_utf8(tail), Err(e) if e.valid_up_to() == 0 && e.error_len().is_none())
+        })
+        .unwrap_or(0)
+}
+
+/// Where a screen's cursor shows. After a character in the last column
+/// vt100 puts it one column past the screen (the next character wraps);
+/// a terminal shows it on that last column meanwhile.
+fn shown_cursor(screen: &vt100::Screen) -> (u16, u16) {
+    let (row, col) = screen.cursor_position();
+    (row, col.min(screen.size().1.get() - 1))
 }
 
 /// Runs `f`, catching a panic; the thread-local flag lets panic hooks stay quiet.

@@ -207,3 +207,214 @@ fn rows_that_change_are_reported_once() {
     e.resize(10, 4);
     assert_eq!(e.take_dirty(), Dirty::All);
 }
+
+/// After a character in the last column the next one wraps; meanwhile the
+/// cursor shows on that last column, as in xterm (vt100 reports it one
+/// column past the screen).
+#[test]
+fn the_cursor_after_the_last_column_stays_on_screen() {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    let mut e = Emulator::new(10, 3, 10);
+    e.process(b"0123456789");
+    assert_eq!(e.cursor_position(), (0, 9));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 10, 3));
+    let drawn = crate::ui::render::draw_session(&e, &mut buf, Rect::new(0, 0, 10, 3), 0);
+    assert_eq!(drawn, Some((9, 0)));
+    let mut out = Vec::new();
+    let dirty = e.take_dirty();
+    crate::ui::render::Painted::new(Rect::new(0, 0, 10, 3)).paint(&e, dirty, &mut out);
+    assert!(out.ends_with(b"\x1b[1;10H\x1b[?25h"), "{out:?}");
+    e.process(b"x");
+    assert_eq!(e.cursor_position(), (1, 1));
+    // a 1x1 screen is all last column
+    let mut tiny = Emulator::new(1, 1, 0);
+    tiny.process(b" ");
+    assert_eq!(tiny.cursor_position(), (0, 0));
+}
+
+/// A view that attached after output scrolled, then a taller window: the
+/// job and the view must still show the same. vt100 counts every row that
+/// ever scrolled away and, growing, pulls that many back as blank rows at
+/// the top, which a view loaded from a snapshot (which scrolled nothing)
+/// did not: every row and the cursor differed.
+#[test]
+fn a_taller_screen_after_a_reattach_shows_the_same_on_job_and_view() {
+    let mut job = Emulator::new(20, 3, 100);
+    for i in 0..6 {
+        job.process(format!("line {i}\r\n").as_bytes());
+    }
+    job.process(b"$ ");
+    let mut view = copy(&job);
+    job.resize(20, 6);
+    view.resize(20, 6);
+    assert_same(&job, &view);
+    assert_eq!(job.row_text(0), "line 4");
+
+    // the same with the alternate screen up while the window grows
+    let mut job = Emulator::new(20, 3, 100);
+    for i in 0..6 {
+        job.process(format!("line {i}\r\n").as_bytes());
+    }
+    job.process(b"\x1b[?1049h\x1b[Hfull screen");
+    let mut view = copy(&job);
+    job.resize(20, 6);
+    view.resize(20, 6);
+    assert_same(&job, &view);
+    job.process(b"\x1b[?1049l");
+    view.process(b"\x1b[?1049l");
+    assert_same(&job, &view);
+}
+
+/// A scroll region and the cursor just past the last column (the next
+/// character wraps): the snapshot puts the cursor back after setting the
+/// region, and must keep the pending wrap, or the next character lands
+/// on the last column in the view and on the next row in the job.
+#[test]
+fn a_pending_wrap_survives_a_snapshot_with_a_scroll_region() {
+    let mut a = Emulator::new(10, 5, 100);
+    a.process(b"\x1b[1;4r\x1b[2;1H\x1b[1;31m0123456789");
+    let mut b = copy(&a);
+    assert_same(&a, &b);
+    for e in [&mut a, &mut b] {
+        e.process(b"wrapped");
+    }
+    assert_eq!(a.row_text(2), "wrapped");
+    assert_same(&a, &b);
+}
+
+/// What a program saved with `ESC 7` (or `CSI ? 1049 h`), where the cursor
+/// was and its pen, is restored the same by the job and by a view that
+/// attached in between: a progress bar that saves the cursor, draws on the
+/// bottom row and restores it must not draw elsewhere in the view.
+#[test]
+fn the_saved_cursor_survives_a_snapshot() {
+    let mut a = Emulator::new(20, 6, 100);
+    a.process(b"prompt\x1b[1;32m\x1b7\x1b[m\x1b[6;1H[ 40%]");
+    let mut b = copy(&a);
+    for e in [&mut a, &mut b] {
+        e.process(b"\x1b8after");
+    }
+    assert_eq!(a.row_text(0), "promptafter");
+    assert_same(&a, &b);
+    assert!(b.cell(0, 6).unwrap().bold());
+
+    // each screen keeps its own saved position; the pen saved last is shared
+    let mut a = Emulator::new(20, 6, 100);
+    a.process(b"\x1b[3;4H\x1b[4m\x1b7\x1b[m\x1b[?47h\x1b[5;5H\x1b7alt\x1b[H");
+    let mut b = copy(&a);
+    for e in [&mut a, &mut b] {
+        e.process(b"\x1b8x\x1b[?47l\x1b8y");
+    }
+    assert_eq!(a.row_text(2), "   y");
+    assert_same(&a, &b);
+}
+
+/// A view can attach between two reads of a program's output, in the
+/// middle of an escape sequence or a character: the view must carry on
+/// from there as the job does, not print the rest as text (and miss,
+/// say, the switch to the alternate screen).
+#[test]
+fn a_snapshot_in_the_middle_of_a_sequence_or_character_carries_on_alike() {
+    for (before, after) in [
+        (&b"red \x1b[3"[..], &b"1mtext"[..]),
+        (b"\x1b[?10", b"49hfull screen"),
+        (b"\x1b]0;ti", b"tle\x07after"),
+        (b"\x1b", b"[2Jcleared"),
+        (b"\x1b(", b"0qqq\x1b(B"),
+        (b"\xe6", b"\x97\xa5 sun"),
+        (b"\xe6\x97", b"\xa5 sun"),
+        // where a sequence ends is where vt100 ends it: CAN cancels a
+        // string, ESC starts a new sequence inside one, BEL ends only OSC
+        (b"\x1b^\x18E", b"x"),
+        (b"\x1b]0;t\x1b[3", b"1mred"),
+        (b"\x1bP1q\x07not yet", b"\x1b\\shown"),
+        // controls inside a sequence are obeyed at once, and only once
+        (b"\x1b\x0c", b"x"),
+        (b"\x1b[1\n\x08", b"mbold"),
+        (b"\x1b(\r", b"0q"),
+    ] {
+        let mut a = Emulator::new(20, 4, 10);
+        a.process(b"$ ");
+        a.process(before);
+        let mut b = copy(&a);
+        for e in [&mut a, &mut b] {
+            e.process(after);
+        }
+        assert_same(&a, &b);
+    }
+    // a character split over two reads before the snapshot
+    let mut a = Emulator::new(20, 4, 10);
+    a.process(b"\xe6");
+    a.process(b"\x97");
+    let mut b = copy(&a);
+    for e in [&mut a, &mut b] {
+        e.process(b"\xa5");
+    }
+    assert_eq!(b.row_text(0), "日");
+    assert_same(&a, &b);
+}
+
+/// `CSI ? 1049 h` cut in two by the reads of a program's output: the
+/// alternate screen comes up as when it arrives whole. Its mark pointed
+/// into the previous read's bytes, and slicing past the end panicked:
+/// in the job, that ended the session.
+#[test]
+fn an_alternate_screen_switch_split_across_reads_is_taken_whole() {
+    let mut e = Emulator::new(40, 5, 10);
+    e.process(b"$ a long enough prompt before it\x1b[?10");
+    e.process(b"49hvim");
+    assert!(e.alternate_screen());
+    assert_eq!(e.row_text(0), "vim");
+    e.process(b"\x1b[?1049l");
+    assert_eq!(e.row_text(0), "$ a long enough prompt before it");
+}
+
+/// Reads cut a program's output anywhere: cut in two at any byte, it
+/// shows as it does in one piece.
+#[test]
+fn output_cut_anywhere_shows_as_output_in_one_piece() {
+    let corpus = [
+        "$ \x1b[1;31mred\x1b[m 日本\x1b(0lqk\x1b(B\r\n",
+        "a\tb\x1b[2Ic\x1b[Zd\x1b[3Ge\r\n",
+        "\x1b]0;title\x07\x1b]2;other\x1b\\",
+        "\x1b[2;4r\x1b[4;1Hin region\n\n\x1b[r",
+        "\x1b[?1049h\x1b[Hfull\x1b[?1049l back",
+        // C1 controls written in UTF-8, which vt100 obeys when whole
+        "x\u{85}y\u{9b}z é",
+        // a sequence cut short by a tab sequence (found by the fuzzer)
+        "\x1b[\x1b[2I:x\x1b[3\x1b[Zy",
+    ]
+    .concat();
+    let bytes = corpus.as_bytes();
+    let mut whole = Emulator::new(30, 6, 10);
+    whole.process(bytes);
+    for cut in 0..bytes.len() {
+        let mut e = Emulator::new(30, 6, 10);
+        e.process(&bytes[..cut]);
+        e.process(&bytes[cut..]);
+        assert_same(&whole, &e);
+    }
+}
+
+/// The start of a character cut short by a tab sequence (which the
+/// emulator takes out of the output and applies itself): held back past
+/// that point, it was applied out of order, and its place in the output
+/// could lie past the output's end (a panic).
+#[test]
+fn a_character_cut_short_by_a_tab_sequence_shows_alike_in_any_reads() {
+    for bytes in [
+        &b"abcdefghij\xc2\x1b[Zc"[..],
+        b"ab\xe6\x97\x1b[2Ix\x1b]52;c;a\x07\0\xc2\x1b[Z",
+    ] {
+        let mut whole = Emulator::new(20, 3, 0);
+        whole.process(bytes);
+        assert_eq!(whole.row_text(0).chars().next(), Some('a'));
+        for cut in 0..bytes.len() {
+            let mut e = Emulator::new(20, 3, 0);
+            e.process(&bytes[..cut]);
+            e.process(&bytes[cut..]);
+            assert_same(&whole, &e);
+        }
+    }
+}

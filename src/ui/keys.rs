@@ -52,7 +52,7 @@ impl Chord {
     }
 
     /// Parses `C-b`, `Ctrl-b`, `M-a`, `Alt-x`, `S-Tab`, `Enter`, `Esc`, `F5`,
-    /// `Space`, `Up`, `PgUp`, or a single character.
+    /// `Space`, `Up` (or `↑`), `PgUp`, or a single character.
     pub fn parse(spec: &str) -> Result<Chord, String> {
         let bad = || format!("'{spec}' is not a key: write e.g. C-b, M-a, Enter, F5 or q");
         let mut mods = KeyModifiers::NONE;
@@ -89,10 +89,12 @@ impl Chord {
             "backspace" | "bs" => KeyCode::Backspace,
             "delete" | "del" => KeyCode::Delete,
             "insert" | "ins" => KeyCode::Insert,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
+            // The arrows too: help shows these keys so, and its labels
+            // must read back as the keys they show.
+            "up" | "↑" => KeyCode::Up,
+            "down" | "↓" => KeyCode::Down,
+            "left" | "←" => KeyCode::Left,
+            "right" | "→" => KeyCode::Right,
             "home" => KeyCode::Home,
             "end" => KeyCode::End,
             "pgup" | "pageup" => KeyCode::PageUp,
@@ -249,12 +251,27 @@ fn ctrl_byte(c: char) -> Option<u8> {
 pub fn encode_paste(text: &str, bracketed: bool) -> Vec<u8> {
     let body = text.replace("\r\n", "\r").replace('\n', "\r");
     if bracketed {
-        // A paste must not be able to end the bracket early.
-        let body = body.replace("\x1b[201~", "");
-        format!("\x1b[200~{body}\x1b[201~").into_bytes()
+        format!("\x1b[200~{}{PASTE_END}", without_paste_end(&body)).into_bytes()
     } else {
         body.into_bytes()
     }
+}
+
+const PASTE_END: &str = "\x1b[201~";
+
+/// `text` with no end-of-paste marker in it, so a paste cannot end its
+/// bracket early (and run the rest as typed). Removing a marker can join
+/// the text around it into a new one (`ESC[20` `ESC[201~` `1~`): each is
+/// removed the moment it forms, so none is left, in one pass.
+fn without_paste_end(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        out.push(c);
+        if c == '~' && out.ends_with(PASTE_END) {
+            out.truncate(out.len() - PASTE_END.len());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

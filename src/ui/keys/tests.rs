@@ -131,3 +131,28 @@ fn chords_parse_and_match_however_the_key_arrives() {
     assert!(Chord::parse("Hyper-x").is_err());
     assert_eq!(prefix.label(), "C-b");
 }
+
+/// Help shows keys by their labels; a label copied into the config must
+/// name the same key.
+#[test]
+fn every_label_names_its_key_again() {
+    for spec in [
+        "Up", "Down", "Left", "Right", "S-Up", "C-Left", "M-Down", "Enter", "S-Enter", "Esc",
+        "Tab", "BackTab", "Space", "C-Space", "BS", "Delete", "Insert", "Home", "End", "PgUp",
+        "PgDn", "F1", "F24", "C-b", "M-x", "C--", "q", "Q", "?", "↑",
+    ] {
+        let chord = Chord::parse(spec).unwrap();
+        let label = chord.label();
+        assert_eq!(Chord::parse(&label), Ok(chord), "{spec} shows as {label}");
+    }
+}
+
+/// Taking the end marker out must not make a new one from the pieces
+/// around it: the rest of the paste would run as typed commands.
+#[test]
+fn a_paste_cannot_end_its_bracket_by_nesting_the_end_marker() {
+    let pasted = encode_paste("\x1b[20\x1b[201~1~rm -rf ~\n", true);
+    assert_eq!(pasted, b"\x1b[200~rm -rf ~\r\x1b[201~");
+    let pasted = encode_paste("a\x1b[2\x1b[20\x1b[201~1~01~~b", true);
+    assert_eq!(pasted, b"\x1b[200~a~b\x1b[201~");
+}

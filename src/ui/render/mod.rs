@@ -7,6 +7,8 @@ mod session;
 mod view;
 
 pub use paint::Painted;
+/// The attached view's screen drawn into a buffer (the fuzz targets draw it too).
+pub(crate) use session::draw as draw_session;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
