@@ -175,6 +175,10 @@ async fn vi_is_restored_exactly_on_a_new_attach() {
     live.until(|e| e.alternate_screen()).await;
     live.type_text("ihello from vi\x1bo  second line\x1b").await;
     live.expect("second line").await;
+    // vi takes the ESC as a key only after its escape timeout: wait until
+    // it has left insert mode, or a fresh view may see the mode line the
+    // live one has just seen cleared
+    live.until(|e| !e.screen_text().contains("-- INSERT --")).await;
     live.settle().await;
     let mut fresh = TestView::new(mgr.attach("vi", 80, 24).await.unwrap().conn);
     fresh.settle().await;
