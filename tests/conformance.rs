@@ -306,6 +306,82 @@ fn escape_sequence_torture_script_shows_as_in_a_bare_terminal() {
     outcome.reattached.unwrap();
 }
 
+/// Every attribute a cell can have, alone and together, on text, blanks,
+/// wide and combining characters and line drawing; then moved by scrolling,
+/// inserting and deleting (what a cell carries must move with it).
+fn attributes() -> Vec<u8> {
+    let mut t = String::new();
+    t.push_str("\x1b[2J\x1b[H");
+    let sgrs = [
+        // `21` is left out: xterm reads it as a double underline (as sessui
+        // does), the reference terminal as no attribute.
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        "4:1",
+        "4:2",
+        "4:3",
+        "4:4",
+        "4:5",
+        "4;58;5;1",
+        "4:3;58:5:200",
+        "4:2;58;2;10;20;30",
+        "4:3;58:2::200:100:50",
+        "1;3;9;4:3;58;5;4;38;5;202;48;2;1;2;3",
+        "7;9",
+        "8;4",
+        "31;44",
+        "91;104",
+        "38;5;17;48;5;230",
+        "38;2;255;128;0;48;2;0;64;128",
+        "9;4:3;58;5;1;59",
+        "9;4:3;58;5;1;0;32",
+        "9;29",
+        "5;25",
+        "8;28",
+        "4:3;24",
+        "4:3;4:0",
+    ];
+    for (i, sgr) in sgrs.iter().enumerate() {
+        let row = i % 26 + 1;
+        let col = i / 26 * 50 + 1;
+        t.push_str(&format!("\x1b[{row};{col}H\x1b[{sgr}m{sgr} x \x1b[m|"));
+    }
+    // Wide, combining and line-drawing characters in a pen with extras.
+    t.push_str("\x1b[27;1H\x1b[9;4:3;58;5;2m日本 e\u{301}\x1b(0lqk\x1b(B\x1b[m end");
+    // An erase with extras set, and a space in them (underline shows on it).
+    t.push_str("\x1b[27;40H\x1b[4:3;9m \x1b[K\x1b[m");
+    // Moved: inserted and deleted characters, a line inserted above, a
+    // region scrolled by a line feed.
+    t.push_str("\x1b[28;1H\x1b[9mstrike\x1b[m plain\x1b[28;1H\x1b[3@\x1b[28;5H\x1b[1P");
+    t.push_str("\x1b[26;1H\x1b[L\x1b[29;30r\x1b[30;1H\x1b[4:3mcurly\r\n\x1b[4:5mdash\x1b[m\x1b[r");
+    // A hyperlink, and the pen still set when the program stops.
+    t.push_str("\x1b[29;50H\x1b]8;;https://example.com/a\x1b\\link\x1b]8;;\x1b\\ after");
+    t.push_str("\x1b[25;60H\x1b[9;4:2;58;5;3m");
+    t.into_bytes()
+}
+
+#[test]
+fn every_attribute_is_painted_as_in_a_bare_terminal() {
+    let s = Sandbox::new();
+    let file = fixture(&s.home, "attributes.txt", &attributes());
+    let case = Case::new(
+        "attributes",
+        format!("cat {file}; printf 'still\\033[2;90Hdone'"),
+        "done",
+    );
+    let expected = run_bare(&case, &s);
+    let outcome = run_sessui(&case, &s, &expected);
+    outcome.live.unwrap();
+    outcome.reattached.unwrap();
+}
+
 /// Asks the terminal each question and prints the reply, escaped, one per line.
 const ASK_SCRIPT: &str = r#"
 # As programs do: no echo, no line editing while asking.
@@ -589,7 +665,13 @@ fn top_and_htop_screens_show_as_in_a_bare_terminal() {
 fn table() {
     let s = Sandbox::new();
     let torture_file = fixture(&s.home, "torture.txt", &torture());
+    let attributes_file = fixture(&s.home, "attributes.txt", &attributes());
     let cases = vec![
+        Case::new(
+            "attributes",
+            format!("cat {attributes_file}; printf 'still\\033[2;90Hdone'"),
+            "done",
+        ),
         Case::new(
             "torture",
             format!("cat {torture_file}; printf '\\033[2;60Hdone'"),

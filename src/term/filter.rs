@@ -5,6 +5,7 @@
 //! (entering the alternate screen, scroll regions, clearing history, modes
 //! vt100 does not keep, and the questions a program asks its terminal).
 
+use super::marks::Marks;
 use super::query::Asked;
 
 /// Something the emulator must handle at a given offset of the filtered output.
@@ -61,8 +62,12 @@ enum StringKind {
 }
 
 /// Longest OSC or DCS text kept for reading: queries, links and paths are
-/// far shorter; longer text (a clipboard copy) passes through unread.
-const MAX_STRING: usize = 4096;
+/// far shorter; longer text passes through unread.
+const MAX_STRING: usize = 8192;
+
+/// Longest clipboard copy (`OSC 52`, base64) passed to the outer terminal:
+/// a large paste's worth; xterm's own limit is of this order.
+const MAX_CLIPBOARD: usize = 1 << 20;
 
 /// Longest CSI parameter string kept; longer ones are passed through unread.
 const MAX_CSI: usize = 64;
@@ -81,6 +86,8 @@ pub struct Filter {
     text: Option<Vec<u8>>,
     /// The string ended with BEL rather than ST: a reply ends the same way.
     pub bel: bool,
+    /// What cells carry besides vt100's attributes.
+    pub marks: Marks,
 }
 
 impl Default for Filter {
@@ -94,6 +101,7 @@ impl Default for Filter {
             string: StringKind::Other,
             text: Some(Vec::new()),
             bel: false,
+            marks: Marks::default(),
         }
     }
 }
@@ -115,7 +123,10 @@ impl Filter {
         out.reserve(input.len());
         let mut i = 0;
         while i < input.len() {
-            if self.state == State::Ground && self.g[self.gl] == Charset::Ascii {
+            if self.state == State::Ground
+                && self.g[self.gl] == Charset::Ascii
+                && !self.marks.active()
+            {
                 // Fast path: copy up to the next byte that can change anything.
                 match memchr3(0x1b, 0x0e, 0x0f, &input[i..]) {
                     None => {
@@ -138,6 +149,7 @@ impl Filter {
         match self.state {
             State::Ground => match b {
                 0x1b => {
+                    self.marks.flush(out);
                     self.csi_start = out.len();
                     self.state = State::Escape;
                     out.push(b);
@@ -145,8 +157,11 @@ impl Filter {
                 0x0e => self.gl = 1,
                 0x0f => self.gl = 0,
                 0x20..=0x7e if self.g[self.gl] == Charset::DecGraphics => {
+                    self.marks.flush(out);
                     push_graphic(b, out);
+                    self.marks.after_char(out);
                 }
+                _ if self.marks.active() => self.marks.text_byte(b, out),
                 _ => out.push(b),
             },
             State::Escape => {
@@ -179,6 +194,7 @@ impl Filter {
                     b'c' => {
                         self.g = [Charset::Ascii; 4];
                         self.gl = 0;
+                        self.marks.reset();
                         events.push((out.len(), Event::Reset));
                         State::Ground
                     }
@@ -241,7 +257,10 @@ impl Filter {
                     0x1b => self.state = State::TextEscape,
                     _ => {
                         if let Some(text) = &mut self.text {
-                            if text.len() < MAX_STRING {
+                            let clipboard =
+                                self.string == StringKind::Osc && text.starts_with(b"52;");
+                            if text.len() < MAX_STRING || (clipboard && text.len() < MAX_CLIPBOARD)
+                            {
                                 text.push(b);
                             } else {
                                 self.text = None;
@@ -302,12 +321,14 @@ impl Filter {
         }
         match (private, fin) {
             (None, b'm') if needs_rewrite(params) => {
+                self.marks.sgr(params);
                 let sgr = rewrite_sgr(params);
                 out.truncate(self.csi_start);
                 out.extend_from_slice(b"\x1b[");
                 out.extend_from_slice(sgr.as_bytes());
                 out.push(b'm');
             }
+            (None, b'm') => self.marks.sgr(params),
             (None, b'r') => {
                 let top = nums.next().flatten().unwrap_or(1).max(1);
                 let bottom = nums.next().flatten().unwrap_or(0);
@@ -358,6 +379,11 @@ impl Filter {
         match self.string {
             StringKind::Osc => {
                 let number = text.split(|&b| b == b';').next().unwrap_or_default();
+                match number {
+                    b"8" => self.marks.link(text),
+                    b"sessui-mark" => self.marks.define(text),
+                    _ => {}
+                }
                 if matches!(
                     number,
                     b"4" | b"7"
@@ -399,6 +425,7 @@ impl Filter {
         if self.gl == 1 {
             out.push(0x0e);
         }
+        out.extend_from_slice(&self.marks.state_bytes(true));
         out
     }
 }
@@ -410,7 +437,7 @@ fn needs_rewrite(params: &[u8]) -> bool {
     params.contains(&b':')
         || params
             .split(|&c| c == b';')
-            .any(|p| p == b"58" || p == b"59")
+            .any(|p| p == b"58" || p == b"59" || p == b"21")
 }
 
 /// The SGR's parameters as vt100 reads them right: colours in sub-parameter
@@ -452,6 +479,8 @@ fn rewrite_sgr(params: &[u8]) -> String {
                 };
             }
             59 => {}
+            // Double underline: vt100 knows one underline.
+            21 => out.push("4".into()),
             38 | 48 => {
                 let kind = groups.get(i).and_then(|g| g.first().copied().flatten());
                 let n = match kind {

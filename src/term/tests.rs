@@ -207,3 +207,40 @@ fn rows_that_change_are_reported_once() {
     e.resize(10, 4);
     assert_eq!(e.take_dirty(), Dirty::All);
 }
+
+/// Strikethrough, blink, hidden, underline styles and colour, and links are
+/// kept with each cell: they move with it, and a snapshot carries them.
+#[test]
+fn extras_move_with_their_cells_and_survive_a_snapshot() {
+    let mut e = Emulator::new(20, 4, 10);
+    e.process(b"\x1b[9;4:3;58;5;1mab\x1b[m \x1b]8;;https://x/\x1b\\l\x1b]8;;\x1b\\");
+    e.process("\x1b[5;8m日\x1b[m".as_bytes());
+    let look = |e: &Emulator, r, c| {
+        let v = e.cell_view(r, c).unwrap();
+        (v.text.into_owned(), v.pen, v.link.map(str::to_string))
+    };
+    let strike = look(&e, 0, 0);
+    assert_eq!(strike.0, "a");
+    assert!(strike.1.has(attr::STRIKE) && strike.1.has(attr::UNDERLINE));
+    assert_eq!(
+        (strike.1.underline, strike.1.underline_color),
+        (3, Color::Idx(1))
+    );
+    assert_eq!(look(&e, 0, 3).2.as_deref(), Some("https://x/"));
+    assert!(look(&e, 0, 4).1.has(attr::HIDDEN) && look(&e, 0, 4).1.has(attr::BLINK));
+    assert_eq!(e.row_text(0), "ab l日");
+    // Moved right by an insert, then down by a line inserted above.
+    e.process(b"\x1b[1;1H\x1b[2@\x1b[L");
+    assert_eq!(look(&e, 1, 2), strike);
+    let snap = e.snapshot(10);
+    let f = Emulator::from_snapshot(snap, 10);
+    for c in 0..8 {
+        assert_eq!(look(&f, 1, c), look(&e, 1, c), "col {c}");
+    }
+    // Into history and back, when scrolled to.
+    let mut g = f;
+    g.process(b"\x1b[4;1H\r\n\r\n\r\n");
+    let past = g.history_screen(3).unwrap();
+    assert_eq!(look(&past, 1, 2), strike);
+    assert!(!g.capture(10, false).contains('\u{e0201}'));
+}
