@@ -716,3 +716,48 @@ fn table() {
         println!("| {k} | `{v}` | `{}` |", ours.unwrap_or("-"));
     }
 }
+
+/// Sets a title, rings the bell, copies to the clipboard, asks for focus
+/// reports and prints the first one it gets.
+const PASS_SCRIPT: &str = r#"
+printf '\033]2;build: make test\007'
+printf '\007'
+printf '\033]52;c;aGVsbG8gY2xpcA==\007'
+printf '\033]52;c;?\007'
+printf '\033[?1004h'
+echo waiting-focus
+IFS= read -rsn3 f
+printf 'focus=%q\n' "$f"
+echo passed-all
+"#;
+
+#[test]
+fn titles_bells_clipboard_copies_and_focus_pass_through() {
+    let s = Sandbox::new();
+    let script = fixture(&s.home, "pass.sh", PASS_SCRIPT.as_bytes());
+    let command = wrapped(&format!("bash {script}"));
+    s.ok(&["new", "--name", "pass", "--cmd", &command]);
+    let t = sessui_view(&s, "pass");
+    t.wait(PATIENCE, |s| s.row_text(usize::from(ROWS)).contains("pass"))
+        .unwrap();
+    t.keys(b"\r");
+    t.wait(PATIENCE, |s| s.contains("waiting-focus"))
+        .unwrap_or_else(|s| panic!("never asked for focus:\n{}", s.text()));
+    // The outer terminal gains focus: the program that asked hears it.
+    t.keys(b"\x1b[I");
+    let screen = t
+        .wait(PATIENCE, |s| s.contains("passed-all"))
+        .unwrap_or_else(|s| panic!("focus never reached the program:\n{}", s.text()));
+    assert!(screen.contains(r"focus=$'\E[I'"), "{}", screen.text());
+    let seen = t.happenings();
+    assert!(
+        seen.titles.iter().any(|t| t == "build: make test"),
+        "titles: {:?}",
+        seen.titles
+    );
+    assert!(seen.bells >= 1, "no bell rang");
+    assert_eq!(seen.clipboard, vec!["hello clip".to_string()]);
+    // The clipboard query was not passed on: nothing was asked of the outer terminal's clipboard.
+    let asked = seen.replies.iter().any(|r| r.contains("]52;"));
+    assert!(!asked, "{:?}", seen.replies);
+}

@@ -58,6 +58,9 @@ struct Recorder {
     history: History,
     title: String,
     bell: bool,
+    /// Clipboard copies (`OSC 52`): selection and base64 text, both checked
+    /// by vt100 to hold only their own alphabets.
+    clipboard: Vec<(Vec<u8>, Vec<u8>)>,
     /// Where a leaving row is formatted; reused, so a flood of rows does not
     /// grow a new string (several reallocations) per row.
     scratch: String,
@@ -66,6 +69,16 @@ struct Recorder {
 impl vt100::Callbacks for Recorder {
     fn audible_bell(&mut self, _: &mut vt100::Screen) {
         self.bell = true;
+    }
+
+    fn visual_bell(&mut self, _: &mut vt100::Screen) {
+        self.bell = true;
+    }
+
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, ty: &[u8], data: &[u8]) {
+        // One pending copy is enough: a later one replaces it anyway.
+        self.clipboard.clear();
+        self.clipboard.push((ty.to_vec(), data.to_vec()));
     }
 
     fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
@@ -462,6 +475,12 @@ impl Emulator {
         std::mem::take(&mut self.parser.callbacks_mut().bell)
     }
 
+    /// Clipboard copies the program made since the last call, as
+    /// (selection, base64 text).
+    pub fn take_clipboard(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        std::mem::take(&mut self.parser.callbacks_mut().clipboard)
+    }
+
     pub fn cursor_position(&self) -> (u16, u16) {
         self.parser.screen().cursor_position()
     }
@@ -595,6 +614,7 @@ fn new_parser(cols: u16, rows: u16, history_lines: usize) -> vt100::Parser<Recor
             history: History::new(history_lines),
             title: String::new(),
             bell: false,
+            clipboard: Vec::new(),
             scratch: String::new(),
         },
     )
