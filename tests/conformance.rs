@@ -31,6 +31,8 @@ struct Case {
     ready: &'static str,
     /// Keys typed once it is ready, each followed by the text to wait for.
     steps: Vec<(&'static [u8], &'static str)>,
+    /// An environment variable for the session's job (and its program).
+    job_env: Option<(&'static str, &'static str)>,
 }
 
 impl Case {
@@ -40,6 +42,7 @@ impl Case {
             command: command.into(),
             ready,
             steps: Vec::new(),
+            job_env: None,
         }
     }
 }
@@ -124,7 +127,12 @@ struct Outcome {
 }
 
 fn run_sessui(case: &Case, s: &Sandbox, expected: &Screen) -> Outcome {
-    s.ok(&["new", "--name", case.name, "--cmd", &wrapped(&case.command)]);
+    let mut new = s.cmd(&["new", "--name", case.name, "--cmd", &wrapped(&case.command)]);
+    if let Some((k, v)) = case.job_env {
+        new.env(k, v);
+    }
+    let made = new.output().unwrap();
+    assert!(made.status.success(), "sessui new: {made:?}");
     let t = sessui_view(s, case.name);
     // The status line shows once the view is up: Enter then starts the program.
     t.wait(PATIENCE, |s| {
@@ -688,6 +696,7 @@ fn table() {
         ),
         top_case(&s),
         htop_case(&s),
+        crossterm_case(),
     ];
     let verdict = |r: &Result<(), String>| match r {
         Ok(()) => "same".to_string(),
@@ -760,4 +769,61 @@ fn titles_bells_clipboard_copies_and_focus_pass_through() {
     // The clipboard query was not passed on: nothing was asked of the outer terminal's clipboard.
     let asked = seen.replies.iter().any(|r| r.contains("]52;"));
     assert!(!asked, "{:?}", seen.replies);
+}
+
+/// The crossterm example (built from this repository): where the cursor is
+/// comes back at once, and what it draws shows as in a bare terminal.
+fn crossterm_case() -> Case {
+    let dir = bin().parent().unwrap().join("examples");
+    let probe = dir.join("crossterm_probe");
+    if !probe.is_file() {
+        // `cargo test --test conformance` alone builds no examples.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = std::process::Command::new(cargo)
+            .args(["build", "--example", "crossterm_probe"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(built.success(), "cannot build the crossterm example");
+    }
+    Case::new("crossterm", probe.display().to_string(), "crossterm-done")
+}
+
+#[test]
+fn a_crossterm_program_learns_its_cursor_position_at_once_and_draws_as_in_a_bare_terminal() {
+    let s = Sandbox::new();
+    let case = crossterm_case();
+    let expected = run_bare(&case, &s);
+    assert!(
+        expected.contains("position=Ok((7, 3)) quick=true"),
+        "{}",
+        expected.text()
+    );
+    let o = run_sessui(&case, &s, &expected);
+    o.live.unwrap();
+    o.reattached.unwrap();
+}
+
+/// A job held to protocol 2 (what the previous release's jobs speak) shows
+/// what the current one shows: marks travel inside the screen's bytes.
+#[test]
+fn a_protocol_2_job_shows_every_attribute_and_the_torture_file() {
+    let s = Sandbox::new();
+    let attributes = fixture(&s.home, "attributes.txt", &attributes());
+    let torture = fixture(&s.home, "torture.txt", &torture());
+    for (name, file) in [("p2-attributes", attributes), ("p2-torture", torture)] {
+        let case = Case {
+            job_env: Some(("SESSUI_JOB_MAX_PROTOCOL", "2")),
+            ..Case::new(
+                name,
+                format!("cat {file}; printf 'still\\033[2;90Hdone'"),
+                "done",
+            )
+        };
+        let expected = run_bare(&case, &s);
+        let o = run_sessui(&case, &s, &expected);
+        o.live.unwrap_or_else(|e| panic!("{name} live: {e}"));
+        o.reattached
+            .unwrap_or_else(|e| panic!("{name} reattached: {e}"));
+    }
 }
