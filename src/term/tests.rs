@@ -244,3 +244,12 @@ fn extras_move_with_their_cells_and_survive_a_snapshot() {
     assert_eq!(look(&past, 1, 2), strike);
     assert!(!g.capture(10, false).contains('\u{e0201}'));
 }
+
+/// Pixel mouse positions (1016) are refused: a program that asks learns the
+/// mode is permanently reset, and gets cells.
+#[test]
+fn sgr_pixel_mouse_is_reported_as_refused() {
+    let mut e = Emulator::new(20, 4, 0).answering();
+    e.process(b"\x1b[?1006h\x1b[?1016h\x1b[?1016$p\x1b[?1006$p");
+    assert_eq!(e.take_replies(), b"\x1b[?1016;4$y\x1b[?1006;1$y");
+}
