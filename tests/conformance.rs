@@ -252,6 +252,28 @@ fn dialog_checklist_backdrop_is_painted_as_in_a_bare_terminal() {
         ],
         ..Case::new("dialog-ended", "PS1='AFTER-$((1+2)) ' bash --norc -i", "AFTER-3")
     });
+    // The program's terminfo changes what dialog sends (colours, line
+    // drawing, the alternate screen): each as the program would be told.
+    for (name, term) in [
+        ("dialog-xterm", "xterm"),
+        ("dialog-screen", "screen-256color"),
+        ("dialog-tmux", "tmux-256color"),
+    ] {
+        conforms(Case {
+            steps: vec![
+                (
+                    b"seq 100; dialog --checklist 'Pick some' 15 50 5 a first on b second off c third off\r",
+                    "Cancel",
+                ),
+                (b"\r", "AFTER-3"),
+            ],
+            ..Case::new(
+                name,
+                format!("TERM={term} PS1='AFTER-$((1+2)) ' bash --norc -i"),
+                "AFTER-3",
+            )
+        });
+    }
 }
 
 fn which(program: &str) -> Option<std::path::PathBuf> {
