@@ -75,24 +75,19 @@ impl Marks {
     /// Applies an SGR's parameters to the pen's extras. Colours' arguments
     /// are skipped, so `38;5;9` is not read as strikethrough.
     pub fn sgr(&mut self, params: &[u8]) {
-        let groups: Vec<Vec<u16>> = params
-            .split(|&c| c == b';')
-            .map(|g| g.split(|&c| c == b':').map(num).collect())
-            .collect();
+        // Every SGR passes here: no allocation.
+        let mut groups = params.split(|&c| c == b';');
         let pen = &mut self.pen;
-        let mut i = 0;
-        while i < groups.len() {
-            let g = &groups[i];
-            i += 1;
-            let code = g.first().copied().unwrap_or(0);
-            let sub = &g[1..];
+        while let Some(g) = groups.next() {
+            let mut sub = g.split(|&c| c == b':').map(num);
+            let code = sub.next().unwrap_or(0);
             match code {
                 0 => {
                     pen.flags = 0;
                     pen.underline = 0;
                     pen.underline_color = Color::Default;
                 }
-                4 => pen.underline = sub.first().map_or(1, |&n| n.min(5) as u8),
+                4 => pen.underline = sub.next().map_or(1, |n| n.min(5) as u8),
                 21 => pen.underline = 2,
                 24 => pen.underline = 0,
                 5 => pen.flags = pen.flags & !attr::RAPID_BLINK | attr::BLINK,
@@ -104,17 +99,30 @@ impl Marks {
                 29 => pen.flags &= !attr::STRIKE,
                 59 => pen.underline_color = Color::Default,
                 38 | 48 | 58 => {
-                    let (color, used) = if sub.is_empty() {
-                        color_args(
-                            &groups[i..]
-                                .iter()
-                                .map(|g| g.first().copied().unwrap_or(0))
-                                .collect::<Vec<_>>(),
-                        )
+                    let mut args = [0u16; 5];
+                    let mut n = 0;
+                    for v in sub {
+                        if n < args.len() {
+                            args[n] = v;
+                            n += 1;
+                        }
+                    }
+                    let color = if n > 0 {
+                        color_sub(&args[..n])
                     } else {
-                        (color_sub(sub), 0)
+                        // The `;` form: the arguments are the next groups.
+                        match groups.next().map(num) {
+                            Some(5) => Color::Idx(byte(groups.next().map_or(0, num))),
+                            Some(2) => {
+                                let mut c = [0u8; 3];
+                                for v in &mut c {
+                                    *v = byte(groups.next().map_or(0, num));
+                                }
+                                Color::Rgb(c[0], c[1], c[2])
+                            }
+                            _ => Color::Default,
+                        }
                     };
-                    i += used;
                     if code == 58 {
                         pen.underline_color = color;
                     }
@@ -351,18 +359,6 @@ fn num(p: &[u8]) -> u16 {
 
 fn byte(n: u16) -> u8 {
     n.min(255) as u8
-}
-
-/// A colour from the arguments after `38`/`48`/`58` in the `;` form, and
-/// how many it took.
-fn color_args(args: &[u16]) -> (Color, usize) {
-    match args {
-        [5, n, ..] => (Color::Idx(byte(*n)), 2),
-        [2, r, g, b, ..] => (Color::Rgb(byte(*r), byte(*g), byte(*b)), 4),
-        [5] => (Color::Default, 1),
-        [2, rest @ ..] => (Color::Default, 1 + rest.len()),
-        _ => (Color::Default, 0),
-    }
 }
 
 /// A colour in the `:` form: `5:n`, `2:r:g:b` or `2:cs:r:g:b`.
