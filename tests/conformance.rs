@@ -31,6 +31,8 @@ struct Case {
     ready: &'static str,
     /// Keys typed once it is ready, each followed by the text to wait for.
     steps: Vec<(&'static [u8], &'static str)>,
+    /// An environment variable for the session's job (and its program).
+    job_env: Option<(&'static str, &'static str)>,
 }
 
 impl Case {
@@ -40,6 +42,7 @@ impl Case {
             command: command.into(),
             ready,
             steps: Vec::new(),
+            job_env: None,
         }
     }
 }
@@ -124,7 +127,12 @@ struct Outcome {
 }
 
 fn run_sessui(case: &Case, s: &Sandbox, expected: &Screen) -> Outcome {
-    s.ok(&["new", "--name", case.name, "--cmd", &wrapped(&case.command)]);
+    let mut new = s.cmd(&["new", "--name", case.name, "--cmd", &wrapped(&case.command)]);
+    if let Some((k, v)) = case.job_env {
+        new.env(k, v);
+    }
+    let made = new.output().unwrap();
+    assert!(made.status.success(), "sessui new: {made:?}");
     let t = sessui_view(s, case.name);
     // The status line shows once the view is up: Enter then starts the program.
     t.wait(PATIENCE, |s| {
@@ -244,6 +252,28 @@ fn dialog_checklist_backdrop_is_painted_as_in_a_bare_terminal() {
         ],
         ..Case::new("dialog-ended", "PS1='AFTER-$((1+2)) ' bash --norc -i", "AFTER-3")
     });
+    // The program's terminfo changes what dialog sends (colours, line
+    // drawing, the alternate screen): each as the program would be told.
+    for (name, term) in [
+        ("dialog-xterm", "xterm"),
+        ("dialog-screen", "screen-256color"),
+        ("dialog-tmux", "tmux-256color"),
+    ] {
+        conforms(Case {
+            steps: vec![
+                (
+                    b"seq 100; dialog --checklist 'Pick some' 15 50 5 a first on b second off c third off\r",
+                    "Cancel",
+                ),
+                (b"\r", "AFTER-3"),
+            ],
+            ..Case::new(
+                name,
+                format!("TERM={term} PS1='AFTER-$((1+2)) ' bash --norc -i"),
+                "AFTER-3",
+            )
+        });
+    }
 }
 
 fn which(program: &str) -> Option<std::path::PathBuf> {
@@ -298,6 +328,82 @@ fn escape_sequence_torture_script_shows_as_in_a_bare_terminal() {
     let case = Case::new(
         "torture",
         format!("cat {file}; printf '\\033[2;60Hdone'"),
+        "done",
+    );
+    let expected = run_bare(&case, &s);
+    let outcome = run_sessui(&case, &s, &expected);
+    outcome.live.unwrap();
+    outcome.reattached.unwrap();
+}
+
+/// Every attribute a cell can have, alone and together, on text, blanks,
+/// wide and combining characters and line drawing; then moved by scrolling,
+/// inserting and deleting (what a cell carries must move with it).
+fn attributes() -> Vec<u8> {
+    let mut t = String::new();
+    t.push_str("\x1b[2J\x1b[H");
+    let sgrs = [
+        // `21` is left out: xterm reads it as a double underline (as sessui
+        // does), the reference terminal as no attribute.
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        "4:1",
+        "4:2",
+        "4:3",
+        "4:4",
+        "4:5",
+        "4;58;5;1",
+        "4:3;58:5:200",
+        "4:2;58;2;10;20;30",
+        "4:3;58:2::200:100:50",
+        "1;3;9;4:3;58;5;4;38;5;202;48;2;1;2;3",
+        "7;9",
+        "8;4",
+        "31;44",
+        "91;104",
+        "38;5;17;48;5;230",
+        "38;2;255;128;0;48;2;0;64;128",
+        "9;4:3;58;5;1;59",
+        "9;4:3;58;5;1;0;32",
+        "9;29",
+        "5;25",
+        "8;28",
+        "4:3;24",
+        "4:3;4:0",
+    ];
+    for (i, sgr) in sgrs.iter().enumerate() {
+        let row = i % 26 + 1;
+        let col = i / 26 * 50 + 1;
+        t.push_str(&format!("\x1b[{row};{col}H\x1b[{sgr}m{sgr} x \x1b[m|"));
+    }
+    // Wide, combining and line-drawing characters in a pen with extras.
+    t.push_str("\x1b[27;1H\x1b[9;4:3;58;5;2m日本 e\u{301}\x1b(0lqk\x1b(B\x1b[m end");
+    // An erase with extras set, and a space in them (underline shows on it).
+    t.push_str("\x1b[27;40H\x1b[4:3;9m \x1b[K\x1b[m");
+    // Moved: inserted and deleted characters, a line inserted above, a
+    // region scrolled by a line feed.
+    t.push_str("\x1b[28;1H\x1b[9mstrike\x1b[m plain\x1b[28;1H\x1b[3@\x1b[28;5H\x1b[1P");
+    t.push_str("\x1b[26;1H\x1b[L\x1b[29;30r\x1b[30;1H\x1b[4:3mcurly\r\n\x1b[4:5mdash\x1b[m\x1b[r");
+    // A hyperlink, and the pen still set when the program stops.
+    t.push_str("\x1b[29;50H\x1b]8;;https://example.com/a\x1b\\link\x1b]8;;\x1b\\ after");
+    t.push_str("\x1b[25;60H\x1b[9;4:2;58;5;3m");
+    t.into_bytes()
+}
+
+#[test]
+fn every_attribute_is_painted_as_in_a_bare_terminal() {
+    let s = Sandbox::new();
+    let file = fixture(&s.home, "attributes.txt", &attributes());
+    let case = Case::new(
+        "attributes",
+        format!("cat {file}; printf 'still\\033[2;90Hdone'"),
         "done",
     );
     let expected = run_bare(&case, &s);
@@ -589,7 +695,13 @@ fn top_and_htop_screens_show_as_in_a_bare_terminal() {
 fn table() {
     let s = Sandbox::new();
     let torture_file = fixture(&s.home, "torture.txt", &torture());
+    let attributes_file = fixture(&s.home, "attributes.txt", &attributes());
     let cases = vec![
+        Case::new(
+            "attributes",
+            format!("cat {attributes_file}; printf 'still\\033[2;90Hdone'"),
+            "done",
+        ),
         Case::new(
             "torture",
             format!("cat {torture_file}; printf '\\033[2;60Hdone'"),
@@ -606,6 +718,7 @@ fn table() {
         ),
         top_case(&s),
         htop_case(&s),
+        crossterm_case(),
     ];
     let verdict = |r: &Result<(), String>| match r {
         Ok(()) => "same".to_string(),
@@ -632,5 +745,107 @@ fn table() {
     for (k, v) in &expected {
         let ours = got.iter().find(|(q, _)| q == k).map(|(_, r)| r.as_str());
         println!("| {k} | `{v}` | `{}` |", ours.unwrap_or("-"));
+    }
+}
+
+/// Sets a title, rings the bell, copies to the clipboard, asks for focus
+/// reports and prints the first one it gets.
+const PASS_SCRIPT: &str = r#"
+printf '\033]2;build: make test\007'
+printf '\007'
+printf '\033]52;c;aGVsbG8gY2xpcA==\007'
+printf '\033]52;c;?\007'
+printf '\033[?1004h'
+echo waiting-focus
+IFS= read -rsn3 f
+printf 'focus=%q\n' "$f"
+echo passed-all
+"#;
+
+#[test]
+fn titles_bells_clipboard_copies_and_focus_pass_through() {
+    let s = Sandbox::new();
+    let script = fixture(&s.home, "pass.sh", PASS_SCRIPT.as_bytes());
+    let command = wrapped(&format!("bash {script}"));
+    s.ok(&["new", "--name", "pass", "--cmd", &command]);
+    let t = sessui_view(&s, "pass");
+    t.wait(PATIENCE, |s| s.row_text(usize::from(ROWS)).contains("pass"))
+        .unwrap();
+    t.keys(b"\r");
+    t.wait(PATIENCE, |s| s.contains("waiting-focus"))
+        .unwrap_or_else(|s| panic!("never asked for focus:\n{}", s.text()));
+    // The outer terminal gains focus: the program that asked hears it.
+    t.keys(b"\x1b[I");
+    let screen = t
+        .wait(PATIENCE, |s| s.contains("passed-all"))
+        .unwrap_or_else(|s| panic!("focus never reached the program:\n{}", s.text()));
+    assert!(screen.contains(r"focus=$'\E[I'"), "{}", screen.text());
+    let seen = t.happenings();
+    assert!(
+        seen.titles.iter().any(|t| t == "build: make test"),
+        "titles: {:?}",
+        seen.titles
+    );
+    assert!(seen.bells >= 1, "no bell rang");
+    assert_eq!(seen.clipboard, vec!["hello clip".to_string()]);
+    // The clipboard query was not passed on: nothing was asked of the outer terminal's clipboard.
+    let asked = seen.replies.iter().any(|r| r.contains("]52;"));
+    assert!(!asked, "{:?}", seen.replies);
+}
+
+/// The crossterm example (built from this repository): where the cursor is
+/// comes back at once, and what it draws shows as in a bare terminal.
+fn crossterm_case() -> Case {
+    let dir = bin().parent().unwrap().join("examples");
+    let probe = dir.join("crossterm_probe");
+    if !probe.is_file() {
+        // `cargo test --test conformance` alone builds no examples.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = std::process::Command::new(cargo)
+            .args(["build", "--example", "crossterm_probe"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .unwrap();
+        assert!(built.success(), "cannot build the crossterm example");
+    }
+    Case::new("crossterm", probe.display().to_string(), "crossterm-done")
+}
+
+#[test]
+fn a_crossterm_program_learns_its_cursor_position_at_once_and_draws_as_in_a_bare_terminal() {
+    let s = Sandbox::new();
+    let case = crossterm_case();
+    let expected = run_bare(&case, &s);
+    assert!(
+        expected.contains("position=Ok((7, 3)) quick=true"),
+        "{}",
+        expected.text()
+    );
+    let o = run_sessui(&case, &s, &expected);
+    o.live.unwrap();
+    o.reattached.unwrap();
+}
+
+/// A job held to protocol 2 (what the previous release's jobs speak) shows
+/// what the current one shows: marks travel inside the screen's bytes.
+#[test]
+fn a_protocol_2_job_shows_every_attribute_and_the_torture_file() {
+    let s = Sandbox::new();
+    let attributes = fixture(&s.home, "attributes.txt", &attributes());
+    let torture = fixture(&s.home, "torture.txt", &torture());
+    for (name, file) in [("p2-attributes", attributes), ("p2-torture", torture)] {
+        let case = Case {
+            job_env: Some(("SESSUI_JOB_MAX_PROTOCOL", "2")),
+            ..Case::new(
+                name,
+                format!("cat {file}; printf 'still\\033[2;90Hdone'"),
+                "done",
+            )
+        };
+        let expected = run_bare(&case, &s);
+        let o = run_sessui(&case, &s, &expected);
+        o.live.unwrap_or_else(|e| panic!("{name} live: {e}"));
+        o.reattached
+            .unwrap_or_else(|e| panic!("{name} reattached: {e}"));
     }
 }

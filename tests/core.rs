@@ -178,7 +178,8 @@ async fn vi_is_restored_exactly_on_a_new_attach() {
     // vi takes the ESC as a key only after its escape timeout: wait until
     // it has left insert mode, or a fresh view may see the mode line the
     // live one has just seen cleared
-    live.until(|e| !e.screen_text().contains("-- INSERT --")).await;
+    live.until(|e| !e.screen_text().contains("-- INSERT --"))
+        .await;
     live.settle().await;
     let mut fresh = TestView::new(mgr.attach("vi", 80, 24).await.unwrap().conn);
     fresh.settle().await;

@@ -50,7 +50,9 @@ impl Emulator {
                 (true, 1004) => modes.focus_events.into(),
                 (true, 1005) => (enc == E::Utf8).into(),
                 (true, 1006) => (enc == E::Sgr).into(),
-                (true, 1016) => modes.sgr_pixels.into(),
+                // Mouse positions go to programs in cells only: a program
+                // that asks learns pixels are refused, and uses cells.
+                (true, 1016) => ModeState::PermanentlyReset,
                 (true, 2004) => screen.bracketed_paste().into(),
                 (true, 2026) => modes.synchronized.into(),
                 // Insert and newline modes: vt100 has neither.

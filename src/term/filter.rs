@@ -5,6 +5,7 @@
 //! (entering the alternate screen, scroll regions, clearing history, modes
 //! vt100 does not keep, and the questions a program asks its terminal).
 
+use super::marks::Marks;
 use super::query::Asked;
 
 /// Something the emulator must handle at a given offset of the filtered output.
@@ -65,8 +66,12 @@ enum StringKind {
 }
 
 /// Longest OSC or DCS text kept for reading: queries, links and paths are
-/// far shorter; longer text (a clipboard copy) passes through unread.
-const MAX_STRING: usize = 4096;
+/// far shorter; longer text passes through unread.
+const MAX_STRING: usize = 8192;
+
+/// Longest clipboard copy (`OSC 52`, base64) passed to the outer terminal:
+/// a large paste's worth; xterm's own limit is of this order.
+const MAX_CLIPBOARD: usize = 1 << 20;
 
 /// Longest CSI parameter string kept; longer ones are passed through unread.
 const MAX_CSI: usize = 64;
@@ -97,6 +102,8 @@ pub struct Filter {
     pub bel: bool,
     /// An ESC cut an OSC or DCS string: a `\\` now is its terminator.
     text_open: bool,
+    /// What cells carry besides vt100's attributes.
+    pub marks: Marks,
 }
 
 impl Default for Filter {
@@ -112,6 +119,7 @@ impl Default for Filter {
             text: Some(Vec::new()),
             bel: false,
             text_open: false,
+            marks: Marks::default(),
         }
     }
 }
@@ -134,7 +142,10 @@ impl Filter {
         self.csi_start = out.len();
         let mut i = 0;
         while i < input.len() {
-            if self.state == State::Ground && self.g[self.gl] == Charset::Ascii {
+            if self.state == State::Ground
+                && self.g[self.gl] == Charset::Ascii
+                && !self.marks.active()
+            {
                 // Fast path: copy up to the next byte that can change anything.
                 match memchr3(0x1b, 0x0e, 0x0f, &input[i..]) {
                     None => {
@@ -184,14 +195,18 @@ impl Filter {
         if self.state == State::Ground {
             match b {
                 0x1b => {
+                    self.marks.flush(out);
                     out.push(b);
                     self.start_escape(out);
                 }
                 0x0e => self.gl = 1,
                 0x0f => self.gl = 0,
                 0x20..=0x7e if self.g[self.gl] == Charset::DecGraphics => {
+                    self.marks.flush(out);
                     push_graphic(b, out);
+                    self.marks.after_char(out);
                 }
+                _ if self.marks.active() => self.marks.text_byte(b, out),
                 _ => out.push(b),
             }
             return;
@@ -244,10 +259,21 @@ impl Filter {
                     b'c' => {
                         self.g = [Charset::Ascii; 4];
                         self.gl = 0;
+                        self.marks.reset();
                         events.push((out.len(), Event::Reset));
                         State::Ground
                     }
                     0x20..=0x2f => State::EscIntermediate,
+                    // DECSC and DECRC save and restore the pen with the
+                    // cursor: its extras too.
+                    b'7' => {
+                        self.marks.save();
+                        State::Ground
+                    }
+                    b'8' => {
+                        self.marks.restore();
+                        State::Ground
+                    }
                     0x30..=0x7e => State::Ground,
                     // C0 controls (obeyed), DEL and the rest: still an escape.
                     _ => State::Escape,
@@ -330,7 +356,8 @@ impl Filter {
 
     fn keep_text(&mut self, b: u8) {
         if let Some(text) = &mut self.text {
-            if text.len() < MAX_STRING {
+            let clipboard = self.string == StringKind::Osc && text.starts_with(b"52;");
+            if text.len() < MAX_STRING || (clipboard && text.len() < MAX_CLIPBOARD) {
                 text.push(b);
             } else {
                 self.text = None;
@@ -386,6 +413,7 @@ impl Filter {
         }
         match (private, fin) {
             (None, b'm') if needs_rewrite(params) => {
+                self.marks.sgr(params);
                 // The ESC it starts with ends whatever vt100 held open, as
                 // the one taken out would have.
                 let sgr = rewrite_sgr(params);
@@ -394,6 +422,7 @@ impl Filter {
                 out.extend_from_slice(sgr.as_bytes());
                 out.push(b'm');
             }
+            (None, b'm') => self.marks.sgr(params),
             (None, b'r') => {
                 let top = nums.next().flatten().unwrap_or(1).max(1);
                 let bottom = nums.next().flatten().unwrap_or(0);
@@ -414,6 +443,14 @@ impl Filter {
                 if on && modes.iter().any(|m| matches!(m, 47 | 1049)) {
                     events.push((self.csi_start, Event::AltEnter));
                 }
+                // Like DECSC and DECRC for the pen's extras.
+                if modes.iter().any(|m| matches!(m, 1048 | 1049)) {
+                    if on {
+                        self.marks.save();
+                    } else {
+                        self.marks.restore();
+                    }
+                }
                 for mode in modes {
                     // Modes vt100 does not keep; it ignores them.
                     if matches!(mode, 6 | 7 | 1004 | 1016 | 2026) {
@@ -423,6 +460,11 @@ impl Filter {
             }
             // SCO save and restore cursor: DECSC and DECRC to vt100.
             (None, b's' | b'u') if params.is_empty() => {
+                if fin == b's' {
+                    self.marks.save();
+                } else {
+                    self.marks.restore();
+                }
                 out.truncate(self.csi_start);
                 out.extend_from_slice(if fin == b's' { b"\x1b7" } else { b"\x1b8" });
             }
@@ -453,6 +495,11 @@ impl Filter {
         match self.string {
             StringKind::Osc => {
                 let number = text.split(|&b| b == b';').next().unwrap_or_default();
+                match number {
+                    b"8" => self.marks.link(text),
+                    b"sessui-mark" => self.marks.define(text),
+                    _ => {}
+                }
                 if matches!(
                     number,
                     b"4" | b"7"
@@ -494,6 +541,7 @@ impl Filter {
         if self.gl == 1 {
             out.push(0x0e);
         }
+        out.extend_from_slice(&self.marks.state_bytes(true));
         out
     }
 }
@@ -505,7 +553,7 @@ fn needs_rewrite(params: &[u8]) -> bool {
     params.contains(&b':')
         || params
             .split(|&c| c == b';')
-            .any(|p| p == b"58" || p == b"59")
+            .any(|p| p == b"58" || p == b"59" || p == b"21")
 }
 
 /// The SGR's parameters as vt100 reads them right: colours in sub-parameter
@@ -547,6 +595,8 @@ fn rewrite_sgr(params: &[u8]) -> String {
                 };
             }
             59 => {}
+            // Double underline: vt100 knows one underline.
+            21 => out.push("4".into()),
             38 | 48 => {
                 let kind = groups.get(i).and_then(|g| g.first().copied().flatten());
                 let n = match kind {

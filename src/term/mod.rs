@@ -9,6 +9,7 @@
 mod answer;
 mod filter;
 mod history;
+mod marks;
 mod query;
 mod style;
 
@@ -57,6 +58,9 @@ struct Recorder {
     history: History,
     title: String,
     bell: bool,
+    /// Clipboard copies (`OSC 52`): selection and base64 text, both checked
+    /// by vt100 to hold only their own alphabets.
+    clipboard: Vec<(Vec<u8>, Vec<u8>)>,
     /// Where a leaving row is formatted; reused, so a flood of rows does not
     /// grow a new string (several reallocations) per row.
     scratch: String,
@@ -65,6 +69,16 @@ struct Recorder {
 impl vt100::Callbacks for Recorder {
     fn audible_bell(&mut self, _: &mut vt100::Screen) {
         self.bell = true;
+    }
+
+    fn visual_bell(&mut self, _: &mut vt100::Screen) {
+        self.bell = true;
+    }
+
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, ty: &[u8], data: &[u8]) {
+        // One pending copy is enough: a later one replaces it anyway.
+        self.clipboard.clear();
+        self.clipboard.push((ty.to_vec(), data.to_vec()));
     }
 
     fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
@@ -214,7 +228,10 @@ impl Emulator {
         let rec = self.parser.callbacks_mut();
         rec.history.extend(snap.history);
         rec.title = snap.title;
+        // Mark definitions come first in the state; a program cannot send them.
+        self.filter.marks.loading = true;
         self.process(&snap.state);
+        self.filter.marks.loading = false;
     }
 
     pub fn size(&self) -> (u16, u16) {
@@ -409,7 +426,7 @@ impl Emulator {
     pub fn snapshot(&self, history: usize) -> Snapshot {
         let (cols, rows) = self.size();
         let screen = self.parser.screen();
-        let mut state = Vec::new();
+        let mut state = self.filter.marks.state_bytes(false);
         if let (true, Some(main)) = (screen.alternate_screen(), &self.saved_main) {
             state.extend_from_slice(main.screen().contents_formatted().as_bytes());
             saved_cursor(screen, b"\x1b[?47l", main.screen(), &mut state);
@@ -446,19 +463,25 @@ impl Emulator {
         let mut lines: Vec<String> = Vec::new();
         if !screen.alternate_screen() {
             for line in self.parser.callbacks().history.tail(history) {
+                let text = marks::strip(&line.text);
                 if ansi {
-                    lines.push(format!("{}\x1b[m", line.text));
+                    lines.push(format!("{text}\x1b[m"));
                 } else {
-                    lines.push(strip_sgr(&line.text));
+                    lines.push(strip_sgr(&text));
                 }
             }
         }
         let (_, cols) = screen.size();
         if ansi {
             let text = screen.contents_formatted_basic();
+            let text = marks::strip(&text);
             lines.extend(text.split('\n').map(|l| format!("{l}\x1b[m")));
         } else {
-            lines.extend(screen.rows(0, cols.get()).map(|r| r.trim_end().to_string()));
+            lines.extend(
+                screen
+                    .rows(0, cols.get())
+                    .map(|r| marks::strip(r.trim_end()).into_owned()),
+            );
         }
         while lines
             .last()
@@ -486,6 +509,12 @@ impl Emulator {
     /// Whether the program rang the bell since the last call.
     pub fn take_bell(&mut self) -> bool {
         std::mem::take(&mut self.parser.callbacks_mut().bell)
+    }
+
+    /// Clipboard copies the program made since the last call, as
+    /// (selection, base64 text).
+    pub fn take_clipboard(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        std::mem::take(&mut self.parser.callbacks_mut().clipboard)
     }
 
     /// Where the cursor shows: (row, col), always on the screen.
@@ -521,16 +550,18 @@ impl Emulator {
     /// One screen row as plain text (tests and matching).
     pub fn row_text(&self, row: u16) -> String {
         let (_, cols) = self.parser.screen().size();
-        self.parser
+        let text = self
+            .parser
             .screen()
             .rows(0, cols.get())
             .nth(usize::from(row))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        marks::strip(&text).into_owned()
     }
 
     /// The whole visible screen as plain text, rows joined by newlines.
     pub fn screen_text(&self) -> String {
-        self.parser.screen().contents()
+        marks::strip(&self.parser.screen().contents()).into_owned()
     }
 
     /// The vt100 cell at a position, for tests.
@@ -541,9 +572,12 @@ impl Emulator {
     /// What a cell shows, for drawing.
     pub fn cell_view(&self, row: u16, col: u16) -> Option<CellView<'_>> {
         let cell = self.parser.screen().cell(row, col)?;
+        let (text, id) = marks::split(cell.contents());
+        let mark = self.filter.marks.get(id);
         Some(CellView {
-            text: cell.contents(),
-            pen: Pen::of(cell),
+            text,
+            pen: Pen::of(cell, mark),
+            link: mark.and_then(|m| m.link.as_deref()),
             wide: cell.is_wide(),
             wide_tail: cell.is_wide_continuation(),
         })
@@ -561,6 +595,8 @@ impl Emulator {
             return None;
         }
         let mut past = Emulator::new(cols, shown, 0);
+        // History rows name the same marks as the screen.
+        past.filter.marks = self.filter.marks.clone();
         let mut bytes = String::new();
         for i in 0..shown {
             let line = history
@@ -615,6 +651,7 @@ fn new_parser(cols: u16, rows: u16, history_lines: usize) -> vt100::Parser<Recor
             history: History::new(history_lines),
             title: String::new(),
             bell: false,
+            clipboard: Vec::new(),
             scratch: String::new(),
         },
     )

@@ -44,6 +44,8 @@ pub enum ModeState {
     NotRecognized = 0,
     Set = 1,
     Reset = 2,
+    /// Known, and never set here (DECRQM's "permanently reset").
+    PermanentlyReset = 4,
 }
 
 impl From<bool> for ModeState {

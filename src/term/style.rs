@@ -1,6 +1,8 @@
 //! What a cell looks like (its colours and attributes) and which rows changed:
 //! the model's side of drawing, with no idea of where or how it is drawn.
 
+use std::borrow::Cow;
+
 /// Rows that may have changed since the renderer last asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Dirty {
@@ -57,6 +59,11 @@ pub mod attr {
     pub const ITALIC: u16 = 1 << 2;
     pub const UNDERLINE: u16 = 1 << 3;
     pub const INVERSE: u16 = 1 << 4;
+    // Kept by the emulator's marks, beside vt100's cells.
+    pub const STRIKE: u16 = 1 << 5;
+    pub const HIDDEN: u16 = 1 << 6;
+    pub const BLINK: u16 = 1 << 7;
+    pub const RAPID_BLINK: u16 = 1 << 8;
 }
 
 /// The colours and attributes a cell is drawn with.
@@ -66,6 +73,10 @@ pub struct Pen {
     pub bg: Color,
     /// `attr` bits.
     pub flags: u16,
+    /// With `attr::UNDERLINE`: 0 or 1 single, 2 double, 3 curly, 4 dotted,
+    /// 5 dashed; 0 without.
+    pub underline: u8,
+    pub underline_color: Color,
 }
 
 impl Pen {
@@ -74,13 +85,24 @@ impl Pen {
         fg: Color::Default,
         bg: Color::Default,
         flags: 0,
+        underline: 0,
+        underline_color: Color::Default,
     };
 
     pub fn has(&self, flag: u16) -> bool {
         self.flags & flag != 0
     }
 
-    pub(super) fn of(cell: &vt100::Cell) -> Pen {
+    pub(super) fn of(cell: &vt100::Cell, mark: Option<&super::marks::Mark>) -> Pen {
+        if !cell.has_contents() {
+            // Erased (or never written): vt100 keeps the whole pen of the
+            // erase, xterm only its background; an underline or inverse
+            // does not show on erased cells.
+            return Pen {
+                bg: cell.bgcolor().into(),
+                ..Pen::PLAIN
+            };
+        }
         let mut flags = 0;
         for (on, flag) in [
             (cell.bold(), attr::BOLD),
@@ -93,20 +115,31 @@ impl Pen {
                 flags |= flag;
             }
         }
-        Pen {
+        let mut pen = Pen {
             fg: cell.fgcolor().into(),
             bg: cell.bgcolor().into(),
             flags,
+            ..Pen::PLAIN
+        };
+        if let Some(m) = mark {
+            pen.flags |= m.flags;
+            pen.underline_color = m.underline_color;
+            if cell.underline() && m.underline >= 2 {
+                pen.underline = m.underline;
+            }
         }
+        pen
     }
 }
 
 /// One cell of the screen as a renderer needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellView<'a> {
     /// The character (with any combining marks); empty for a never-written cell.
-    pub text: &'a str,
+    pub text: Cow<'a, str>,
     pub pen: Pen,
+    /// The hyperlink (OSC 8) the cell was written with.
+    pub link: Option<&'a str>,
     /// The first half of a double-width character.
     pub wide: bool,
     /// The second half of a double-width character (drawn by the first).
@@ -116,6 +149,6 @@ pub struct CellView<'a> {
 impl CellView<'_> {
     /// Nothing to see: no text and no colour or attribute.
     pub fn is_blank(&self) -> bool {
-        self.text.is_empty() && self.pen == Pen::PLAIN
+        self.text.is_empty() && self.pen == Pen::PLAIN && self.link.is_none()
     }
 }

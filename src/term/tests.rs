@@ -418,3 +418,92 @@ fn a_character_cut_short_by_a_tab_sequence_shows_alike_in_any_reads() {
         }
     }
 }
+
+/// Strikethrough, blink, hidden, underline styles and colour, and links are
+/// kept with each cell: they move with it, and a snapshot carries them.
+#[test]
+fn extras_move_with_their_cells_and_survive_a_snapshot() {
+    let mut e = Emulator::new(20, 4, 10);
+    e.process(b"\x1b[9;4:3;58;5;1mab\x1b[m \x1b]8;;https://x/\x1b\\l\x1b]8;;\x1b\\");
+    e.process("\x1b[5;8m日\x1b[m".as_bytes());
+    let look = |e: &Emulator, r, c| {
+        let v = e.cell_view(r, c).unwrap();
+        (v.text.into_owned(), v.pen, v.link.map(str::to_string))
+    };
+    let strike = look(&e, 0, 0);
+    assert_eq!(strike.0, "a");
+    assert!(strike.1.has(attr::STRIKE) && strike.1.has(attr::UNDERLINE));
+    assert_eq!(
+        (strike.1.underline, strike.1.underline_color),
+        (3, Color::Idx(1))
+    );
+    assert_eq!(look(&e, 0, 3).2.as_deref(), Some("https://x/"));
+    assert!(look(&e, 0, 4).1.has(attr::HIDDEN) && look(&e, 0, 4).1.has(attr::BLINK));
+    assert_eq!(e.row_text(0), "ab l日");
+    // Moved right by an insert, then down by a line inserted above.
+    e.process(b"\x1b[1;1H\x1b[2@\x1b[L");
+    assert_eq!(look(&e, 1, 2), strike);
+    let snap = e.snapshot(10);
+    let f = Emulator::from_snapshot(snap, 10);
+    for c in 0..8 {
+        assert_eq!(look(&f, 1, c), look(&e, 1, c), "col {c}");
+    }
+    // Into history and back, when scrolled to.
+    let mut g = f;
+    g.process(b"\x1b[4;1H\r\n\r\n\r\n");
+    let past = g.history_screen(3).unwrap();
+    assert_eq!(look(&past, 1, 2), strike);
+    assert!(!g.capture(10, false).contains('\u{e0201}'));
+}
+
+/// Pixel mouse positions (1016) are refused: a program that asks learns the
+/// mode is permanently reset, and gets cells.
+#[test]
+fn sgr_pixel_mouse_is_reported_as_refused() {
+    let mut e = Emulator::new(20, 4, 0).answering();
+    e.process(b"\x1b[?1006h\x1b[?1016h\x1b[?1016$p\x1b[?1006$p");
+    assert_eq!(e.take_replies(), b"\x1b[?1016;4$y\x1b[?1006;1$y");
+}
+
+/// An underline colour with no underline is an extra of its own: a view
+/// loaded from the snapshot takes the same pen, not an underline.
+#[test]
+fn an_underline_colour_alone_survives_a_snapshot_as_it_is() {
+    let mut job = Emulator::new(10, 2, 10);
+    job.process(b"\x1b[58;5;1m0");
+    let mut view = copy(&job);
+    assert_same(&job, &view);
+    for e in [&mut job, &mut view] {
+        e.process(b"1");
+    }
+    assert_same(&job, &view);
+}
+
+/// A curly underline is an extra (a mark), a plain one vt100's own: a view
+/// loaded from a snapshot, whose text repeats the plain underline, marks
+/// nothing anew.
+#[test]
+fn a_snapshot_of_a_curly_underline_marks_its_cells_once() {
+    let mut job = Emulator::new(4, 1, 0);
+    job.process(b"\x1b[4:3m");
+    job.process(b"0");
+    let view = copy(&job);
+    assert_same(&job, &view);
+}
+
+/// The pen's extras are saved and restored with the cursor, by the job and
+/// by a view that attached in between, as vt100 saves the pen's colours.
+#[test]
+fn extras_saved_with_the_cursor_come_back_alike_after_a_snapshot() {
+    let mut job = Emulator::new(6, 2, 0);
+    job.process(b"\x1b[58;5;1m\x1b7\x1b[m");
+    let mut view = copy(&job);
+    for e in [&mut job, &mut view] {
+        e.process(b"\x1b8 \x1b[?1049h\x1b[?1049l!");
+    }
+    assert_same(&job, &view);
+    assert_eq!(
+        job.cell_view(0, 0).unwrap().pen.underline_color,
+        Color::Idx(1)
+    );
+}

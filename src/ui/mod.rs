@@ -8,6 +8,7 @@ mod input;
 pub mod keymap;
 pub mod keys;
 pub(crate) mod mouse;
+mod outer;
 mod probe;
 mod prompter;
 pub(crate) mod render;
@@ -93,6 +94,8 @@ impl<B: Backend> Screen for Terminal<B> {
 struct RealScreen {
     guard: terminal::Guard,
     cursor_style: Option<vt100::CursorStyle>,
+    /// Title, bell, clipboard and synchronized frames: what else the outer terminal hears.
+    outer: outer::Outer,
     /// The attached session as painted on the terminal, with the status
     /// line ratatui last drew beside it; `None` after a frame ratatui drew whole.
     direct: Option<(render::Painted, ratatui::text::Line<'static>)>,
@@ -101,6 +104,15 @@ struct RealScreen {
 impl Screen for RealScreen {
     fn draw_ui(&mut self, ui: &mut Ui) -> io::Result<()> {
         use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+        if self
+            .outer
+            .hold(ui.view.as_ref().map(|v| &v.emu), Instant::now())
+        {
+            return Ok(());
+        }
+        let mut passed = Vec::new();
+        self.outer
+            .take(ui.view.as_mut().map(|v| &mut v.emu), &mut passed);
         // Rows that changed since the last frame, whichever way it was drawn:
         // a frame drawn through ratatui leaves the painted rows unknown anyway.
         let dirty = ui.view.as_mut().map(|v| v.emu.take_dirty());
@@ -146,6 +158,7 @@ impl Screen for RealScreen {
                 term.draw(|f| render(ui, f))?;
             }
         }
+        term.backend_mut().write_all(&passed)?;
         crossterm::queue!(term.backend_mut(), EndSynchronizedUpdate)?;
         self.guard.out.send()
     }
@@ -198,6 +211,7 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
         let typed = std::mem::take(&mut guard.probed.typed);
         let facts = guard.probed.facts.clone();
         let mut screen = RealScreen {
+            outer: outer::Outer::default(),
             guard,
             cursor_style: None,
             direct: None,
@@ -249,7 +263,7 @@ fn translate(ev: Event) -> Option<UiEvent> {
         Event::Mouse(m) => UiEvent::Mouse(m),
         Event::Resize(c, r) => UiEvent::Resize(c, r),
         Event::FocusGained => UiEvent::Focus,
-        Event::FocusLost => return None,
+        Event::FocusLost => UiEvent::FocusLost,
     })
 }
 

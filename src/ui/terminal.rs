@@ -91,6 +91,9 @@ pub fn setup(mouse: bool) -> io::Result<Guard> {
         restore();
         return Err(e);
     }
+    // Keep the terminal's own title (xterm's title stack), for `restore`:
+    // sessions set theirs while shown.
+    let _ = out.write_all(b"\x1b[22;0t").and_then(|_| out.flush());
     // A fixed viewport, resized by the UI as the terminal is: a full-screen
     // one asks the terminal for its size (opening /dev/tty) on every frame.
     let (cols, rows) = crossterm::terminal::size()?;
@@ -142,8 +145,9 @@ pub fn restore() {
         LeaveAlternateScreen,
         Show
     );
-    // Attributes, keypad and cursor-key modes back to normal.
-    let _ = out.write_all(b"\x1b[0m\x1b>\x1b[?1l");
+    // Attributes, keypad and cursor-key modes back to normal, and the
+    // terminal's own title back.
+    let _ = out.write_all(b"\x1b[0m\x1b>\x1b[?1l\x1b[23;0t");
     let _ = out.flush();
     let _ = disable_raw_mode();
 }

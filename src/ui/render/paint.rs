@@ -94,14 +94,31 @@ fn write_pen(pen: Pen, out: &mut String) {
         (attr::BOLD, "1"),
         (attr::DIM, "2"),
         (attr::ITALIC, "3"),
-        (attr::UNDERLINE, "4"),
         (attr::INVERSE, "7"),
+        (attr::BLINK, "5"),
+        (attr::RAPID_BLINK, "6"),
+        (attr::HIDDEN, "8"),
+        (attr::STRIKE, "9"),
     ] {
         if pen.has(flag) {
             out.push(';');
             out.push_str(code);
         }
     }
+    if pen.has(attr::UNDERLINE) {
+        // Terminals that know no underline styles read `4:3` as an underline.
+        match pen.underline {
+            0 | 1 => out.push_str(";4"),
+            n => {
+                let _ = write!(out, ";4:{n}");
+            }
+        }
+    }
+    let _ = match pen.underline_color {
+        Color::Default => Ok(()),
+        Color::Idx(i) => write!(out, ";58:5:{i}"),
+        Color::Rgb(r, g, b) => write!(out, ";58:2::{r}:{g}:{b}"),
+    };
     for (color, base) in [(pen.fg, 30u8), (pen.bg, 40u8)] {
         let _ = match color {
             Color::Default => Ok(()),
@@ -119,6 +136,7 @@ fn write_pen(pen: Pen, out: &mut String) {
 /// cleared: blanks at the end are left out, other blanks are spaces.
 fn format_row(emu: &Emulator, r: u16, width: u16, out: &mut String) {
     let mut pen = Pen::PLAIN;
+    let mut link: Option<&str> = None;
     let mut blanks = 0;
     let mut col = 0;
     while col < width {
@@ -132,6 +150,10 @@ fn format_row(emu: &Emulator, r: u16, width: u16, out: &mut String) {
             continue;
         }
         if blanks > 0 {
+            if link.is_some() {
+                out.push_str("\x1b]8;;\x1b\\");
+                link = None;
+            }
             if pen != Pen::PLAIN {
                 write_pen(Pen::PLAIN, out);
                 pen = Pen::PLAIN;
@@ -143,17 +165,25 @@ fn format_row(emu: &Emulator, r: u16, width: u16, out: &mut String) {
             write_pen(next, out);
             pen = next;
         }
+        if cell.link != link {
+            // Links hold only printable ASCII (the model keeps no other).
+            let _ = write!(out, "\x1b]8;;{}\x1b\\", cell.link.unwrap_or_default());
+            link = cell.link;
+        }
         let wide = cell.wide;
         if wide && col + 1 >= width {
             // Half a wide character does not fit: a blank, as tmux shows.
             out.push(' ');
             break;
         }
-        match cell.text {
+        match &*cell.text {
             "" => out.push(' '),
             text => out.push_str(text),
         }
         col += if wide { 2 } else { 1 };
+    }
+    if link.is_some() {
+        out.push_str("\x1b]8;;\x1b\\");
     }
 }
 
@@ -190,8 +220,8 @@ mod tests {
                 let a = emu.cell_view(r, c).expect("inner cell");
                 let b = outer.cell_view(area.y + r, area.x + c).expect("outer cell");
                 assert_eq!(
-                    (shown(a.text), a.pen, a.wide),
-                    (shown(b.text), b.pen, b.wide),
+                    (shown(&a.text), a.pen, a.wide, a.link),
+                    (shown(&b.text), b.pen, b.wide, b.link),
                     "cell {r},{c}"
                 );
             }
@@ -264,6 +294,8 @@ mod tests {
             "\x1b[?1049lback",
             "\x1b[2;5r\x1b[5;1H\n\nregion\x1b[r",
             "\x1b[1L\x1b[2P\x1b[3@inserted\r",
+            "\x1b[9;5;4:3;58:5:1mextras\x1b]8;;http://x/y\x1b\\link\x1b]8;;\x1b\\\x1b[8mhid\x1b[m",
+            "\x1b[2;1H\x1b[2@\x1b[21;6;58:2::1:2:3m\u{65e5}e\u{301}\x1b[m\r\n",
         ]
         .concat();
         let bytes = corpus.as_bytes();

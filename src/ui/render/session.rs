@@ -26,15 +26,25 @@ fn style_of(pen: Pen) -> Style {
         (attr::ITALIC, Modifier::ITALIC),
         (attr::UNDERLINE, Modifier::UNDERLINED),
         (attr::INVERSE, Modifier::REVERSED),
+        (attr::STRIKE, Modifier::CROSSED_OUT),
+        (attr::HIDDEN, Modifier::HIDDEN),
+        (attr::BLINK, Modifier::SLOW_BLINK),
+        (attr::RAPID_BLINK, Modifier::RAPID_BLINK),
     ] {
         if pen.has(flag) {
             m |= modifier;
         }
     }
-    Style::new()
+    // ratatui draws one underline style (a plain one) and no hyperlinks:
+    // this path only runs while something covers the session.
+    let style = Style::new()
         .fg(color_of(pen.fg))
         .bg(color_of(pen.bg))
-        .add_modifier(m)
+        .add_modifier(m);
+    match pen.underline_color {
+        term::Color::Default => style,
+        c => style.underline_color(color_of(c)),
+    }
 }
 
 /// Draws screen row `row` of `emu` into `buf` at (`x0`, `y`), `width` cells at most.
@@ -61,7 +71,11 @@ fn draw_row(emu: &Emulator, row: u16, buf: &mut Buffer, x0: u16, y: u16, width: 
             col += 1;
             continue;
         }
-        target.set_symbol(if cell.text.is_empty() { " " } else { cell.text });
+        target.set_symbol(if cell.text.is_empty() {
+            " "
+        } else {
+            &cell.text
+        });
         target.set_style(style_of(cell.pen));
         col += 1;
         if cell.wide {

@@ -111,6 +111,7 @@ pub enum UiEvent {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Focus,
+    FocusLost,
     Session {
         generation: u64,
         msg: ServerMsg,
@@ -169,9 +170,19 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
                 });
             }
         }
+        UiEvent::FocusLost => {
+            if let Some(v) = &ui.view
+                && let Some(report) = crate::ui::outer::focus_report(&v.emu, false)
+            {
+                let _ = v.tx.try_send(ClientMsg::Input(report.to_vec()));
+            }
+        }
         UiEvent::Focus => {
             if let Some(v) = &mut ui.view {
                 let _ = v.tx.try_send(ClientMsg::Focus);
+                if let Some(report) = crate::ui::outer::focus_report(&v.emu, true) {
+                    let _ = v.tx.try_send(ClientMsg::Input(report.to_vec()));
+                }
                 v.last_touch = Instant::now();
                 fx.push(Effect::Touch(v.session.id.clone()));
             }
