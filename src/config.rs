@@ -55,12 +55,21 @@ pub struct UiConfig {
     /// The prefix key, tmux style: `C-b`, `C-a`, `C-space`, `M-a`.
     pub prefix: String,
     /// Where the one-line status bar sits in an attached view: `bottom` or `top`.
-    pub status_bar: String,
+    pub status_bar: StatusBar,
     /// Frames per second at most when output floods.
     pub max_fps: u32,
     /// Take mouse events: the wheel scrolls history and programs that ask get
     /// clicks. Hold Shift to select text in your terminal meanwhile.
     pub mouse: bool,
+}
+
+/// Where an attached view's status bar sits. Spelled in lower case; any
+/// other value is refused by name rather than read as the default.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusBar {
+    Top,
+    Bottom,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -114,7 +123,7 @@ impl Default for UiConfig {
     fn default() -> Self {
         UiConfig {
             prefix: "C-b".into(),
-            status_bar: "bottom".into(),
+            status_bar: StatusBar::Bottom,
             max_fps: 60,
             mouse: true,
         }
@@ -217,6 +226,22 @@ mod tests {
         );
         let err = Config::parse("scrolback = 1").unwrap_err();
         assert!(err.contains("scrolback"), "{err}");
+    }
+
+    #[test]
+    fn a_status_bar_place_other_than_top_or_bottom_is_refused_by_name() {
+        let top = Config::parse("[ui]\nstatus_bar = \"top\"\n").unwrap();
+        assert_eq!(
+            toml::to_string(&top.ui).unwrap().lines().nth(1),
+            Some("status_bar = \"top\"")
+        );
+        for bad in ["Top", "left", ""] {
+            let err = Config::parse(&format!("[ui]\nstatus_bar = \"{bad}\"\n")).unwrap_err();
+            assert!(
+                err.contains("status_bar") && err.contains("`top`") && err.contains("`bottom`"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]
