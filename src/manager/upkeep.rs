@@ -71,3 +71,30 @@ impl Manager {
         rx
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The start-up reconciliation is reported first, then a pass on every
+    /// interval, for as long as the app runs.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reconciliation_first_then_a_pass_each_interval() {
+        let f = super::super::tests::fixture();
+        let mgr = Arc::new(f.mgr);
+        let mut news = mgr.start_upkeep(Duration::from_millis(10));
+        let patience = Duration::from_secs(30);
+        let first = tokio::time::timeout(patience, news.recv()).await.unwrap();
+        assert!(
+            matches!(first, Some(Upkeep::Pass { first: true, .. })),
+            "{first:?}"
+        );
+        for _ in 0..2 {
+            let next = tokio::time::timeout(patience, news.recv()).await.unwrap();
+            assert!(
+                matches!(next, Some(Upkeep::Pass { first: false, .. })),
+                "{next:?}"
+            );
+        }
+    }
+}
