@@ -55,12 +55,21 @@ pub struct UiConfig {
     /// The prefix key, tmux style: `C-b`, `C-a`, `C-space`, `M-a`.
     pub prefix: String,
     /// Where the one-line status bar sits in an attached view: `bottom` or `top`.
-    pub status_bar: String,
+    pub status_bar: StatusBar,
     /// Frames per second at most when output floods.
     pub max_fps: u32,
     /// Take mouse events: the wheel scrolls history and programs that ask get
     /// clicks. Hold Shift to select text in your terminal meanwhile.
     pub mouse: bool,
+}
+
+/// Where an attached view's status bar sits. Spelled in lower case; any
+/// other value is refused by name rather than read as the default.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusBar {
+    Top,
+    Bottom,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -114,7 +123,7 @@ impl Default for UiConfig {
     fn default() -> Self {
         UiConfig {
             prefix: "C-b".into(),
-            status_bar: "bottom".into(),
+            status_bar: StatusBar::Bottom,
             max_fps: 60,
             mouse: true,
         }
@@ -168,12 +177,6 @@ impl Config {
         let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
         if config.scrollback_lines > 1_000_000 {
             return Err("scrollback_lines is at most 1000000".into());
-        }
-        if !matches!(config.ui.status_bar.as_str(), "top" | "bottom") {
-            return Err(format!(
-                "ui.status_bar is \"top\" or \"bottom\", not {:?}",
-                config.ui.status_bar
-            ));
         }
         if !(1..=1000).contains(&config.ui.max_fps) {
             return Err(format!(
@@ -260,7 +263,7 @@ mod tests {
     #[test]
     fn values_that_would_mean_something_else_are_refused() {
         for (text, names) in [
-            ("[ui]\nstatus_bar = \"left\"", "ui.status_bar"),
+            // (status_bar: its own test below)
             ("[ui]\nmax_fps = 0", "ui.max_fps"),
             ("[ui]\nmax_fps = 5000", "ui.max_fps"),
             (
@@ -272,7 +275,23 @@ mod tests {
             assert!(err.contains(names), "{text}: {err}");
         }
         let c = Config::parse("[ui]\nstatus_bar = \"top\"\nmax_fps = 1000").unwrap();
-        assert_eq!((c.ui.status_bar.as_str(), c.ui.max_fps), ("top", 1000));
+        assert_eq!((c.ui.status_bar, c.ui.max_fps), (StatusBar::Top, 1000));
+    }
+
+    #[test]
+    fn a_status_bar_place_other_than_top_or_bottom_is_refused_by_name() {
+        let top = Config::parse("[ui]\nstatus_bar = \"top\"\n").unwrap();
+        assert_eq!(
+            toml::to_string(&top.ui).unwrap().lines().nth(1),
+            Some("status_bar = \"top\"")
+        );
+        for bad in ["Top", "left", ""] {
+            let err = Config::parse(&format!("[ui]\nstatus_bar = \"{bad}\"\n")).unwrap_err();
+            assert!(
+                err.contains("status_bar") && err.contains("`top`") && err.contains("`bottom`"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,6 @@ mod rename;
 mod send;
 
 use std::future::Future;
-use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
@@ -231,21 +230,4 @@ pub fn block_on<F: Future<Output = CmdResult>>(f: F) -> CmdResult {
 /// `--idle-timeout` values: `30m`, `2h`, `never`.
 pub fn parse_timeout_arg(s: &str) -> Result<Timeout, String> {
     crate::duration::parse_timeout(s)
-}
-
-/// The working directory for a new session: as given, else the current one.
-pub fn cwd_arg(cwd: Option<PathBuf>) -> Result<Option<PathBuf>, Failure> {
-    match cwd {
-        Some(dir) => {
-            let abs = std::path::absolute(&dir).unwrap_or(dir);
-            if !abs.is_dir() {
-                return Err(Failure::from(format!(
-                    "{} is not a directory",
-                    abs.display()
-                )));
-            }
-            Ok(Some(abs))
-        }
-        None => Ok(std::env::current_dir().ok()),
-    }
 }

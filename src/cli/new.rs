@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::duration::Timeout;
 use crate::manager::CreateOpts;
 
-use super::{Failure, cwd_arg, parse_timeout_arg};
+use super::{Failure, parse_timeout_arg};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,11 +38,8 @@ pub struct Args {
 /// Creates the session; returns its id when the UI should open attached to it.
 pub async fn run(app: &App, args: Args) -> Result<Option<String>, Failure> {
     let host = args.host.clone().unwrap_or_default();
-    let cwd = if crate::manager::host_key(&host) == crate::host::LOCAL {
-        cwd_arg(args.cwd)?
-    } else {
-        args.cwd
-    };
+    let cwd = crate::manager::new_session_cwd(&host, args.cwd)
+        .map_err(|e| Failure::from(e.to_string()))?;
     let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
     let session = app
         .manager

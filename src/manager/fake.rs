@@ -227,6 +227,8 @@ async fn fake_job(stream: tokio::io::DuplexStream, pushed_idle: Arc<Mutex<Vec<u6
                 title: String::new(),
             }),
             ClientMsg::Ping(n) => Some(ServerMsg::Pong(n)),
+            // What is typed comes back, as a shell's echo would.
+            ClientMsg::Input(bytes) => Some(ServerMsg::Output(bytes)),
             ClientMsg::SetIdleTimeout { secs } => {
                 pushed_idle.lock().unwrap().push(secs.unwrap_or(0));
                 Some(ServerMsg::Pong(0))

@@ -6,20 +6,24 @@
 
 mod adopt;
 mod attach;
+mod cwd;
 mod delete;
 mod hosts;
 mod names;
 mod reaper;
 mod requests;
 mod sync;
+mod upkeep;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+pub use cwd::{NotADirectory, new_session_cwd};
 pub use names::{MAX_NAME_CHARS, NameError, validate_name};
 pub use reaper::ReapReport;
+pub use upkeep::Upkeep;
 
 use crate::clock::{Millis, now_millis};
 use crate::config::Config;
@@ -566,7 +570,7 @@ where
 }
 
 #[cfg(test)]
-mod fake;
+pub(crate) mod fake;
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]

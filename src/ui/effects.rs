@@ -1,49 +1,85 @@
 //! Running effects: everything that talks to the manager happens here, on
-//! tasks, and reports back as events, so the UI never waits on a host.
+//! tasks, and reports back as events, so the UI never waits on a host or on
+//! the database.
 
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-use super::strings;
-use super::update::{AttachFailure, Attached, DeleteRefused, Effect, UiEvent};
-use crate::manager::{CreateOpts, Deleted, Manager, ManagerError};
+use super::update::{Attached, Effect, UiEvent};
+use crate::manager::{CreateOpts, Manager, ManagerError, new_session_cwd};
+use crate::store::SessionRow;
 
 pub struct Effects {
-    pub manager: Arc<Manager>,
-    pub events: mpsc::Sender<UiEvent>,
+    manager: Arc<Manager>,
+    events: mpsc::Sender<UiEvent>,
     /// The view size new attaches ask for.
     pub size: (u16, u16),
     /// What the outer terminal is like, for the jobs' answers to their programs.
-    pub facts: crate::protocol::TerminalFacts,
+    facts: crate::protocol::TerminalFacts,
+    /// The UI's database work, done in order off the event loop: a list
+    /// read after a detach shows the view gone.
+    lane: mpsc::Sender<DbWork>,
+}
+
+/// A piece of database work, run on a blocking thread.
+type DbWork = Box<dyn FnOnce(&Manager) + Send>;
+
+/// Database work waiting at most: a backlog this long means the database
+/// is stuck, and more work is done beside the lane rather than queued.
+const LANE_DEPTH: usize = 256;
+
+/// Runs database work one piece at a time, in order, on blocking threads.
+fn start_lane(manager: Arc<Manager>) -> mpsc::Sender<DbWork> {
+    let (tx, mut rx) = mpsc::channel::<DbWork>(LANE_DEPTH);
+    tokio::spawn(async move {
+        while let Some(work) = rx.recv().await {
+            let mgr = manager.clone();
+            let _ = tokio::task::spawn_blocking(move || work(&mgr)).await;
+        }
+    });
+    tx
 }
 
 impl Effects {
-    /// Starts `effect`; returns a connection to listen to, for `Listen`.
-    pub fn run(&self, effect: Effect) -> Option<(u64, mpsc::Receiver<crate::protocol::ServerMsg>)> {
+    pub fn new(
+        manager: Arc<Manager>,
+        events: mpsc::Sender<UiEvent>,
+        facts: crate::protocol::TerminalFacts,
+    ) -> Effects {
+        Effects {
+            lane: start_lane(manager.clone()),
+            manager,
+            events,
+            size: (80, 23),
+            facts,
+        }
+    }
+
+    /// Queues `work` on the database lane.
+    fn db(&self, work: impl FnOnce(&Manager) + Send + 'static) {
+        if let Err(e) = self.lane.try_send(Box::new(work)) {
+            let work = match e {
+                mpsc::error::TrySendError::Full(w) | mpsc::error::TrySendError::Closed(w) => w,
+            };
+            let mgr = self.manager.clone();
+            tokio::task::spawn_blocking(move || work(&mgr));
+        }
+    }
+
+    /// Starts `effect` on a task; its result comes back as an event. The
+    /// loop's own effects (the outbox, answers, connections) never come here.
+    pub fn run(&self, effect: Effect) {
         let mgr = self.manager.clone();
         let tx = self.events.clone();
         let (cols, rows) = self.size;
         let facts = self.facts.clone();
         match effect {
-            Effect::Listen { generation, rx } => return Some((generation, rx)),
+            Effect::Listen { .. } | Effect::Send { .. } | Effect::Answer { .. } => {}
             Effect::Refresh => self.refresh(),
             Effect::Create { name, host } => {
                 tokio::spawn(async move {
-                    // A local directory means nothing on another host: remote
-                    // shells start in the remote home.
-                    let local = crate::manager::host_key(&host) == crate::host::LOCAL;
-                    let result = mgr
-                        .create(CreateOpts {
-                            name,
-                            host,
-                            cwd: std::env::current_dir().ok().filter(|_| local),
-                            cols,
-                            rows,
-                            ..Default::default()
-                        })
-                        .await
-                        .map_err(|e| e.to_string());
+                    let result = create(&mgr, name, host, cols, rows).await;
                     let _ = tx.send(UiEvent::Created(Box::new(result))).await;
                 });
             }
@@ -70,49 +106,35 @@ impl Effects {
                         .await;
                 });
             }
-            Effect::Detach { view } => {
+            Effect::Detach { view } => self.db(move |mgr| {
                 if let Err(e) = mgr.detach(&view) {
                     tracing::warn!("detaching view {view}: {e}");
                 }
-            }
+            }),
             Effect::Rename { id, name } => {
                 tokio::spawn(async move {
-                    let result = mgr
-                        .rename(id.as_str(), &name)
-                        .await
-                        .map_err(|e| e.to_string());
+                    let result = mgr.rename(id.as_str(), &name).await;
                     let _ = tx.send(UiEvent::Renamed(Box::new(result))).await;
                 });
             }
             Effect::Delete { id, label, force } => {
                 tokio::spawn(async move {
-                    let host = mgr.get(&id).ok().flatten().map(|s| s.host);
-                    let result = match mgr.kill(id.as_str(), force).await {
-                        Ok(Deleted::Done) => Ok(strings::deleted(&label)),
-                        Ok(Deleted::StopPending) => Ok(strings::deleted_later(
-                            &label,
-                            host.as_deref().unwrap_or("its host"),
-                        )),
-                        Ok(Deleted::ListLater(_)) => Ok(strings::stopped_list_later(&label)),
-                        // What --force does for the command line, offered here.
-                        Err(
-                            e @ (ManagerError::StopRefused { .. }
-                            | ManagerError::HostUnreachable { .. }),
-                        ) if !force => Err(DeleteRefused {
-                            message: e.to_string(),
-                            force: Some(id),
-                        }),
-                        Err(e) => Err(DeleteRefused {
-                            message: e.to_string(),
-                            force: None,
-                        }),
-                    };
-                    let _ = tx.send(UiEvent::Deleted { label, result }).await;
+                    let host = session(&mgr, &id).await.map(|s| s.host);
+                    let result = mgr.kill(id.as_str(), force).await;
+                    let _ = tx
+                        .send(UiEvent::Deleted {
+                            id,
+                            label,
+                            host,
+                            force,
+                            result,
+                        })
+                        .await;
                 });
             }
             Effect::JobGone { id, exit } => {
                 tokio::spawn(async move {
-                    if let Ok(Some(row)) = mgr.get(&id)
+                    if let Some(row) = session(&mgr, &id).await
                         && let Ok(host) = mgr.host(&row.host)
                     {
                         let _ = mgr.job_gone(&row, &*host, exit).await;
@@ -120,47 +142,78 @@ impl Effects {
                     let _ = tx.send(UiEvent::Tick).await;
                 });
             }
-            Effect::Touch(id) => {
-                // A database write is never between a key and its echo.
-                tokio::task::spawn_blocking(move || {
-                    if let Err(e) = mgr.touch(&id) {
-                        tracing::warn!("recording activity: {e}");
-                    }
-                });
-            }
+            // A database write is never between a key and its echo.
+            Effect::Touch(id) => self.db(move |mgr| {
+                if let Err(e) = mgr.touch(&id) {
+                    tracing::warn!("recording activity: {e}");
+                }
+            }),
             Effect::RetryHost(host) => {
                 if let Some(h) = mgr.known_host(&host) {
                     h.retry_now();
                 }
             }
         }
-        None
     }
 
     /// Reads the list (and reap times, host states) off the event loop.
     pub fn refresh(&self) {
-        let mgr = self.manager.clone();
         let tx = self.events.clone();
-        tokio::task::spawn_blocking(move || {
-            let sessions = match mgr.list() {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = tx.blocking_send(UiEvent::ListFailed(e.to_string()));
-                    return;
-                }
-            };
+        self.db(move |mgr| {
+            let _ = tx.blocking_send(listed(mgr));
+        });
+    }
+
+    /// The list as it is at start-up, and the session to open attached
+    /// (`attach`, as the command line named it), if it is there.
+    pub async fn first_load(&self, attach: Option<String>) -> (UiEvent, Option<SessionRow>) {
+        let mgr = self.manager.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
+            let session = attach.and_then(|key| mgr.resolve(&key).ok());
+            (listed(&mgr), session)
+        })
+        .await;
+        loaded.unwrap_or_else(|e| (UiEvent::ListFailed(e.to_string()), None))
+    }
+
+    /// Waits until the database work asked for so far is done: the views
+    /// this UI left are recorded as gone before it ends.
+    pub async fn settle(&self) {
+        let (done, finished) = oneshot::channel();
+        self.db(move |_| {
+            let _ = done.send(());
+        });
+        let _ = finished.await;
+    }
+}
+
+/// The list as an event: the sessions, when each will be reaped, and hosts.
+/// Blocks on the database: run it off the event loop.
+fn listed(mgr: &Manager) -> UiEvent {
+    match mgr.list() {
+        Ok(sessions) => {
             let reap_at = sessions
                 .iter()
                 .filter_map(|s| mgr.reap_deadline(s).map(|t| (s.id.clone(), t)))
                 .collect();
-            let hosts = host_states(&mgr);
-            let _ = tx.blocking_send(UiEvent::Listed {
+            UiEvent::Listed {
                 sessions,
                 reap_at,
-                hosts,
-            });
-        });
+                hosts: host_states(mgr),
+            }
+        }
+        Err(e) => UiEvent::ListFailed(e.to_string()),
     }
+}
+
+/// A session's row, read off the event loop; `None` if it is gone or
+/// cannot be read.
+async fn session(mgr: &Arc<Manager>, id: &crate::ids::SessionId) -> Option<SessionRow> {
+    let (mgr, id) = (mgr.clone(), id.clone());
+    tokio::task::spawn_blocking(move || mgr.get(&id).ok().flatten())
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Every remote host this process knows, with its connection state, by name.
@@ -175,6 +228,26 @@ pub fn host_states(mgr: &Manager) -> Vec<(String, crate::host::HostState)> {
     hosts
 }
 
+async fn create(
+    mgr: &Manager,
+    name: String,
+    host: String,
+    cols: u16,
+    rows: u16,
+) -> Result<SessionRow, ManagerError> {
+    // The prompt asks for no directory: the rule's default for the host.
+    let cwd = new_session_cwd(&host, None).map_err(|e| ManagerError::Other(e.to_string()))?;
+    mgr.create(CreateOpts {
+        name,
+        host,
+        cwd,
+        cols,
+        rows,
+        ..Default::default()
+    })
+    .await
+}
+
 async fn attach(
     mgr: &Manager,
     key: &str,
@@ -182,33 +255,24 @@ async fn attach(
     rows: u16,
     restart: bool,
     facts: crate::protocol::TerminalFacts,
-) -> Result<Attached, AttachFailure> {
-    let attached = if restart {
-        mgr.attach(key, cols, rows).await
+) -> Result<Attached, ManagerError> {
+    let att = if restart {
+        mgr.attach(key, cols, rows).await?
     } else {
-        mgr.reattach(key, cols, rows).await
+        mgr.reattach(key, cols, rows).await?
     };
-    match attached {
-        Ok(att) => {
-            let version = att.conn.version;
-            let (tx, rx) = att.conn.split();
-            // A job older than protocol 3 cannot read this message: it would
-            // drop the connection. It answers with its defaults instead.
-            if version >= crate::protocol::TERMINAL_FACTS {
-                let _ = tx.send(crate::protocol::ClientMsg::Terminal(facts)).await;
-            }
-            Ok(Attached {
-                session: att.session,
-                view: att.view,
-                tx,
-                rx,
-                version,
-            })
-        }
-        Err(ManagerError::Ended { exit, .. }) => Err(AttachFailure::Ended(exit)),
-        Err(e @ (ManagerError::NotFound(_) | ManagerError::DeletedWhileStarting(_))) => {
-            Err(AttachFailure::Deleted(e.to_string()))
-        }
-        Err(e) => Err(AttachFailure::Other(e.to_string())),
+    let version = att.conn.version;
+    let (tx, rx) = att.conn.split();
+    // A job older than protocol 3 cannot read this message: it would
+    // drop the connection. It answers with its defaults instead.
+    if version >= crate::protocol::TERMINAL_FACTS {
+        let _ = tx.send(crate::protocol::ClientMsg::Terminal(facts)).await;
     }
+    Ok(Attached {
+        session: att.session,
+        view: att.view,
+        tx,
+        rx,
+        version,
+    })
 }

@@ -5,8 +5,9 @@
 use crossterm::event::KeyCode;
 
 use super::state::*;
-use super::tests::{attach, ctrl, draw, key, sessions, ui};
-use super::update::{AttachFailure, DeleteRefused, Effect, UiEvent, update};
+use super::tests::{attach, ctrl, draw, key, sessions, ui, update};
+use super::update::{Effect, UiEvent};
+use crate::manager::ManagerError;
 
 fn screen_text(ui: &Ui) -> String {
     let t = draw(ui);
@@ -24,7 +25,7 @@ fn screen_text(ui: &Ui) -> String {
 #[test]
 fn a_switch_that_fails_keeps_the_view_and_says_why() {
     let mut ui = ui();
-    let _rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
+    attach(&mut ui, sessions()[0].clone(), b"$ ");
     update(&mut ui, ctrl('b'));
     let fx = update(&mut ui, key(KeyCode::Char('n')));
     assert!(matches!(&fx[..], [Effect::Attach { restart: false, .. }]));
@@ -33,7 +34,7 @@ fn a_switch_that_fails_keeps_the_view_and_says_why() {
     update(
         &mut ui,
         UiEvent::Attached {
-            result: Box::new(Err(AttachFailure::Other("the job did not answer".into()))),
+            result: Box::new(Err(ManagerError::Other("the job did not answer".into()))),
             reattach: false,
         },
     );
@@ -50,7 +51,7 @@ fn a_switch_that_fails_keeps_the_view_and_says_why() {
 #[test]
 fn next_into_an_ended_session_says_so_and_the_next_press_moves_on() {
     let mut ui = ui();
-    let _rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
+    attach(&mut ui, sessions()[0].clone(), b"$ ");
     update(&mut ui, ctrl('b'));
     let fx = update(&mut ui, key(KeyCode::Char('n')));
     let Some(Effect::Attach { id: first, .. }) = fx.into_iter().next() else {
@@ -59,7 +60,10 @@ fn next_into_an_ended_session_says_so_and_the_next_press_moves_on() {
     update(
         &mut ui,
         UiEvent::Attached {
-            result: Box::new(Err(AttachFailure::Ended("exit 3".into()))),
+            result: Box::new(Err(ManagerError::Ended {
+                label: "5e6f7a8b".into(),
+                exit: "exit 3".into(),
+            })),
             reattach: false,
         },
     );
@@ -81,10 +85,13 @@ fn a_delete_the_job_refused_offers_force() {
     update(
         &mut ui,
         UiEvent::Deleted {
+            id: target.clone(),
             label: "5e6f7a8b".into(),
-            result: Err(DeleteRefused {
-                message: "the job did not stop: it is frozen".into(),
-                force: Some(target.clone()),
+            host: Some("local".into()),
+            force: false,
+            result: Err(ManagerError::StopRefused {
+                label: "5e6f7a8b".into(),
+                detail: "the job did not stop: it is frozen".into(),
             }),
         },
     );

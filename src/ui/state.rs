@@ -3,16 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui_textarea::TextArea;
-use tokio::sync::mpsc;
-
 use crate::clock::Millis;
 use crate::host::HostState;
 use crate::ids::{SessionId, ViewId};
-use crate::protocol::{ClientMsg, HistoryLine};
+use crate::protocol::HistoryLine;
 use crate::store::SessionRow;
 use crate::term::Emulator;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
 
 use super::keymap::Keymap;
 
@@ -56,6 +54,9 @@ pub struct Ui {
     /// Wall clock for relative times, updated on ticks.
     pub now: Millis,
     pub spinner: usize,
+    /// The generation the next attached view gets: messages are matched to
+    /// the connection they came on.
+    pub next_generation: u64,
 }
 
 pub struct Notice {
@@ -73,9 +74,9 @@ pub enum Pending {
 pub struct View {
     pub session: SessionRow,
     pub view_id: ViewId,
-    /// Bumped on every (re)attach; messages from an older connection are ignored.
+    /// Bumped on every (re)attach; messages from an older connection are
+    /// ignored, and what goes out is sent only on this connection.
     pub generation: u64,
-    pub tx: mpsc::Sender<ClientMsg>,
     pub emu: Emulator,
     pub history: Vec<HistoryLine>,
     /// The job's snapshot has arrived; until then keys are held in `early_keys`.
@@ -90,9 +91,6 @@ pub struct View {
     /// The shell ended: how.
     pub ended: Option<String>,
     pub last_touch: Instant,
-    /// Inputs sent to the session so far: the event loop sees whether an
-    /// event only went to the session (whose echo will redraw the screen).
-    pub sent: u64,
     /// The job resyncs a view that fell behind with only the history it
     /// missed (protocol 2), to be added to what the view has.
     pub resync_appends: bool,
@@ -102,18 +100,11 @@ pub struct View {
 
 impl View {
     /// A view just attached: nothing loaded, nothing sent, not scrolled.
-    pub fn new(
-        session: SessionRow,
-        view_id: ViewId,
-        generation: u64,
-        tx: mpsc::Sender<ClientMsg>,
-        emu: Emulator,
-    ) -> View {
+    pub fn new(session: SessionRow, view_id: ViewId, generation: u64, emu: Emulator) -> View {
         View {
             session,
             view_id,
             generation,
-            tx,
             emu,
             history: Vec::new(),
             loaded: false,
@@ -124,7 +115,6 @@ impl View {
             link: Link::Live,
             ended: None,
             last_touch: Instant::now(),
-            sent: 0,
             resync_appends: false,
             resyncing: false,
         }
@@ -259,7 +249,15 @@ impl Ui {
             quit: false,
             now: crate::clock::now_millis(),
             spinner: 0,
+            next_generation: 1,
         }
+    }
+
+    /// A generation no view of this UI had before.
+    pub fn new_generation(&mut self) -> u64 {
+        let g = self.next_generation;
+        self.next_generation += 1;
+        g
     }
 
     /// The size a view's session gets: the whole terminal but the status bar.

@@ -9,15 +9,31 @@ use tokio::sync::mpsc;
 
 use super::keymap::Keymap;
 use super::state::*;
-use super::update::{Effect, UiEvent, update};
+use super::update::{Effect, UiEvent};
 use super::{Screen, render};
 use crate::host::HostState;
 use crate::ids::{JobId, SessionId, ViewId};
+use crate::manager::ManagerError;
 use crate::protocol::{ClientMsg, ServerMsg};
 use crate::store::{ExitRow, IdleSetting, JobRow, SessionRow, Status};
 use crate::term::Emulator;
 
 pub(super) const NOW: i64 = 1_800_000_000_000;
+
+/// `update`'s effects, which is what these tests look at.
+pub(super) fn update(ui: &mut Ui, ev: UiEvent) -> Vec<Effect> {
+    super::update::update(ui, ev).effects
+}
+
+/// The messages the effects send to the attached view's job.
+pub(super) fn sent(fx: &[Effect]) -> Vec<ClientMsg> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Send { msg, .. } => Some(msg.clone()),
+            _ => None,
+        })
+        .collect()
+}
 
 pub(super) fn row(
     id: &str,
@@ -113,14 +129,12 @@ fn chars(ui: &mut Ui, text: &str) -> Vec<Effect> {
 }
 
 /// An attached view whose job has sent `screen` as its snapshot.
-pub(super) fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) -> mpsc::Receiver<ClientMsg> {
-    let (tx, rx) = mpsc::channel(64);
+pub(super) fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) {
     let mut emu = Emulator::new(100, 15, 100);
     emu.process(screen);
-    let mut view = View::new(session, ViewId::from_string("v"), 7, tx, emu);
+    let mut view = View::new(session, ViewId::from_string("v"), 7, emu);
     view.loaded = true;
     ui.view = Some(view);
-    rx
 }
 
 #[test]
@@ -166,7 +180,7 @@ fn create_prompt_submits_name_and_host() {
     // the name was taken meanwhile: the reason shows and the text stays
     update(
         &mut ui,
-        UiEvent::Created(Box::new(Err("the name 'api' is taken".into()))),
+        UiEvent::Created(Box::new(Err(ManagerError::NameTaken("api".into())))),
     );
     insta::assert_snapshot!(draw(&ui).backend());
 }
@@ -222,7 +236,7 @@ fn filter_as_you_type() {
 #[test]
 fn attached_view_with_colours_and_wide_characters() {
     let mut ui = ui();
-    let _rx = attach(
+    attach(
         &mut ui,
         sessions()[0].clone(),
         "$ ls\r\n\x1b[1;34mdir\x1b[m  \x1b[38;2;255;128;0mtruecolor\x1b[m  \x1b[7minverse\x1b[m\r\n日本語 ok 🦀\r\n$ "
@@ -255,11 +269,10 @@ fn too_small_a_terminal_says_so() {
 #[test]
 fn typed_keys_go_to_the_session_encoded() {
     let mut ui = ui();
-    let mut rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
-    update(&mut ui, key(KeyCode::Char('l')));
-    update(&mut ui, key(KeyCode::Up));
-    update(&mut ui, ctrl('c'));
-    let got: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+    attach(&mut ui, sessions()[0].clone(), b"$ ");
+    let mut got = sent(&update(&mut ui, key(KeyCode::Char('l'))));
+    got.extend(sent(&update(&mut ui, key(KeyCode::Up))));
+    got.extend(sent(&update(&mut ui, ctrl('c'))));
     assert_eq!(
         got,
         vec![
@@ -276,14 +289,16 @@ fn typed_keys_go_to_the_session_encoded() {
             msg: ServerMsg::Output(b"\x1b[?1h".to_vec()),
         },
     );
-    update(&mut ui, key(KeyCode::Up));
-    assert_eq!(rx.try_recv().unwrap(), ClientMsg::Input(b"\x1bOA".to_vec()));
+    assert_eq!(
+        sent(&update(&mut ui, key(KeyCode::Up))),
+        [ClientMsg::Input(b"\x1bOA".to_vec())]
+    );
 }
 
 #[test]
 fn prefix_detaches_and_prefix_twice_sends_it() {
     let mut ui = ui();
-    let mut rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
+    attach(&mut ui, sessions()[0].clone(), b"$ ");
     update(&mut ui, ctrl('b'));
     assert!(ui.view.as_ref().unwrap().prefix_armed);
     insta::assert_snapshot!(
@@ -296,8 +311,10 @@ fn prefix_detaches_and_prefix_twice_sends_it() {
             .map(|c| c.symbol())
             .collect::<String>()
     );
-    update(&mut ui, ctrl('b'));
-    assert_eq!(rx.try_recv().unwrap(), ClientMsg::Input(vec![0x02]));
+    assert_eq!(
+        sent(&update(&mut ui, ctrl('b'))),
+        [ClientMsg::Input(vec![0x02])]
+    );
     update(&mut ui, ctrl('b'));
     let fx = update(&mut ui, key(KeyCode::Char('d')));
     assert!(ui.view.is_none());
@@ -315,7 +332,7 @@ fn keys_typed_while_attaching_reach_the_session_in_order_and_never_the_list() {
         assert!(update(&mut ui, key(KeyCode::Char(c))).is_empty());
     }
     assert!(!ui.quit && ui.popup.is_none());
-    let (tx, rx_job) = mpsc::channel(64);
+    let (tx, _rx_job) = mpsc::channel(64);
     let (_tx_srv, rx) = mpsc::channel(4);
     update(
         &mut ui,
@@ -333,7 +350,7 @@ fn keys_typed_while_attaching_reach_the_session_in_order_and_never_the_list() {
     // more keys before the screen arrives, then the screen
     update(&mut ui, key(KeyCode::Enter));
     let generation = ui.view.as_ref().unwrap().generation;
-    update(
+    let fx = update(
         &mut ui,
         UiEvent::Session {
             generation,
@@ -345,20 +362,25 @@ fn keys_typed_while_attaching_reach_the_session_in_order_and_never_the_list() {
             },
         },
     );
-    let mut rx_job = rx_job;
-    let sent: Vec<u8> = std::iter::from_fn(|| rx_job.try_recv().ok())
+    // each on the new view's connection, in order
+    assert!(
+        fx.iter()
+            .all(|e| !matches!(e, Effect::Send { generation: g, .. } if *g != generation))
+    );
+    let typed: Vec<u8> = sent(&fx)
+        .into_iter()
         .flat_map(|m| match m {
             ClientMsg::Input(b) => b,
             _ => Vec::new(),
         })
         .collect();
-    assert_eq!(sent, b"qd ls\r");
+    assert_eq!(typed, b"qd ls\r");
 }
 
 #[test]
 fn next_and_previous_stay_on_the_host_and_cycle() {
     let mut ui = ui();
-    let _rx = attach(&mut ui, sessions()[0].clone(), b"$ ");
+    attach(&mut ui, sessions()[0].clone(), b"$ ");
     update(&mut ui, ctrl('b'));
     let fx = update(&mut ui, key(KeyCode::Char('n')));
     // the next session on "local" (db1's is skipped); the current view stays
@@ -380,7 +402,7 @@ fn the_wheel_scrolls_history_unless_the_program_wants_the_mouse() {
     for i in 0..40 {
         lines.push_str(&format!("line {i}\r\n"));
     }
-    let mut rx = attach(&mut ui, sessions()[0].clone(), lines.as_bytes());
+    attach(&mut ui, sessions()[0].clone(), lines.as_bytes());
     let wheel = |kind| {
         UiEvent::Mouse(MouseEvent {
             kind,
@@ -402,17 +424,16 @@ fn the_wheel_scrolls_history_unless_the_program_wants_the_mouse() {
             msg: ServerMsg::Output(b"\x1b[?1000h\x1b[?1006h".to_vec()),
         },
     );
-    update(&mut ui, wheel(MouseEventKind::ScrollUp));
     assert_eq!(
-        rx.try_recv().unwrap(),
-        ClientMsg::Input(b"\x1b[<64;4;3M".to_vec())
+        sent(&update(&mut ui, wheel(MouseEventKind::ScrollUp))),
+        [ClientMsg::Input(b"\x1b[<64;4;3M".to_vec())]
     );
 }
 
 #[test]
 fn a_shell_exit_is_shown_and_any_key_returns_to_the_list() {
     let mut ui = ui();
-    let _rx = attach(&mut ui, sessions()[0].clone(), b"$ exit 3\r\n");
+    attach(&mut ui, sessions()[0].clone(), b"$ exit 3\r\n");
     let fx = update(
         &mut ui,
         UiEvent::Session {
@@ -459,7 +480,12 @@ fn a_host_question_comes_first_and_the_prompt_returns_after_the_answer() {
     // the answer is typed into the question, masked, not into the session or list
     chars(&mut ui, "s3cret");
     insta::assert_snapshot!(draw(&ui).backend());
-    update(&mut ui, key(KeyCode::Enter));
+    let fx = update(&mut ui, key(KeyCode::Enter));
+    let Some(Effect::Answer { to, answer }) = fx.into_iter().next() else {
+        panic!("no answer");
+    };
+    assert_eq!(answer.as_deref(), Some("s3cret"));
+    to.send(answer).unwrap();
     assert_eq!(rx.try_recv().unwrap(), Some("s3cret".to_string()));
     assert!(matches!(ui.popup, Some(Popup::Create(_))));
 }
@@ -469,7 +495,7 @@ fn a_host_question_comes_first_and_the_prompt_returns_after_the_answer() {
 #[test]
 fn a_resync_adds_to_the_views_history_without_a_notice() {
     let mut ui = ui();
-    let _rx = attach(&mut ui, sessions()[0].clone(), b"old-1\r\nold-2\r\n");
+    attach(&mut ui, sessions()[0].clone(), b"old-1\r\nold-2\r\n");
     let v = ui.view.as_mut().unwrap();
     v.resync_appends = true;
     v.emu.process(&b"x\r\n".repeat(20));
@@ -511,7 +537,7 @@ fn a_resync_adds_to_the_views_history_without_a_notice() {
 #[test]
 fn history_waiting_for_its_screen_is_capped_at_the_scrollback_limit() {
     let mut ui = ui();
-    let _rx = attach(&mut ui, sessions()[0].clone(), b"x");
+    attach(&mut ui, sessions()[0].clone(), b"x");
     let limit = ui.history_lines;
     let generation = ui.view.as_ref().unwrap().generation;
     let line = |i: usize| crate::term::HistoryLine {

@@ -15,39 +15,140 @@ use crate::ui::keymap::ListAction;
 use crate::ui::state::{Popup, Ui};
 use crate::ui::strings;
 
-struct Columns {
-    name: u16,
-    host: u16,
-    state: u16,
-    id: u16,
-    job: u16,
-    views: u16,
+/// The space between two columns.
+const GAP: u16 = 2;
+
+/// How wide a column is.
+enum Width {
+    /// Always this wide (ids are shown by their short form).
+    Fixed(u16),
+    /// As wide as its widest cell, within these bounds.
+    Content { min: u16, max: u16 },
+    /// What the other columns leave, but never less than `min`.
+    Rest { min: u16 },
+    /// The last column: drawn as wide as it is; the others leave it this much.
+    Last { room: u16 },
 }
 
-fn columns(ui: &Ui, width: u16) -> Columns {
-    let host = ui
-        .sessions
-        .iter()
-        .map(|s| s.host.chars().count() as u16)
-        .max()
-        .unwrap_or(5)
-        .clamp(5, 24);
-    let state = ui
-        .sessions
-        .iter()
-        .map(|s| state_text(s).chars().count() as u16)
-        .max()
-        .unwrap_or(7)
-        .clamp(7, 30);
-    let fixed = host + state + 8 + 8 + 5 + 6 * 2 + 30;
-    Columns {
-        name: width.saturating_sub(fixed).max(12),
-        host,
-        state,
-        id: 8,
-        job: 8,
-        views: 5,
+/// One cell: its text (fitted to the column), its style, and what may
+/// follow it unfitted in the last column.
+struct Cell {
+    text: String,
+    style: Style,
+    after: Option<Span<'static>>,
+}
+
+impl Cell {
+    fn new(text: impl Into<String>, style: Style) -> Cell {
+        Cell {
+            text: text.into(),
+            style,
+            after: None,
+        }
     }
+}
+
+/// A list column: its title, how wide it is, and what it shows of a
+/// session (given the row's base style). A new column is one more entry.
+struct Column {
+    title: &'static str,
+    width: Width,
+    cell: fn(&Ui, &SessionRow, Style) -> Cell,
+}
+
+/// The list's columns, left to right.
+const COLUMNS: &[Column] = &[
+    Column {
+        title: "NAME",
+        width: Width::Rest { min: 12 },
+        cell: |_, s, base| match &s.name {
+            Some(n) => Cell::new(n.clone(), base),
+            None => Cell::new(strings::ANONYMOUS, base.add_modifier(Modifier::DIM)),
+        },
+    },
+    Column {
+        title: "HOST",
+        width: Width::Content { min: 5, max: 24 },
+        cell: |_, s, base| Cell::new(s.host.clone(), base),
+    },
+    Column {
+        title: "STATE",
+        width: Width::Content { min: 7, max: 30 },
+        cell: |_, s, base| Cell::new(state_text(s), base.patch(status_style(s.status))),
+    },
+    Column {
+        title: "ID",
+        width: Width::Fixed(8),
+        cell: |_, s, base| Cell::new(s.id.short(), base.add_modifier(Modifier::DIM)),
+    },
+    Column {
+        title: "JOB",
+        width: Width::Fixed(8),
+        cell: |_, s, base| {
+            let job = s.job.as_ref().map(|j| j.id.short()).unwrap_or("-");
+            Cell::new(job, base.add_modifier(Modifier::DIM))
+        },
+    },
+    Column {
+        title: "VIEWS",
+        width: Width::Fixed(5),
+        cell: |_, s, base| {
+            let views = if s.views > 0 {
+                s.views.to_string()
+            } else {
+                String::new()
+            };
+            Cell::new(views, base)
+        },
+    },
+    Column {
+        title: "LAST ACTIVE",
+        width: Width::Last { room: 30 },
+        cell: |ui, s, base| Cell {
+            text: format_age(age(ui, s.last_active_at)),
+            style: base,
+            after: reap_note(ui, s).map(|t| Span::styled(t, base.fg(Color::Yellow))),
+        },
+    },
+];
+
+/// An unattached session the reaper will stop says when, so nobody loses
+/// a shell by surprise.
+fn reap_note(ui: &Ui, s: &SessionRow) -> Option<String> {
+    let at = ui.reap_deadline(&s.id)?;
+    let left = std::time::Duration::from_millis((at - ui.now).max(0) as u64);
+    Some(format!(" · reaped in {}", format_countdown(left)))
+}
+
+/// Each column's width for `width` cells of screen (the last column's is
+/// the room it is left).
+fn layout(ui: &Ui, width: u16) -> Vec<u16> {
+    let content = |col: &Column, min: u16, max: u16| {
+        let base = Style::new();
+        ui.sessions
+            .iter()
+            .map(|s| (col.cell)(ui, s, base).text.chars().count() as u16)
+            .max()
+            .unwrap_or(min)
+            .clamp(min, max)
+    };
+    let mut widths: Vec<u16> = COLUMNS
+        .iter()
+        .map(|col| match col.width {
+            Width::Fixed(w) => w,
+            Width::Content { min, max } => content(col, min, max),
+            Width::Last { room } => room,
+            Width::Rest { .. } => 0,
+        })
+        .collect();
+    let gaps = GAP * (COLUMNS.len() as u16 - 1);
+    let taken: u16 = widths.iter().sum::<u16>() + gaps;
+    for (w, col) in widths.iter_mut().zip(COLUMNS) {
+        if let Width::Rest { min } = col.width {
+            *w = width.saturating_sub(taken).max(min);
+        }
+    }
+    widths
 }
 
 fn fit(text: &str, width: u16) -> String {
@@ -181,17 +282,17 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
     }
-    let cols = columns(ui, area.width);
-    let header = format!(
-        " {}  {}  {}  {}  {}  {}  {}",
-        fit("NAME", cols.name),
-        fit("HOST", cols.host),
-        fit("STATE", cols.state),
-        fit("ID", cols.id),
-        fit("JOB", cols.job),
-        fit("VIEWS", cols.views),
-        "LAST ACTIVE"
-    );
+    let widths = layout(ui, area.width);
+    let gap = " ".repeat(usize::from(GAP));
+    let titles: Vec<String> = COLUMNS
+        .iter()
+        .zip(&widths)
+        .map(|(col, &w)| match col.width {
+            Width::Last { .. } => col.title.to_string(),
+            _ => fit(col.title, w),
+        })
+        .collect();
+    let header = format!(" {}", titles.join(&gap));
     f.render_widget(
         Paragraph::new(Line::styled(header, dim().add_modifier(Modifier::BOLD))),
         Rect { height: 1, ..area },
@@ -228,7 +329,7 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
         let s = &ui.sessions[i];
         let y = rows_area.y + (row - offset) as u16;
         let selected = row == sel;
-        let line = session_line(ui, s, &cols, selected);
+        let line = session_line(ui, s, &widths, selected);
         f.render_widget(
             Paragraph::new(line),
             Rect {
@@ -241,7 +342,8 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
             && let Some(Popup::Rename(p)) = &ui.popup
             && p.inline
         {
-            let cell = Rect::new(rows_area.x + 1, y, cols.name, 1);
+            // The name is the first column, after the selection mark.
+            let cell = Rect::new(rows_area.x + 1, y, widths[0], 1);
             let mut input = p.input.clone();
             input.set_style(Style::new().add_modifier(Modifier::UNDERLINED));
             f.render_widget(&input, cell);
@@ -249,56 +351,22 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
     }
 }
 
-fn session_line(ui: &Ui, s: &SessionRow, cols: &Columns, selected: bool) -> Line<'static> {
+fn session_line(ui: &Ui, s: &SessionRow, widths: &[u16], selected: bool) -> Line<'static> {
     let base = super::row_style(selected);
-    let name = match &s.name {
-        Some(n) => Span::styled(fit(n, cols.name), base),
-        None => Span::styled(
-            fit(strings::ANONYMOUS, cols.name),
-            base.add_modifier(Modifier::DIM),
-        ),
-    };
-    let views = if s.views > 0 {
-        s.views.to_string()
-    } else {
-        String::new()
-    };
-    let active = format_age(age(ui, s.last_active_at));
-    // An unattached session the reaper will stop says when, so nobody
-    // loses a shell by surprise.
-    let reap = match ui.reap_deadline(&s.id) {
-        Some(at) => {
-            let left = std::time::Duration::from_millis((at - ui.now).max(0) as u64);
-            format!(" · reaped in {}", format_countdown(left))
+    let mut spans = vec![Span::styled(if selected { "▶" } else { " " }, base)];
+    for (i, (col, &w)) in COLUMNS.iter().zip(widths).enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" ".repeat(usize::from(GAP)), base));
         }
-        None => String::new(),
-    };
-    Line::from(vec![
-        Span::styled(if selected { "▶" } else { " " }, base),
-        name,
-        Span::styled("  ", base),
-        Span::styled(fit(&s.host, cols.host), base),
-        Span::styled("  ", base),
-        Span::styled(
-            fit(&state_text(s), cols.state),
-            base.patch(status_style(s.status)),
-        ),
-        Span::styled("  ", base),
-        Span::styled(fit(s.id.short(), cols.id), base.add_modifier(Modifier::DIM)),
-        Span::styled("  ", base),
-        Span::styled(
-            fit(
-                s.job.as_ref().map(|j| j.id.short()).unwrap_or("-"),
-                cols.job,
-            ),
-            base.add_modifier(Modifier::DIM),
-        ),
-        Span::styled("  ", base),
-        Span::styled(fit(&views, cols.views), base),
-        Span::styled("  ", base),
-        Span::styled(active, base),
-        Span::styled(reap, base.fg(Color::Yellow)),
-    ])
+        let cell = (col.cell)(ui, s, base);
+        let text = match col.width {
+            Width::Last { .. } => cell.text,
+            _ => fit(&cell.text, w),
+        };
+        spans.push(Span::styled(text, cell.style));
+        spans.extend(cell.after);
+    }
+    Line::from(spans)
 }
 
 /// Age against the state's clock, so a frame depends on state alone.

@@ -11,7 +11,11 @@ pub(super) fn quit(ui: &mut Ui, fx: &mut Vec<Effect>) {
     ui.quit = true;
 }
 
-pub(super) fn on_created(ui: &mut Ui, result: Result<SessionRow, String>, fx: &mut Vec<Effect>) {
+pub(super) fn on_created(
+    ui: &mut Ui,
+    result: Result<SessionRow, ManagerError>,
+    fx: &mut Vec<Effect>,
+) {
     match result {
         Ok(row) => {
             ui.popup = None;
@@ -29,17 +33,56 @@ pub(super) fn on_created(ui: &mut Ui, result: Result<SessionRow, String>, fx: &m
             match &mut ui.popup {
                 Some(Popup::Create(p)) => {
                     p.busy = false;
-                    p.error = Some(e);
+                    // The cursor goes where the fix is typed.
+                    if let Some(field) = field_at_fault(&e) {
+                        p.focus = field;
+                    }
+                    p.error = Some(e.to_string());
                 }
-                _ => ui.error(e),
+                _ => ui.error(e.to_string()),
             }
+        }
+    }
+}
+
+/// The create prompt's field a failure is about: a name that cannot be had,
+/// or a host that cannot be reached; `None` when neither is to blame.
+fn field_at_fault(e: &ManagerError) -> Option<Field> {
+    match e {
+        ManagerError::NameTaken(_) | ManagerError::InvalidName(_) => Some(Field::Name),
+        ManagerError::HostUnreachable { .. }
+        | ManagerError::Host {
+            source: crate::host::HostError::Unreachable(_),
+            ..
+        } => Some(Field::Host),
+        _ => None,
+    }
+}
+
+/// Why an attach did not give a view, as the user is told.
+enum AttachFailure {
+    /// The session's shell has ended (exit description).
+    Ended(String),
+    /// The session is gone (deleted, by this or another window).
+    Deleted(String),
+    Other(String),
+}
+
+impl From<ManagerError> for AttachFailure {
+    fn from(e: ManagerError) -> Self {
+        match e {
+            ManagerError::Ended { exit, .. } => AttachFailure::Ended(exit),
+            e @ (ManagerError::NotFound(_) | ManagerError::DeletedWhileStarting(_)) => {
+                AttachFailure::Deleted(e.to_string())
+            }
+            e => AttachFailure::Other(e.to_string()),
         }
     }
 }
 
 pub(super) fn on_attached(
     ui: &mut Ui,
-    result: Result<Attached, AttachFailure>,
+    result: Result<Attached, ManagerError>,
     reattach: bool,
     fx: &mut Vec<Effect>,
 ) {
@@ -58,17 +101,17 @@ pub(super) fn on_attached(
         };
         ui.error(text);
     };
-    match result {
+    match result.map_err(AttachFailure::from) {
         Ok(att) if reattach && ui.view.as_ref().is_none_or(|v| v.link == Link::Live) => {
             // Another attempt got there first (or the view is gone): this
             // connection is surplus.
             fx.push(Effect::Detach { view: att.view });
         }
         Ok(att) => {
-            let generation = GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let generation = ui.new_generation();
             let (cols, rows) = ui.view_size();
             let emu = Emulator::new(cols, rows, ui.history_lines);
-            let mut view = View::new(att.session, att.view, generation, att.tx, emu);
+            let mut view = View::new(att.session, att.view, generation, emu);
             view.resync_appends = att.version >= crate::protocol::RESYNC_APPENDS;
             if let Some(old) = ui.view.take() {
                 if reattach && old.session.id == view.session.id {
@@ -88,6 +131,7 @@ pub(super) fn on_attached(
             }
             fx.push(Effect::Listen {
                 generation,
+                tx: att.tx,
                 rx: att.rx,
             });
             fx.push(Effect::Touch(view.session.id.clone()));
@@ -172,25 +216,44 @@ pub(super) fn start_attach(
     fx.push(Effect::Attach { id, label, restart });
 }
 
+/// The delete a result is about.
+pub(super) struct Deletion {
+    pub id: SessionId,
+    pub label: String,
+    pub host: Option<String>,
+    pub force: bool,
+}
+
 pub(super) fn on_deleted(
     ui: &mut Ui,
-    label: String,
-    result: Result<String, DeleteRefused>,
+    what: Deletion,
+    result: Result<Deleted, ManagerError>,
     fx: &mut Vec<Effect>,
 ) {
+    let Deletion {
+        id,
+        label,
+        host,
+        force,
+    } = what;
     match result {
-        Ok(notice) => ui.notify(notice),
-        Err(DeleteRefused {
-            message,
-            force: Some(target),
-        }) => {
+        Ok(Deleted::Done) => ui.notify(strings::deleted(&label)),
+        Ok(Deleted::StopPending) => ui.notify(strings::deleted_later(
+            &label,
+            host.as_deref().unwrap_or("its host"),
+        )),
+        Ok(Deleted::ListLater(_)) => ui.notify(strings::stopped_list_later(&label)),
+        // What --force does for the command line, offered here.
+        Err(e @ (ManagerError::StopRefused { .. } | ManagerError::HostUnreachable { .. }))
+            if !force =>
+        {
             ui.popup = Some(Popup::ConfirmForce {
-                target,
+                target: id,
                 label,
-                why: message,
+                why: e.to_string(),
             });
         }
-        Err(DeleteRefused { message, .. }) => ui.error(message),
+        Err(e) => ui.error(e.to_string()),
     }
     fx.push(Effect::Refresh);
 }

@@ -5,19 +5,19 @@ mod lifecycle;
 mod popup;
 mod view;
 
-use lifecycle::{on_attached, on_created, on_deleted, quit, start_attach};
+use lifecycle::{Deletion, on_attached, on_created, on_deleted, quit, start_attach};
 use popup::popup_key;
 use view::{on_mouse, on_paste, on_session, view_key};
 
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Millis;
 use crate::host::HostState;
 use crate::ids::{SessionId, ViewId};
-use crate::manager::validate_name;
+use crate::manager::{Deleted, ManagerError, validate_name};
 use crate::protocol::{ClientMsg, ExitInfo, ServerMsg};
 use crate::store::{SessionRow, Status};
 use crate::term::{Emulator, Snapshot};
@@ -34,6 +34,8 @@ const TOUCH_EVERY: Duration = Duration::from_secs(2);
 const WHEEL_ROWS: usize = 3;
 
 /// Work for the event loop: everything that talks to the manager or a job.
+/// `update` only says what to do; the loop does it (gitui's queue of
+/// internal events is the model), so update stays a plain function of state.
 pub enum Effect {
     Refresh,
     Create {
@@ -73,11 +75,41 @@ pub enum Effect {
     },
     Touch(SessionId),
     RetryHost(String),
-    /// Read this connection's messages as the current view's.
+    /// Talk to the current view's job over this connection from now on.
     Listen {
         generation: u64,
+        tx: mpsc::Sender<ClientMsg>,
         rx: mpsc::Receiver<ServerMsg>,
     },
+    /// The outbox: a message for the job of the view of `generation` (sent
+    /// only if that view's connection is still the current one).
+    Send {
+        generation: u64,
+        msg: ClientMsg,
+    },
+    /// The answer to a host's question (`None`: refused or cancelled).
+    Answer {
+        to: oneshot::Sender<Option<String>>,
+        answer: Option<String>,
+    },
+}
+
+/// When the screen should show what an event changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redraw {
+    /// At once: the user did something, or a whole screen came.
+    Now,
+    /// Input only went to the session: its echo redraws the screen, or a
+    /// short wait does for a session that does not answer.
+    AfterEcho,
+    /// Session output: drawn within the frame cap.
+    Output,
+}
+
+/// What one event did: the work to run and when to draw.
+pub struct Update {
+    pub effects: Vec<Effect>,
+    pub redraw: Redraw,
 }
 
 /// A view's connection, as an attach hands it over.
@@ -88,21 +120,6 @@ pub struct Attached {
     pub rx: mpsc::Receiver<ServerMsg>,
     /// The protocol version agreed with the job.
     pub version: u16,
-}
-
-pub enum AttachFailure {
-    /// The session's shell has ended (exit description).
-    Ended(String),
-    /// The session is gone (deleted, by this or another window).
-    Deleted(String),
-    Other(String),
-}
-
-/// A delete that did not happen, and whether forcing it could.
-pub struct DeleteRefused {
-    pub message: String,
-    /// The session to offer a forced delete of.
-    pub force: Option<SessionId>,
 }
 
 pub enum UiEvent {
@@ -119,21 +136,31 @@ pub enum UiEvent {
     SessionClosed {
         generation: u64,
     },
+    /// The outbox could not hand a message to the job (it is not reading).
+    NotSent {
+        generation: u64,
+    },
     Listed {
         sessions: Vec<SessionRow>,
         reap_at: Vec<(SessionId, Millis)>,
         hosts: Vec<(String, HostState)>,
     },
-    Created(Box<Result<SessionRow, String>>),
+    /// Another process changed the database.
+    DatabaseChanged,
+    Created(Box<Result<SessionRow, ManagerError>>),
     Attached {
-        result: Box<Result<Attached, AttachFailure>>,
+        result: Box<Result<Attached, ManagerError>>,
         reattach: bool,
     },
-    Renamed(Box<Result<SessionRow, String>>),
+    Renamed(Box<Result<SessionRow, ManagerError>>),
     Deleted {
+        id: SessionId,
         label: String,
-        /// What to tell the user, or why it did not happen.
-        result: Result<String, DeleteRefused>,
+        /// The session's host, for saying where a stop is pending.
+        host: Option<String>,
+        /// The delete was forced.
+        force: bool,
+        result: Result<Deleted, ManagerError>,
     },
     /// The database could not be read (why): the list cannot be vouched for.
     ListFailed(String),
@@ -148,9 +175,39 @@ pub enum UiEvent {
     Quit,
 }
 
-static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+/// One event in, the state changed; out come the effects to run and when to draw.
+pub fn update(ui: &mut Ui, event: UiEvent) -> Update {
+    let redraw = match &event {
+        UiEvent::Session {
+            msg: ServerMsg::Screen { .. },
+            ..
+        } => Redraw::Now,
+        UiEvent::Session { .. } => Redraw::Output,
+        _ => Redraw::Now,
+    };
+    let input = matches!(
+        event,
+        UiEvent::Key(_) | UiEvent::Paste(_) | UiEvent::Mouse(_)
+    );
+    let effects = apply(ui, event);
+    let sent = effects.iter().any(|e| {
+        matches!(
+            e,
+            Effect::Send {
+                msg: ClientMsg::Input(_),
+                ..
+            }
+        )
+    });
+    let redraw = if input && sent {
+        Redraw::AfterEcho
+    } else {
+        redraw
+    };
+    Update { effects, redraw }
+}
 
-pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
+fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
     let mut fx = Vec::new();
     match event {
         UiEvent::Key(key) => {
@@ -158,15 +215,18 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
                 on_key(ui, key, &mut fx);
             }
         }
-        UiEvent::Paste(text) => on_paste(ui, text),
-        UiEvent::Mouse(m) => on_mouse(ui, m),
+        UiEvent::Paste(text) => on_paste(ui, text, &mut fx),
+        UiEvent::Mouse(m) => on_mouse(ui, m, &mut fx),
         UiEvent::Resize(cols, rows) => {
             ui.size = (cols, rows);
             let size = ui.view_size();
             if let Some(v) = &ui.view {
-                let _ = v.tx.try_send(ClientMsg::Resize {
-                    cols: size.0,
-                    rows: size.1,
+                fx.push(Effect::Send {
+                    generation: v.generation,
+                    msg: ClientMsg::Resize {
+                        cols: size.0,
+                        rows: size.1,
+                    },
                 });
             }
         }
@@ -174,19 +234,35 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
             if let Some(v) = &ui.view
                 && let Some(report) = crate::ui::outer::focus_report(&v.emu, false)
             {
-                let _ = v.tx.try_send(ClientMsg::Input(report.to_vec()));
+                fx.push(Effect::Send {
+                    generation: v.generation,
+                    msg: ClientMsg::Input(report.to_vec()),
+                });
             }
         }
         UiEvent::Focus => {
             if let Some(v) = &mut ui.view {
-                let _ = v.tx.try_send(ClientMsg::Focus);
+                fx.push(Effect::Send {
+                    generation: v.generation,
+                    msg: ClientMsg::Focus,
+                });
+                // A program that asked for focus events hears of it too.
                 if let Some(report) = crate::ui::outer::focus_report(&v.emu, true) {
-                    let _ = v.tx.try_send(ClientMsg::Input(report.to_vec()));
+                    fx.push(Effect::Send {
+                        generation: v.generation,
+                        msg: ClientMsg::Input(report.to_vec()),
+                    });
                 }
                 v.last_touch = Instant::now();
                 fx.push(Effect::Touch(v.session.id.clone()));
             }
         }
+        UiEvent::NotSent { generation } => {
+            if ui.view.as_ref().is_some_and(|v| v.generation == generation) {
+                ui.error(strings::NOT_SENT_BUSY);
+            }
+        }
+        UiEvent::DatabaseChanged => fx.push(Effect::Refresh),
         UiEvent::Session { generation, msg } => on_session(ui, generation, msg, &mut fx),
         UiEvent::SessionClosed { generation } => {
             if let Some(v) = &mut ui.view
@@ -250,13 +326,29 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
             }
             Err(e) => {
                 if let Some(Popup::Rename(p)) = &mut ui.popup {
-                    p.error = Some(e);
+                    p.error = Some(e.to_string());
                 } else {
-                    ui.error(e);
+                    ui.error(e.to_string());
                 }
             }
         },
-        UiEvent::Deleted { label, result } => on_deleted(ui, label, result, &mut fx),
+        UiEvent::Deleted {
+            id,
+            label,
+            host,
+            force,
+            result,
+        } => on_deleted(
+            ui,
+            Deletion {
+                id,
+                label,
+                host,
+                force,
+            },
+            result,
+            &mut fx,
+        ),
         UiEvent::ListFailed(why) => ui.db_error = Some(why),
         UiEvent::Adopted(labels) => {
             if let Some(text) = crate::manager::adopted_notice(&labels) {

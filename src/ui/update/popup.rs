@@ -137,9 +137,9 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                 }
             };
             match answer {
-                Some(a) => {
-                    if let Some(tx) = q.answer.take() {
-                        let _ = tx.send(a);
+                Some(answer) => {
+                    if let Some(to) = q.answer.take() {
+                        fx.push(Effect::Answer { to, answer });
                     }
                     ui.popup = ui.stacked.take();
                     return;

@@ -43,7 +43,10 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
                 v.loaded = true;
                 // Keys typed while attaching go in now, in order.
                 for bytes in std::mem::take(&mut v.early_keys) {
-                    let _ = v.tx.try_send(ClientMsg::Input(bytes));
+                    fx.push(Effect::Send {
+                        generation: v.generation,
+                        msg: ClientMsg::Input(bytes),
+                    });
                 }
             }
         }
@@ -126,6 +129,9 @@ pub(super) fn view_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
     send_input(ui, bytes, fx);
 }
 
+/// The one way input reaches the session, whether typed, pasted or a
+/// mouse report: held until the screen is there, refused while the link is
+/// down, recorded as activity.
 fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
     if bytes.is_empty() {
         return;
@@ -142,11 +148,10 @@ fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
         return;
     }
     v.scroll = None;
-    if v.tx.try_send(ClientMsg::Input(bytes)).is_err() {
-        ui.error(strings::NOT_SENT_BUSY);
-        return;
-    }
-    v.sent += 1;
+    fx.push(Effect::Send {
+        generation: v.generation,
+        msg: ClientMsg::Input(bytes),
+    });
     if v.last_touch.elapsed() >= TOUCH_EVERY {
         v.last_touch = Instant::now();
         fx.push(Effect::Touch(v.session.id.clone()));
@@ -242,7 +247,7 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
     }
 }
 
-pub(super) fn on_paste(ui: &mut Ui, text: String) {
+pub(super) fn on_paste(ui: &mut Ui, text: String, fx: &mut Vec<Effect>) {
     if let Some(popup) = &mut ui.popup {
         let target = match popup {
             Popup::Create(p) => Some(match p.focus {
@@ -271,11 +276,10 @@ pub(super) fn on_paste(ui: &mut Ui, text: String) {
         return;
     };
     let bytes = encode_paste(&text, v.emu.modes().bracketed_paste);
-    let mut fx = Vec::new();
-    send_input(ui, bytes, &mut fx);
+    send_input(ui, bytes, fx);
 }
 
-pub(super) fn on_mouse(ui: &mut Ui, m: MouseEvent) {
+pub(super) fn on_mouse(ui: &mut Ui, m: MouseEvent, fx: &mut Vec<Effect>) {
     if ui.popup.is_some() {
         return;
     }
@@ -291,10 +295,8 @@ pub(super) fn on_mouse(ui: &mut Ui, m: MouseEvent) {
         if m.row < top {
             return;
         }
-        if let Some(bytes) = mouse::encode(&m, m.column, m.row - top, modes)
-            && v.tx.try_send(ClientMsg::Input(bytes)).is_ok()
-        {
-            v.sent += 1;
+        if let Some(bytes) = mouse::encode(&m, m.column, m.row - top, modes) {
+            send_input(ui, bytes, fx);
         }
         return;
     }
