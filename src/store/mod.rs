@@ -2,6 +2,7 @@
 //! the manager decides, the store records atomically.
 
 mod error;
+mod exec;
 mod model;
 mod pending;
 mod schema;
@@ -15,6 +16,7 @@ use rusqlite_migration::Migrations;
 
 pub use error::StoreError;
 use error::classify;
+pub use exec::StoreExec;
 pub use model::{ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Starter, Status, ViewRow};
 
 use crate::clock::Millis;
@@ -120,6 +122,7 @@ impl Store {
 
     /// Makes every later write fail, as a full disk or a revoked permission
     /// would (tests of "a failed write changes nothing").
+    #[cfg(test)]
     pub fn refuse_writes(&self) -> Result<(), StoreError> {
         self.conn
             .execute_batch("PRAGMA query_only = ON;")
