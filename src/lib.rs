@@ -2,7 +2,6 @@
 
 pub mod agent;
 pub mod app;
-pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
