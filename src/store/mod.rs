@@ -447,6 +447,25 @@ impl Store {
         r
     }
 
+    /// Sets when a session was last active and since when it has been
+    /// idle, as an earlier process would have written them (tests of the
+    /// reaper's clock; `touch` only ever moves activity forward).
+    #[cfg(test)]
+    pub fn set_clock(
+        &self,
+        id: &SessionId,
+        last_active_at: Millis,
+        idle_since: Option<Millis>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET last_active_at = ?2, idle_since = ?3 WHERE id = ?1",
+                params![id.as_str(), last_active_at, idle_since],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     pub fn delete(&self, id: &SessionId) -> Result<bool, StoreError> {
         self.conn
             .execute("DELETE FROM sessions WHERE id = ?1", [id.as_str()])
