@@ -2,7 +2,7 @@
 //! would, and the same workloads in tmux and bare bash; prints a table and
 //! writes the markdown block of `docs/PERFORMANCE.md` (issue 5).
 //!
-//! Run: `cargo run --release --bin sessui-bench -- --out docs/PERFORMANCE.md`;
+//! Run: `cargo run --release -p sessui-bench -- --out docs/PERFORMANCE.md`;
 //! `--quick` runs everything once with tiny sizes (the CI smoke test).
 
 mod attached;
