@@ -14,6 +14,7 @@ pub mod manager;
 pub mod paths;
 pub mod proc;
 pub mod protocol;
+pub mod runtime;
 pub mod store;
 pub mod term;
 pub mod text;

@@ -1,6 +1,6 @@
 //! `sessui-bench`: drives the real sessui binary in a real PTY, as a terminal
 //! would, and the same workloads in tmux and bare bash; prints a table and
-//! writes the markdown block of `docs/PERFORMANCE.md` (issue 5).
+//! writes the markdown block of `docs/PERFORMANCE.md`.
 //!
 //! Run: `cargo run --release -p sessui-bench -- --out docs/PERFORMANCE.md`;
 //! `--quick` runs everything once with tiny sizes (the CI smoke test).
@@ -36,7 +36,7 @@ pub enum Section {
 #[derive(Debug, Parser)]
 #[command(
     name = "sessui-bench",
-    about = "Benchmarks sessui against tmux and bare bash in real PTYs (issue 5)"
+    about = "Benchmarks sessui against tmux and bare bash in real PTYs"
 )]
 pub struct Opts {
     /// Every measurement once, with tiny sizes: a smoke test, no figures to compare.

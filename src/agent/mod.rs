@@ -5,7 +5,8 @@
 //! bridging its stdio to the job's unix socket, so the local side speaks the
 //! same job protocol over SSH as it does over a local socket.
 
-pub mod wire;
+/// The agent's wire format lives with the other wire formats.
+pub use crate::protocol::agent as wire;
 
 use std::sync::Arc;
 
@@ -45,14 +46,10 @@ pub enum AgentCmd {
 
 /// Entry point of `sessui agent`.
 pub fn main(args: AgentArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime::multi_thread() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("sessui agent: cannot start the runtime: {e}");
+            eprintln!("sessui agent: {e}");
             return 1;
         }
     };
@@ -79,10 +76,7 @@ pub fn main(args: AgentArgs) -> i32 {
             let _log = crate::logging::to_file(&paths.log_dir().join("agent.log"));
             // Jobs started here say their own idle timeout; this backstop only
             // applies to a request without one, which sessui never sends.
-            let local = Local::new(
-                paths,
-                Timeout::After(std::time::Duration::from_secs(2 * 86_400)),
-            );
+            let local = Local::new(paths, crate::config::JOB_BACKSTOP);
             let served = serve(local, runtime_dir, tokio::io::stdin(), tokio::io::stdout());
             match runtime.block_on(served) {
                 Ok(()) => 0,

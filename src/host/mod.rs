@@ -142,6 +142,11 @@ impl Prompter for NoPrompter {
     }
 }
 
+/// Makes hosts other than `local` (SSH) when a session first needs one.
+pub trait HostFactory: Send + Sync {
+    fn make(&self, name: &str) -> Result<std::sync::Arc<dyn Host>, String>;
+}
+
 #[async_trait]
 pub trait Host: Send + Sync {
     /// `local`, or the SSH destination as the user wrote it.

@@ -18,7 +18,7 @@ use super::JobSpec;
 const INPUT_MAX: usize = 4 << 20;
 
 /// Variables of the outer terminal or multiplexer that would lie inside a
-/// session (LESSONS 18): the session is not in that terminal.
+/// session: the session is not in that terminal.
 const SCRUBBED_ENV: &[&str] = &[
     "TMUX",
     "TMUX_PANE",

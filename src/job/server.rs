@@ -62,10 +62,7 @@ struct Job {
 }
 
 pub fn run(spec: JobSpec) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let runtime = crate::runtime::current_thread()?;
     runtime.block_on(serve(spec))
 }
 

@@ -24,6 +24,7 @@ pub use reaper::ReapReport;
 use crate::clock::{Millis, now_millis};
 use crate::config::Config;
 use crate::duration::Timeout;
+pub use crate::host::HostFactory;
 use crate::host::{self, Host, HostError, JobConn, JobRef, SessionFacts, StartJob};
 use crate::ids::{JobId, SessionId, ViewId};
 use crate::proc::{Liveness, ProcIdentity};
@@ -86,11 +87,6 @@ impl From<StoreError> for ManagerError {
 }
 
 pub type Result<T> = std::result::Result<T, ManagerError>;
-
-/// Makes hosts other than `local` (SSH) when a session first needs one.
-pub trait HostFactory: Send + Sync {
-    fn make(&self, name: &str) -> std::result::Result<Arc<dyn Host>, String>;
-}
 
 /// What a new session should be.
 #[derive(Debug, Clone, Default)]

@@ -1,7 +1,7 @@
 //! What sessui's integration tests and its benchmark share: a private
 //! sandbox (home, sessui home, environment) around the real binary, and waits
 //! on visible events with generous timeouts. Dev-only: never shipped.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::new_without_default)]
 
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};

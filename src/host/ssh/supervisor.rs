@@ -16,7 +16,6 @@ use super::deploy;
 use super::dest::{self, Target};
 use super::error::{HostFailure, SshError};
 use super::{Settings, pump};
-use crate::agent::wire::{FailKind, ReplyBody, RequestBody, WireJob, WireLiveness, WireStart};
 use crate::clock::now_millis;
 use crate::duration::Timeout;
 use crate::host::{
@@ -26,6 +25,7 @@ use crate::host::{
 use crate::ids::{JobId, SessionId, is_valid_job_id};
 use crate::proc::Liveness;
 use crate::protocol::ExitInfo;
+use crate::protocol::agent::{FailKind, ReplyBody, RequestBody, WireJob, WireLiveness, WireStart};
 
 /// First wait after a failure; doubles up to `BACKOFF_MAX`.
 const BACKOFF_START: Duration = Duration::from_secs(1);

@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ExitInfo;
 use crate::clock::Millis;
-use crate::job::SessionFacts;
-use crate::protocol::ExitInfo;
 
 /// One request from sessui; the agent answers each with a `Reply` of the same id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,4 +158,19 @@ mod tests {
         let bytes = postcard::to_allocvec(&reply).unwrap();
         assert_eq!(postcard::from_bytes::<Reply>(&bytes).unwrap(), reply);
     }
+}
+
+/// What a job's session is, kept beside the job by whoever starts or renames
+/// it: enough to list the session again if the database loses its row.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionFacts {
+    pub name: Option<String>,
+    /// `local`, or the SSH destination as the user wrote it.
+    pub host: String,
+    pub cwd: Option<String>,
+    pub command: Option<String>,
+    pub created_at: Millis,
+    /// The session's own idle timeout as the database stores it: `None` for
+    /// its kind's default, 0 for never, else seconds.
+    pub idle_secs: Option<i64>,
 }
