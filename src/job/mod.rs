@@ -23,33 +23,19 @@ pub use record::{
     read_session_facts, remove_records, write_exit_record, write_session_facts,
 };
 
-use crate::duration::Timeout;
+use crate::protocol::agent::StartJob;
 
 /// Everything a job needs to start. Its command line (`sessui job ...`)
 /// carries only the session and job ids (see `JobArgs`); the whole spec
 /// comes on stdin as JSON, so serde's derive is its one definition.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JobSpec {
-    /// The session this job serves.
-    pub session: String,
-    /// This job's id.
-    pub job: String,
+    /// What to run and how: the shape the manager, hosts and agents share.
+    pub start: StartJob,
     /// Where to listen.
     pub socket: PathBuf,
     /// Directory for this job's records (`<job>.json`, `<job>.exit`).
     pub records: PathBuf,
-    pub cols: u16,
-    pub rows: u16,
-    /// Exit after this long with no client attached (`Never` for no limit).
-    pub idle_timeout: Timeout,
-    /// Lines of history to keep.
-    pub history: usize,
-    pub term: String,
-    pub cwd: Option<PathBuf>,
-    /// The shell to run as a login shell (default `$SHELL`, then /bin/sh).
-    pub shell: Option<String>,
-    /// Run this command with `sh -c` instead of a shell.
-    pub cmd: Option<String>,
     /// Append logs to this file.
     pub log: Option<PathBuf>,
     /// Start the job in the background and report when it is ready (set
@@ -74,7 +60,7 @@ impl JobSpec {
             .map_err(|e| format!("cannot read the job spec: {e}"))?;
         let spec: JobSpec = serde_json::from_slice(&text)
             .map_err(|e| format!("the job spec on stdin is not valid: {e}"))?;
-        if spec.session != session || spec.job != job {
+        if spec.start.session.as_str() != session || spec.start.job.as_str() != job {
             return Err("the job spec on stdin is for another job".into());
         }
         Ok(spec)
@@ -102,8 +88,8 @@ impl JobSpec {
     /// What the command line says of this job.
     fn args(&self) -> JobArgs {
         JobArgs {
-            session: self.session.clone(),
-            job: self.job.clone(),
+            session: self.start.session.to_string(),
+            job: self.start.job.to_string(),
             detach: self.detach,
         }
     }
@@ -359,19 +345,24 @@ mod tests {
 
     #[test]
     fn a_spec_survives_its_command_line_and_stdin() {
+        use crate::duration::Timeout;
+        use crate::ids::{JobId, SessionId};
         let spec = JobSpec {
-            session: "s".into(),
-            job: "j".into(),
+            start: StartJob {
+                session: SessionId::from_string("s"),
+                job: JobId::from_string("j"),
+                cols: 120,
+                rows: 40,
+                idle_timeout: Timeout::Never,
+                history: 5,
+                term: "xterm".into(),
+                cwd: Some("/home/u".into()),
+                shell: Some("/bin/zsh".into()),
+                cmd: Some("make -j 4".into()),
+                facts: Default::default(),
+            },
             socket: "/run/x.sock".into(),
             records: "/r".into(),
-            cols: 120,
-            rows: 40,
-            idle_timeout: Timeout::Never,
-            history: 5,
-            term: "xterm".into(),
-            cwd: Some("/home/u".into()),
-            shell: Some("/bin/zsh".into()),
-            cmd: Some("make -j 4".into()),
             log: Some("/l".into()),
             detach: true,
         };
