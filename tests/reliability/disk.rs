@@ -29,7 +29,9 @@ impl SmallDisk {
         }
         let dir = s.sessui_home.clone();
         let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            // 0700 like every sessui directory: a tmpfs is 1777 by default,
+            // which sessui rightly refuses.
+            .args(["-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs"])
             .arg(&dir)
             .status()
             .is_ok_and(|st| st.success());
@@ -208,7 +210,11 @@ fn a_read_only_database_names_every_file_and_the_fix_it_gives_works() {
     // typing needs no write
     let out = as_user(&s, &["send", "ro", "echo read-only-$((2+2))\\n"]);
     assert!(out.status.success(), "{}", said(&out));
-    s.wait_screen("ro", "read-only-4");
+    // read as the files' owner: sessui refuses a home that is not root's
+    let shown = wait_until(PATIENCE, || {
+        String::from_utf8_lossy(&as_user(&s, &["capture", "ro"]).stdout).contains("read-only-4")
+    });
+    assert!(shown, "the typed line never ran in session ro");
     // what it says to run fixes it
     let fix = err
         .split("run: ")
