@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::host::ssh::SshFactory;
-use crate::host::{Host, Local, NoPrompter, Prompter};
-use crate::manager::{HostFactory, Manager};
+use crate::host::{Host, HostFactory, Local, NoPrompter, Prompter};
+use crate::manager::Manager;
 use crate::paths::Paths;
 use crate::store::Store;
 

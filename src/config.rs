@@ -1,6 +1,7 @@
 //! `config.toml`: every setting with its default in one place, so help text,
-//! docs and code agree (LESSONS 22).
+//! docs and code agree.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -11,6 +12,12 @@ use crate::duration::Timeout;
 /// Default scrollback a job keeps: what tmux keeps by default times five, cheap
 /// because rows are stored as compact formatted text.
 pub const DEFAULT_SCROLLBACK: usize = 10_000;
+
+/// How long a job with no limit of its own lives with no client attached:
+/// long enough for a weekend away, short enough that forgotten shells end.
+/// The default of `timeouts.job_backstop` and `ssh.remote_idle`, and what a
+/// job is given when nothing says otherwise.
+pub const JOB_BACKSTOP: Timeout = Timeout::After(Duration::from_secs(2 * 86_400));
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -25,7 +32,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub ssh: SshConfig,
     /// Key overrides per action: `[keys.list]`, `[keys.prefix]`, `[keys.scroll]`.
-    pub keys: crate::ui::keymap::KeysConfig,
+    pub keys: KeysConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -111,7 +118,7 @@ impl Default for Timeouts {
         Timeouts {
             anonymous_idle: Timeout::After(Duration::from_secs(3600)),
             named_idle: Timeout::Never,
-            job_backstop: Timeout::After(Duration::from_secs(2 * 86_400)),
+            job_backstop: JOB_BACKSTOP,
             reaper_interval: Duration::from_secs(60),
             done_retention: Duration::from_secs(300),
             db_busy: Duration::from_secs(10),
@@ -136,7 +143,7 @@ impl Default for SshConfig {
             keepalive_interval: Duration::from_secs(15),
             keepalive_max: 3,
             connect_timeout: Duration::from_secs(15),
-            remote_idle: Timeout::After(Duration::from_secs(2 * 86_400)),
+            remote_idle: JOB_BACKSTOP,
             remote_path: String::new(),
             config_file: String::new(),
         }
@@ -305,4 +312,30 @@ mod tests {
         let text = toml::to_string(&Config::default()).unwrap();
         assert_eq!(Config::parse(&text).unwrap(), Config::default());
     }
+}
+
+/// One action's keys in the config: a key or a list of keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum KeySpecs {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeySpecs {
+    pub(crate) fn specs(&self) -> Vec<&str> {
+        match self {
+            KeySpecs::One(s) => vec![s.as_str()],
+            KeySpecs::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// `[keys.list]`, `[keys.prefix]`, `[keys.scroll]`: action name = key(s).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeysConfig {
+    pub list: HashMap<String, KeySpecs>,
+    pub prefix: HashMap<String, KeySpecs>,
+    pub scroll: HashMap<String, KeySpecs>,
 }

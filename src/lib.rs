@@ -2,7 +2,6 @@
 
 pub mod agent;
 pub mod app;
-pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -17,6 +16,7 @@ pub mod manager;
 pub mod paths;
 pub mod proc;
 pub mod protocol;
+pub mod runtime;
 pub mod store;
 pub mod term;
 pub mod text;

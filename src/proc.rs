@@ -1,5 +1,5 @@
 //! Who a process is, beyond its pid: pid + start time + boot id, so a reused
-//! pid or a reboot is never mistaken for the same live process (LESSONS 3).
+//! pid or a reboot is never mistaken for the same live process.
 
 use std::fs;
 use std::io;

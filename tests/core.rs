@@ -456,20 +456,50 @@ async fn the_most_recently_active_view_sets_the_size_and_focus_moves_it() {
     let mut big = TestView::new(mgr.attach("sz", 120, 40).await.unwrap().conn);
     big.settle().await;
     assert_eq!(big.emu.size(), (120, 40));
-    small.until(|e| e.size() == (120, 40)).await;
+    assert!(
+        small.until(|e| e.size() == (120, 40)).await,
+        "small view kept its size"
+    );
+    assert_eq!(pty_size(&s, "sz"), "40 120");
     // typing in the small one makes it active again: both views follow
     small.type_text("stty size\r").await;
     small.expect("24 80").await;
-    big.until(|e| e.size() == (80, 24)).await;
-    // focus on the big one moves it back, without typing
+    assert!(
+        big.until(|e| e.size() == (80, 24)).await,
+        "big view kept its size"
+    );
+    // focus on the big one moves it back, without typing: the PTY itself
+    // is read from outside, so no input can be what resized it
     big.conn.send(ClientMsg::Focus).await.unwrap();
-    small.until(|e| e.size() == (120, 40)).await;
-    big.type_text("stty size\r").await;
-    big.expect("40 120").await;
+    assert!(
+        small.until(|e| e.size() == (120, 40)).await,
+        "focus did not move the size"
+    );
+    assert_eq!(pty_size(&s, "sz"), "40 120");
     // the active view leaves: the other's size applies at once
     drop(big);
-    small.until(|e| e.size() == (80, 24)).await;
-    assert_eq!(small.emu.size(), (80, 24));
+    assert!(
+        small.until(|e| e.size() == (80, 24)).await,
+        "size stayed the gone view's"
+    );
+    assert_eq!(pty_size(&s, "sz"), "24 80");
+}
+
+/// The session's PTY size as `stty` reads it from outside ("rows cols"):
+/// the shell's terminal, found through the job's child process.
+fn pty_size(s: &Sandbox, session: &str) -> String {
+    let job = s.session_json(session)["job_pid"].as_u64().unwrap();
+    let children = std::fs::read_to_string(format!("/proc/{job}/task/{job}/children")).unwrap();
+    let shell = children.split_whitespace().next().expect("the job's shell");
+    let tty = std::fs::read_link(format!("/proc/{shell}/fd/0")).unwrap();
+    let out = std::process::Command::new("stty")
+        .arg("-F")
+        .arg(&tty)
+        .arg("size")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stty -F {}: {:?}", tty.display(), out);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,6 +73,6 @@ else
     "fetched from this machine; licences, bans and sources were checked"
 fi
 
-cargo build --all-targets
-cargo test --all-targets -- --test-threads="${SESSUI_TEST_THREADS:-4}"
+cargo build --workspace --all-targets
+cargo test --workspace --all-targets -- --test-threads="${SESSUI_TEST_THREADS:-4}"
 echo "all tests passed in $(( $(date +%s) - start )) s"

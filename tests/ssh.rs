@@ -411,10 +411,16 @@ async fn a_forced_delete_while_unreachable_stops_the_job_when_the_host_is_back()
 async fn a_link_dropped_in_a_network_namespace_is_noticed_by_keepalives() {
     let ns = match Netns::create() {
         Ok(ns) => ns,
-        Err(why) => {
-            eprintln!("SKIPPED: network namespace test needs root and `ip netns`: {why}");
+        // A skip that passes would hide the one test of a link that drops
+        // without a word: it runs as root (CI does), or is skipped knowingly.
+        Err(why) if std::env::var_os("SESSUI_SKIP_NETNS").is_some() => {
+            eprintln!("SKIPPED (SESSUI_SKIP_NETNS is set): {why}");
             return;
         }
+        Err(why) => panic!(
+            "this test needs root and `ip netns` ({why}); run the suite as root, as CI \
+             does, or set SESSUI_SKIP_NETNS=1 to skip it knowingly"
+        ),
     };
     let sb = Sandbox::new();
     let sshd = Sshd::start_in(&sb, &ns.name, &ns.inner_addr);

@@ -121,6 +121,23 @@ fn sessui_attach_opens_attached_and_a_full_screen_program_comes_back_exactly() {
 }
 
 #[test]
+fn new_with_attach_opens_the_new_session_attached_and_detach_lists_it() {
+    let s = Sandbox::new();
+    let mut t = Tui::start(&s, &["new", "--name", "na", "--attach"], 100, 30);
+    // attached at once: the shell takes commands, no list in between
+    in_session(&mut t, "na");
+    assert!(!t.screen().contains("LAST ACTIVE"), "{}", t.screen());
+    t.type_line("echo from-$((6*7))");
+    t.wait_for("from-42");
+    t.keys(CTRL_B);
+    t.keys("d");
+    t.wait_for("LAST ACTIVE");
+    t.wait_for("na");
+    assert_eq!(s.session_json("na")["state"], "running");
+    assert!(s.capture("na").contains("from-42"));
+}
+
+#[test]
 fn keys_typed_right_after_creating_go_to_the_session() {
     let s = Sandbox::new();
     let mut t = Tui::start(&s, &[], 100, 30);

@@ -5,22 +5,20 @@
 //! bridging its stdio to the job's unix socket, so the local side speaks the
 //! same job protocol over SSH as it does over a local socket.
 
-pub mod wire;
+/// The agent's wire format lives with the other wire formats.
+pub use crate::protocol::agent as wire;
 
 use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::duration::Timeout;
-use crate::host::{Host, HostError, JobRef, Local, StartJob, Stopped};
-use crate::ids::{JobId, SessionId, is_valid_job_id};
+use crate::host::{Host, HostError, JobRef, Local, Stopped};
+use crate::ids::{JobId, is_valid_job_id};
 use crate::paths::Paths;
 use crate::proc::Liveness;
 use crate::protocol::{FrameReader, FrameWriter, ProtocolError, accept_hello};
-use wire::{
-    FailKind, Reply, ReplyBody, Request, RequestBody, WireJob, WireLiveness, WireStart, WireSummary,
-};
+use wire::{FailKind, Reply, ReplyBody, Request, RequestBody, WireJob, WireLiveness, WireSummary};
 
 /// Requests served at once; more wait their turn (a client never sends many).
 const MAX_IN_FLIGHT: usize = 32;
@@ -45,14 +43,10 @@ pub enum AgentCmd {
 
 /// Entry point of `sessui agent`.
 pub fn main(args: AgentArgs) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime::multi_thread() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("sessui agent: cannot start the runtime: {e}");
+            eprintln!("sessui agent: {e}");
             return 1;
         }
     };
@@ -79,10 +73,7 @@ pub fn main(args: AgentArgs) -> i32 {
             let _log = crate::logging::to_file(&paths.log_dir().join("agent.log"));
             // Jobs started here say their own idle timeout; this backstop only
             // applies to a request without one, which sessui never sends.
-            let local = Local::new(
-                paths,
-                Timeout::After(std::time::Duration::from_secs(2 * 86_400)),
-            );
+            let local = Local::new(paths, crate::config::JOB_BACKSTOP);
             let served = serve(local, runtime_dir, tokio::io::stdin(), tokio::io::stdout());
             match runtime.block_on(served) {
                 Ok(()) => 0,
@@ -171,7 +162,7 @@ async fn handle(local: &Local, runtime_dir: &str, req: RequestBody) -> ReplyBody
         RequestBody::Where => ReplyBody::Where {
             runtime_dir: runtime_dir.to_string(),
         },
-        RequestBody::StartJob(start) => match local.start_job(start_from_wire(start)).await {
+        RequestBody::StartJob(start) => match local.start_job(start).await {
             Ok(s) => ReplyBody::Started {
                 pid: s.pid,
                 start_token: s.start_token,
@@ -246,22 +237,6 @@ fn job_from_wire(j: WireJob) -> JobRef {
     }
 }
 
-fn start_from_wire(s: WireStart) -> StartJob {
-    StartJob {
-        session: SessionId::from_string(s.session),
-        job: JobId::from_string(s.job),
-        cols: s.cols,
-        rows: s.rows,
-        idle_timeout: Timeout::from_secs(s.idle_secs),
-        history: s.history as usize,
-        term: s.term,
-        cwd: s.cwd.map(Into::into),
-        shell: s.shell,
-        cmd: s.cmd,
-        facts: s.facts,
-    }
-}
-
 /// Copies bytes both ways between stdio and the job's socket until either
 /// side ends. Blocking stdio reads happen on tokio's blocking threads.
 async fn attach(paths: &Paths, job: &str) -> i32 {
@@ -321,7 +296,7 @@ mod tests {
         use crate::protocol::client_hello;
         let dir = tempfile::tempdir().unwrap();
         let paths = client_paths(Paths::under(dir.path()), "c1");
-        let local = Local::new(paths.clone(), Timeout::Never);
+        let local = Local::new(paths.clone(), crate::duration::Timeout::Never);
         let (client, server) = tokio::io::duplex(1 << 16);
         let (sr, sw) = tokio::io::split(server);
         let served = tokio::spawn(serve(local, "/run/x".into(), sr, sw));

@@ -63,9 +63,6 @@ pub enum Command {
     Info(info::Args),
     /// Stop a session's shell and remove the session.
     Kill(kill::Args),
-    /// Internal: the process that owns one session's shell.
-    #[command(hide = true)]
-    Job(crate::job::JobSpec),
     /// Internal: sessui's endpoint on a remote host, run over SSH.
     #[command(hide = true)]
     Agent(crate::agent::AgentArgs),
@@ -114,7 +111,6 @@ pub fn main() -> i32 {
     }
     let cli = Cli::parse();
     let command = match cli.command {
-        Some(Command::Job(spec)) => return crate::job::main(spec),
         Some(Command::Agent(args)) => return crate::agent::main(args),
         other => other,
     };
@@ -138,7 +134,7 @@ pub fn main() -> i32 {
 }
 
 pub(crate) fn run_ui(attach: Option<String>, force: bool) -> CmdResult {
-    // No nesting by accident (LESSONS 17).
+    // No nesting by accident.
     if let Ok(id) = std::env::var("SESSUI_SESSION")
         && !id.is_empty()
         && !force
@@ -204,7 +200,7 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
             Command::Rename(a) => rename::run(&app, a).await,
             Command::Info(a) => info::run(&app, a).await,
             Command::Kill(a) => kill::run(&app, a).await,
-            Command::Attach { .. } | Command::Job(_) | Command::Agent(_) => Ok(()),
+            Command::Attach { .. } | Command::Agent(_) => Ok(()),
         }
     })?;
     // `new --attach`: the UI runs on its own runtime, after the command's.
@@ -219,11 +215,7 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
 
 /// Runs a future on a small runtime: the CLI does one thing and exits.
 pub fn block_on<F: Future<Output = CmdResult>>(f: F) -> CmdResult {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::from(format!("cannot start the runtime: {e}")))?;
+    let runtime = crate::runtime::multi_thread().map_err(Failure::from)?;
     runtime.block_on(f)
 }
 

@@ -119,19 +119,11 @@ impl Host for Local {
                 ))
             },
         )?;
+        let job_id = req.job.clone();
         let spec = JobSpec {
-            session: req.session.to_string(),
-            job: req.job.to_string(),
+            start: req,
             socket,
             records: self.paths.jobs_dir(),
-            cols: req.cols,
-            rows: req.rows,
-            idle_timeout: req.idle_timeout,
-            history: req.history,
-            term: req.term,
-            cwd: req.cwd,
-            shell: req.shell,
-            cmd: req.cmd,
             log: Some(self.log_file()),
             detach: false,
         };
@@ -143,12 +135,12 @@ impl Host for Local {
         let started = match launched {
             Ok(s) => s,
             Err(e) => {
-                job::remove_records(&self.paths.jobs_dir(), req.job.as_str());
+                job::remove_records(&self.paths.jobs_dir(), job_id.as_str());
                 return Err(e);
             }
         };
         Ok(StartedJob {
-            job: req.job,
+            job: job_id,
             pid: started.pid,
             start_token: started.start_token,
         })

@@ -5,8 +5,6 @@ pub mod conn;
 pub mod local;
 pub mod ssh;
 
-use std::path::PathBuf;
-
 use async_trait::async_trait;
 
 pub use conn::JobConn;
@@ -22,23 +20,7 @@ use crate::protocol::{ExitInfo, ProtocolError};
 /// The host name of this machine in the database and the list.
 pub const LOCAL: &str = "local";
 
-/// What a new job should run and how.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StartJob {
-    pub session: SessionId,
-    pub job: JobId,
-    pub cols: u16,
-    pub rows: u16,
-    /// The job's own limit with no client attached.
-    pub idle_timeout: Timeout,
-    pub history: usize,
-    pub term: String,
-    pub cwd: Option<PathBuf>,
-    pub shell: Option<String>,
-    pub cmd: Option<String>,
-    /// What the session is, kept beside the job (see `Host::describe`).
-    pub facts: SessionFacts,
-}
+pub use crate::protocol::agent::StartJob;
 
 /// A job that started: who it is, so liveness can be checked without it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +122,11 @@ impl Prompter for NoPrompter {
     async fn ask(&self, _: &str, _: &str, _: bool) -> Option<String> {
         None
     }
+}
+
+/// Makes hosts other than `local` (SSH) when a session first needs one.
+pub trait HostFactory: Send + Sync {
+    fn make(&self, name: &str) -> Result<std::sync::Arc<dyn Host>, String>;
 }
 
 #[async_trait]

@@ -23,49 +23,24 @@ pub use record::{
     read_session_facts, remove_records, write_exit_record, write_session_facts,
 };
 
-use crate::duration::Timeout;
+use crate::protocol::agent::StartJob;
 
 /// Everything a job needs to start. Its command line (`sessui job ...`)
-/// carries only the session and job ids; the whole spec comes on stdin.
-#[derive(Debug, Clone, clap::Args, serde::Serialize, serde::Deserialize)]
+/// carries only the session and job ids (see `JobArgs`); the whole spec
+/// comes on stdin as JSON, so serde's derive is its one definition.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JobSpec {
-    /// The session this job serves.
-    #[arg(long)]
-    pub session: String,
-    /// This job's id.
-    #[arg(long)]
-    pub job: String,
+    /// What to run and how: the shape the manager, hosts and agents share.
+    pub start: StartJob,
     /// Where to listen.
-    #[arg(long)]
     pub socket: PathBuf,
     /// Directory for this job's records (`<job>.json`, `<job>.exit`).
-    #[arg(long)]
     pub records: PathBuf,
-    #[arg(long, default_value_t = 80)]
-    pub cols: u16,
-    #[arg(long, default_value_t = 24)]
-    pub rows: u16,
-    /// Exit after this long with no client attached (`never` for no limit).
-    #[arg(long, default_value = "2d")]
-    pub idle_timeout: Timeout,
-    /// Lines of history to keep.
-    #[arg(long, default_value_t = crate::config::DEFAULT_SCROLLBACK)]
-    pub history: usize,
-    #[arg(long, default_value = "xterm-256color")]
-    pub term: String,
-    #[arg(long)]
-    pub cwd: Option<PathBuf>,
-    /// The shell to run as a login shell (default `$SHELL`, then /bin/sh).
-    #[arg(long)]
-    pub shell: Option<String>,
-    /// Run this command with `sh -c` instead of a shell.
-    #[arg(long)]
-    pub cmd: Option<String>,
     /// Append logs to this file.
-    #[arg(long)]
     pub log: Option<PathBuf>,
-    /// Start the job in the background and report when it is ready.
-    #[arg(long)]
+    /// Start the job in the background and report when it is ready (set
+    /// from the command line, not the spec).
+    #[serde(default)]
     pub detach: bool,
 }
 
@@ -75,18 +50,6 @@ const SPEC_STDIN: &str = "--spec-stdin";
 const MAX_SPEC: u64 = 1 << 20;
 
 impl JobSpec {
-    /// The command line of a job that reads its spec from stdin.
-    fn public_args(&self) -> Vec<std::ffi::OsString> {
-        vec![
-            "job".into(),
-            "--session".into(),
-            self.session.clone().into(),
-            "--job".into(),
-            self.job.clone().into(),
-            SPEC_STDIN.into(),
-        ]
-    }
-
     /// Reads a spec written by `write_spec` and checks it is the one the
     /// command line names.
     fn read_spec(input: impl Read, session: &str, job: &str) -> Result<JobSpec, String> {
@@ -97,19 +60,18 @@ impl JobSpec {
             .map_err(|e| format!("cannot read the job spec: {e}"))?;
         let spec: JobSpec = serde_json::from_slice(&text)
             .map_err(|e| format!("the job spec on stdin is not valid: {e}"))?;
-        if spec.session != session || spec.job != job {
+        if spec.start.session.as_str() != session || spec.start.job.as_str() != job {
             return Err("the job spec on stdin is for another job".into());
         }
         Ok(spec)
     }
 
-    /// Starts `exe` as this job (plus `extra` arguments), handing it the
-    /// spec on stdin; its stdout is piped for the ready line.
-    fn spawn(&self, exe: &std::path::Path, extra: &[&str]) -> std::io::Result<std::process::Child> {
+    /// Starts `exe` as this job, handing it the spec on stdin; its stdout
+    /// is piped for the ready line.
+    fn spawn(&self, exe: &std::path::Path) -> std::io::Result<std::process::Child> {
         let mut child = Command::new(exe)
             .arg0("sessui")
-            .args(self.public_args())
-            .args(extra)
+            .args(self.args().encode())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -123,108 +85,87 @@ impl JobSpec {
         Ok(child)
     }
 
-    #[cfg(test)]
-    fn to_args(&self) -> Vec<std::ffi::OsString> {
-        let mut args: Vec<std::ffi::OsString> = vec!["job".into()];
-        let mut push = |k: &str, v: std::ffi::OsString| {
-            args.push(format!("--{k}").into());
-            args.push(v);
-        };
-        push("session", self.session.clone().into());
-        push("job", self.job.clone().into());
-        push("socket", self.socket.clone().into());
-        push("records", self.records.clone().into());
-        push("cols", self.cols.to_string().into());
-        push("rows", self.rows.to_string().into());
-        push("idle-timeout", self.idle_timeout.to_string().into());
-        push("history", self.history.to_string().into());
-        push("term", self.term.clone().into());
-        if let Some(cwd) = &self.cwd {
-            push("cwd", cwd.clone().into());
+    /// What the command line says of this job.
+    fn args(&self) -> JobArgs {
+        JobArgs {
+            session: self.start.session.to_string(),
+            job: self.start.job.to_string(),
+            detach: self.detach,
         }
-        if let Some(shell) = &self.shell {
-            push("shell", shell.clone().into());
-        }
-        if let Some(cmd) = &self.cmd {
-            push("cmd", cmd.clone().into());
-        }
-        if let Some(log) = &self.log {
-            push("log", log.clone().into());
-        }
-        args
     }
 }
 
 impl JobSpec {
-    /// Reads a job's command line (after `job`): the ids plus `--spec-stdin`
-    /// (the spec then comes on stdin), or every setting as flags.
+    /// Reads a job's command line (after `job`), then its spec from stdin.
     pub fn from_args(args: &[std::ffi::OsString]) -> Result<JobSpec, String> {
-        if args.iter().any(|a| a == SPEC_STDIN) {
-            let rest: Vec<std::ffi::OsString> =
-                args.iter().filter(|a| *a != SPEC_STDIN).cloned().collect();
-            let ids = JobSpec::from_flags(&rest)?;
-            let mut spec = JobSpec::read_spec(std::io::stdin().lock(), &ids.session, &ids.job)?;
-            spec.detach = ids.detach;
-            return Ok(spec);
+        let ids = JobArgs::decode(args)?;
+        let mut spec = JobSpec::read_spec(std::io::stdin().lock(), &ids.session, &ids.job)?;
+        spec.detach = ids.detach;
+        Ok(spec)
+    }
+}
+
+/// A job's command line, written and read only here:
+/// `job --session S --job J --spec-stdin [--detach]`. It names the job and
+/// nothing else: anyone can read a process's arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct JobArgs {
+    session: String,
+    job: String,
+    detach: bool,
+}
+
+impl JobArgs {
+    fn encode(&self) -> Vec<std::ffi::OsString> {
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "job".into(),
+            "--session".into(),
+            self.session.clone().into(),
+            "--job".into(),
+            self.job.clone().into(),
+            SPEC_STDIN.into(),
+        ];
+        if self.detach {
+            args.push("--detach".into());
         }
-        JobSpec::from_flags(args)
+        args
     }
 
-    fn from_flags(args: &[std::ffi::OsString]) -> Result<JobSpec, String> {
-        let mut spec = JobSpec {
+    /// Reads what `encode` wrote, after `job`.
+    fn decode(args: &[std::ffi::OsString]) -> Result<JobArgs, String> {
+        let mut ids = JobArgs {
             session: String::new(),
             job: String::new(),
-            socket: PathBuf::new(),
-            records: PathBuf::new(),
-            cols: 80,
-            rows: 24,
-            idle_timeout: Timeout::After(std::time::Duration::from_secs(2 * 86_400)),
-            history: crate::config::DEFAULT_SCROLLBACK,
-            term: "xterm-256color".into(),
-            cwd: None,
-            shell: None,
-            cmd: None,
-            log: None,
             detach: false,
         };
+        let mut spec_stdin = false;
         let mut it = args.iter();
         while let Some(flag) = it.next() {
             let flag = flag.to_string_lossy();
-            if flag == "--detach" {
-                spec.detach = true;
-                continue;
-            }
-            let value = it
-                .next()
-                .ok_or_else(|| format!("{flag} needs a value"))?
-                .clone();
-            let text = || value.to_string_lossy().to_string();
-            let number = |what: &str| -> Result<u64, String> {
-                text()
-                    .parse()
-                    .map_err(|_| format!("{what}: '{}' is not a number", text()))
-            };
             match flag.as_ref() {
-                "--session" => spec.session = text(),
-                "--job" => spec.job = text(),
-                "--socket" => spec.socket = PathBuf::from(&value),
-                "--records" => spec.records = PathBuf::from(&value),
-                "--cols" => spec.cols = number("--cols")?.min(u64::from(u16::MAX)) as u16,
-                "--rows" => spec.rows = number("--rows")?.min(u64::from(u16::MAX)) as u16,
-                "--idle-timeout" => spec.idle_timeout = text().parse()?,
-                "--history" => spec.history = number("--history")? as usize,
-                "--term" => spec.term = text(),
-                "--cwd" => spec.cwd = Some(PathBuf::from(&value)),
-                "--shell" => spec.shell = Some(text()),
-                "--cmd" => spec.cmd = Some(text()),
-                "--log" => spec.log = Some(PathBuf::from(&value)),
+                "--detach" => ids.detach = true,
+                SPEC_STDIN => spec_stdin = true,
+                "--session" | "--job" => {
+                    let value = it
+                        .next()
+                        .ok_or_else(|| format!("{flag} needs a value"))?
+                        .to_string_lossy()
+                        .to_string();
+                    if flag == "--session" {
+                        ids.session = value;
+                    } else {
+                        ids.job = value;
+                    }
+                }
                 other => return Err(format!("unknown argument {other}")),
             }
         }
-        if spec.session.is_empty() || spec.job.is_empty() {
-            return Err("--session and --job are required".into());
+        if ids.session.is_empty() || ids.job.is_empty() || !spec_stdin {
+            return Err(format!(
+                "--session, --job and {SPEC_STDIN} are required (sessui starts jobs itself)"
+            ));
         }
-        Ok(spec)
+        Ok(ids)
     }
 }
 
@@ -256,7 +197,11 @@ pub fn self_exe() -> PathBuf {
 /// Starts a job in the background with the sessui executable `exe` and waits
 /// until it listens. Blocking.
 pub fn launch(exe: &std::path::Path, spec: &JobSpec) -> Result<Started, LaunchError> {
-    let mut child = spec.spawn(exe, &["--detach"]).map_err(LaunchError::Spawn)?;
+    let detached = JobSpec {
+        detach: true,
+        ..spec.clone()
+    };
+    let mut child = detached.spawn(exe).map_err(LaunchError::Spawn)?;
     let line = child
         .stdout
         .take()
@@ -362,7 +307,7 @@ pub fn main(spec: JobSpec) -> i32 {
 fn detach(spec: &JobSpec) -> i32 {
     let mut spec = spec.clone();
     spec.detach = false;
-    let spawned = spec.spawn(&self_exe(), &[]);
+    let spawned = spec.spawn(&self_exe());
     let line = match spawned {
         Ok(mut child) => {
             let mut line = String::new();
@@ -399,35 +344,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_spec_survives_its_command_line() {
+    fn a_spec_survives_its_command_line_and_stdin() {
+        use crate::duration::Timeout;
+        use crate::ids::{JobId, SessionId};
         let spec = JobSpec {
-            session: "s".into(),
-            job: "j".into(),
+            start: StartJob {
+                session: SessionId::from_string("s"),
+                job: JobId::from_string("j"),
+                cols: 120,
+                rows: 40,
+                idle_timeout: Timeout::Never,
+                history: 5,
+                term: "xterm".into(),
+                cwd: Some("/home/u".into()),
+                shell: Some("/bin/zsh".into()),
+                cmd: Some("make -j 4".into()),
+                facts: Default::default(),
+            },
             socket: "/run/x.sock".into(),
             records: "/r".into(),
-            cols: 120,
-            rows: 40,
-            idle_timeout: Timeout::Never,
-            history: 5,
-            term: "xterm".into(),
-            cwd: Some("/home/u".into()),
-            shell: Some("/bin/zsh".into()),
-            cmd: Some("make -j 4".into()),
             log: Some("/l".into()),
-            detach: false,
+            detach: true,
         };
-        let args = spec.to_args();
-        let back = JobSpec::from_args(&args[1..]).unwrap();
-        assert_eq!(back.to_args(), args);
         // what a job gets: ids on the command line, the rest on stdin
-        let public = spec.public_args();
-        assert!(!public.iter().any(|a| a.to_string_lossy().contains("make")));
+        let args = spec.args().encode();
+        assert!(!args.iter().any(|a| a.to_string_lossy().contains("make")));
+        assert_eq!(JobArgs::decode(&args[1..]).unwrap(), spec.args());
         let json = serde_json::to_vec(&spec).unwrap();
-        let read = JobSpec::read_spec(&json[..], "s", "j").unwrap();
-        assert_eq!(read.to_args(), args);
+        let mut read = JobSpec::read_spec(&json[..], "s", "j").unwrap();
+        read.detach = true;
+        assert_eq!(read, spec);
         assert!(JobSpec::read_spec(&json[..], "s", "other").is_err());
-        assert!(JobSpec::from_args(&["--session".into()]).is_err());
-        assert!(JobSpec::from_args(&["--bogus".into(), "1".into()]).is_err());
+        assert!(JobArgs::decode(&["--session".into()]).is_err());
+        assert!(JobArgs::decode(&["--bogus".into(), "1".into()]).is_err());
+        // the whole spec is never taken from flags
+        let flags: Vec<std::ffi::OsString> = ["--session", "s", "--job", "j", "--cmd", "x"]
+            .iter()
+            .map(Into::into)
+            .collect();
+        assert!(JobArgs::decode(&flags).is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::JobSpec;
 const INPUT_MAX: usize = 4 << 20;
 
 /// Variables of the outer terminal or multiplexer that would lie inside a
-/// session (LESSONS 18): the session is not in that terminal.
+/// session: the session is not in that terminal.
 const SCRUBBED_ENV: &[&str] = &[
     "TMUX",
     "TMUX_PANE",
@@ -71,14 +71,14 @@ impl Pty {
         let system = native_pty_system();
         let pair = system
             .openpty(PtySize {
-                rows: spec.rows.max(1),
-                cols: spec.cols.max(1),
+                rows: spec.start.rows.max(1),
+                cols: spec.start.cols.max(1),
                 pixel_width: 0,
                 pixel_height: 0,
             })
             .map_err(|e| format!("cannot open a pseudo-terminal: {e}"))?;
 
-        let (mut cmd, command) = match &spec.cmd {
+        let (mut cmd, command) = match &spec.start.cmd {
             Some(c) => {
                 let mut b = CommandBuilder::new("/bin/sh");
                 b.arg("-c");
@@ -87,6 +87,7 @@ impl Pty {
             }
             None => {
                 let shell = spec
+                    .start
                     .shell
                     .clone()
                     .filter(|s| !s.is_empty())
@@ -104,10 +105,10 @@ impl Pty {
         for var in SCRUBBED_ENV {
             cmd.env_remove(var);
         }
-        cmd.env("TERM", &spec.term);
+        cmd.env("TERM", &spec.start.term);
         cmd.env("COLORTERM", "truecolor");
-        cmd.env("SESSUI_SESSION", &spec.session);
-        match &spec.cwd {
+        cmd.env("SESSUI_SESSION", spec.start.session.as_str());
+        match &spec.start.cwd {
             Some(dir) if dir.is_dir() => cmd.cwd(dir),
             Some(dir) => return Err(format!("the directory {} does not exist", dir.display())),
             None => {

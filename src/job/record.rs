@@ -31,20 +31,7 @@ pub struct JobRecord {
     pub last_output_at: Option<Millis>,
 }
 
-/// What a job's session is, kept beside the job by whoever starts or renames
-/// it: enough to list the session again if the database loses its row.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionFacts {
-    pub name: Option<String>,
-    /// `local`, or the SSH destination as the user wrote it.
-    pub host: String,
-    pub cwd: Option<String>,
-    pub command: Option<String>,
-    pub created_at: Millis,
-    /// The session's own idle timeout as the database stores it: `None` for
-    /// its kind's default, 0 for never, else seconds.
-    pub idle_secs: Option<i64>,
-}
+pub use crate::protocol::SessionFacts;
 
 fn state_path(dir: &Path, job: &str) -> PathBuf {
     dir.join(format!("{job}.json"))

@@ -62,10 +62,7 @@ struct Job {
 }
 
 pub fn run(spec: JobSpec) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let runtime = crate::runtime::current_thread()?;
     runtime.block_on(serve(spec))
 }
 
@@ -79,13 +76,13 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
             return Err(e);
         }
     };
-    tracing::info!(job = %spec.job, session = %spec.session, shell = pty.shell_pid, "job started");
+    tracing::info!(job = %spec.start.job, session = %spec.start.session, shell = pty.shell_pid, "job started");
 
     let mut job = Job {
         // The job answers the program's questions to its terminal: it owns
         // the PTY, and answers whether or not a view is attached.
-        emu: Emulator::new(spec.cols, spec.rows, spec.history).answering(),
-        idle_timeout: spec.idle_timeout.as_duration(),
+        emu: Emulator::new(spec.start.cols, spec.start.rows, spec.start.history).answering(),
+        idle_timeout: spec.start.idle_timeout.as_duration(),
         spec,
         pty,
         me,
@@ -194,7 +191,7 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
             }
             _ = tick.tick() => {
                 if job.idle_expired() {
-                    tracing::info!(job = %job.spec.job, "idle timeout: stopping the shell");
+                    tracing::info!(job = %job.spec.start.job, "idle timeout: stopping the shell");
                     job.stop(ExitReason::IdleTimeout);
                     kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
                 }
@@ -229,7 +226,7 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
             }
             _ = sleep_until(job.idle_deadline()) => {
                 if job.idle_expired() {
-                    tracing::info!(job = %job.spec.job, "idle timeout: stopping the shell");
+                    tracing::info!(job = %job.spec.start.job, "idle timeout: stopping the shell");
                     job.stop(ExitReason::IdleTimeout);
                     kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
                 }
@@ -501,7 +498,7 @@ impl Job {
             ClientMsg::SetIdleTimeout { secs } => {
                 self.idle_timeout = match secs {
                     Some(s) => Timeout::from_secs(Some(s)).as_duration(),
-                    None => self.spec.idle_timeout.as_duration(),
+                    None => self.spec.start.idle_timeout.as_duration(),
                 };
                 self.write_record();
                 let info = self.info();
@@ -637,8 +634,8 @@ impl Job {
     fn info(&self) -> JobInfo {
         let (cols, rows) = self.emu.size();
         JobInfo {
-            job_id: self.spec.job.clone(),
-            session_id: self.spec.session.clone(),
+            job_id: self.spec.start.job.to_string(),
+            session_id: self.spec.start.session.to_string(),
             pid: self.me.pid,
             shell_pid: self.pty.shell_pid,
             started_at: self.started_at,
@@ -648,6 +645,7 @@ impl Job {
                 Some(cwd) => cwd.to_string(),
                 None => self
                     .spec
+                    .start
                     .cwd
                     .as_ref()
                     .map(|p| p.display().to_string())
@@ -667,8 +665,8 @@ impl Job {
     fn write_record(&mut self) {
         self.recorded_output = self.last_output;
         let rec = JobRecord {
-            job_id: self.spec.job.clone(),
-            session_id: self.spec.session.clone(),
+            job_id: self.spec.start.job.to_string(),
+            session_id: self.spec.start.session.to_string(),
             pid: self.me.pid,
             start_token: self.me.start_token(),
             socket: self.spec.socket.clone(),
@@ -699,12 +697,12 @@ async fn finish(
         reason,
         at: now_millis(),
     };
-    tracing::info!(job = %job.spec.job, "job ends: {}", exit.describe());
-    if let Err(e) = write_exit_record(&job.spec.records, &job.spec.job, &exit) {
+    tracing::info!(job = %job.spec.start.job, "job ends: {}", exit.describe());
+    if let Err(e) = write_exit_record(&job.spec.records, job.spec.start.job.as_str(), &exit) {
         tracing::warn!("cannot write the exit record: {e}");
     }
     let _ = std::fs::remove_file(&job.spec.socket);
-    remove_state(&job.spec.records, &job.spec.job);
+    remove_state(&job.spec.records, job.spec.start.job.as_str());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     if let Ok(frame) = encode_frame(&ServerMsg::Exited(exit)) {
         for c in job.clients.values() {

@@ -4,7 +4,6 @@
 //! it. Only a job whose session the user deleted (a pending stop) is stopped.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::time::Duration;
 
 use super::{Manager, Result, job_ref, starter_alive};
@@ -13,7 +12,7 @@ use crate::duration::Timeout;
 use crate::host::{Host, JobSummary};
 use crate::ids::JobId;
 use crate::proc::Liveness;
-use crate::store::{IdleSetting, JobRow, PendingStop, SessionRow, Status, Store, StoreError};
+use crate::store::{IdleSetting, JobRow, PendingStop, SessionRow, Status, StoreError, StoreExec};
 
 /// A delete younger than this may still be under way in another process
 /// (stopping a job takes a few seconds, over SSH up to 20): its pending stop
@@ -24,43 +23,18 @@ const DELETE_IN_PROGRESS: Duration = Duration::from_secs(60);
 /// did not keep one) this long had its start interrupted.
 pub(super) const STALE_INIT: Duration = Duration::from_secs(60);
 
-/// Where the rules below read and write records: the manager's own store,
-/// or a host watcher's connection (which works on blocking threads).
-pub(super) trait Records: Sync {
-    fn with<T, F>(&self, f: F) -> impl Future<Output = Option<T>> + Send
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> T + Send + 'static;
-}
-
-impl Records for Manager {
-    fn with<T, F>(&self, f: F) -> impl Future<Output = Option<T>> + Send
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> T + Send + 'static,
-    {
-        let out = f(&mut self.store());
-        std::future::ready(Some(out))
-    }
-}
-
 /// Carries out or drops one recorded delete. The session still listed with
 /// the job means the delete never got past its stop: a live job stays (the
 /// user was told it was kept), a dead one's row goes. A session gone means
 /// the delete stands: the job is stopped. True once nothing is left to do.
-pub(super) async fn settle_pending_stop<R: Records>(
-    host: &dyn Host,
-    p: &PendingStop,
-    records: &R,
-) -> bool {
+pub(super) async fn settle_pending_stop(host: &dyn Host, p: &PendingStop, db: &StoreExec) -> bool {
     let jref = job_ref(&p.job);
     let row = match p.session.clone() {
-        Some(id) => records.with(move |st| st.get(&id)).await,
-        None => Some(Ok(None)),
+        Some(id) => db.call(move |st| st.get(&id)).await,
+        None => Ok(None),
     };
-    let row = match row {
-        Some(Ok(row)) => row,
-        _ => return false,
+    let Ok(row) = row else {
+        return false;
     };
     let listed = row.filter(|r| r.job.as_ref().is_some_and(|j| j.id == p.job.id));
     let (h, j) = (p.host.clone(), p.job.id.clone());
@@ -70,15 +44,15 @@ pub(super) async fn settle_pending_stop<R: Records>(
             match host.liveness(&jref).await {
                 // The delete may still be on its way to stopping it.
                 Liveness::Alive if young => false,
-                Liveness::Alive => records
-                    .with(move |st| st.remove_pending_stop(&h, &j))
+                Liveness::Alive => db
+                    .call(move |st| st.remove_pending_stop(&h, &j))
                     .await
-                    .is_some_and(|r| r.is_ok()),
+                    .is_ok(),
                 Liveness::Dead => {
-                    let done = records
-                        .with(move |st| st.finish_delete(&r.id, &h, &j))
+                    let done = db
+                        .call(move |st| st.finish_delete(&r.id, &h, &j))
                         .await
-                        .is_some_and(|r| r.is_ok());
+                        .is_ok();
                     if done {
                         host.take_exit(&jref).await;
                     }
@@ -92,26 +66,24 @@ pub(super) async fn settle_pending_stop<R: Records>(
                 return false;
             }
             host.take_exit(&jref).await;
-            records
-                .with(move |st| st.remove_pending_stop(&h, &j))
+            db.call(move |st| st.remove_pending_stop(&h, &j))
                 .await
-                .is_some_and(|r| r.is_ok())
+                .is_ok()
         }
     }
 }
 
 /// Changes made while a job could not be reached, delivered now (the idle
 /// timeout of a session renamed during an outage, its name beside the job).
-pub(super) async fn deliver_outdated<R: Records>(
+pub(super) async fn deliver_outdated(
     host: &dyn Host,
-    records: &R,
+    db: &StoreExec,
     config: &crate::config::Config,
 ) -> usize {
     let name = host.name().to_string();
-    let outdated: Vec<SessionRow> = records
-        .with(move |st| st.list())
+    let outdated: Vec<SessionRow> = db
+        .call(move |st| st.list())
         .await
-        .and_then(|r| r.ok())
         .unwrap_or_default()
         .into_iter()
         .filter(|s| s.job_outdated && s.status == Status::Running && s.host == name)
@@ -120,10 +92,8 @@ pub(super) async fn deliver_outdated<R: Records>(
     for s in outdated {
         if super::sync::deliver(host, &s, config).await.is_ok() {
             let id = s.id.clone();
-            let cleared = records
-                .with(move |st| st.set_job_outdated(&id, false))
-                .await;
-            if cleared.is_some_and(|r| r.is_ok()) {
+            let cleared = db.call(move |st| st.set_job_outdated(&id, false)).await;
+            if cleared.is_ok() {
                 n += 1;
             }
         }
@@ -138,7 +108,7 @@ const REMEMBERED_HOSTS: &str = "remote-hosts";
 
 impl Manager {
     fn remembered_hosts_file(&self) -> Option<std::path::PathBuf> {
-        let db = self.store().path().to_path_buf();
+        let db = self.store.path();
         (db.as_os_str() != ":memory:").then(|| db.with_file_name(REMEMBERED_HOSTS))
     }
 
@@ -162,7 +132,7 @@ impl Manager {
     /// The SSH hosts to look for running sessions on: when the database was
     /// just made (lost or replaced), every host sessions were ever made on.
     pub(super) fn hosts_to_search(&self) -> Vec<String> {
-        if !self.store().created() {
+        if !self.store.created() {
             return Vec::new();
         }
         self.remembered_hosts_file()
@@ -190,13 +160,14 @@ impl Manager {
     /// The live jobs in `jobs` (all of `host`'s) that no session runs get
     /// their session back; returns the labels of those listed again.
     pub(super) async fn adopt(&self, host: &dyn Host, jobs: &[JobSummary]) -> Result<Vec<String>> {
+        let name = host.name().to_string();
         let deleted: HashSet<JobId> = self
-            .store()
-            .pending_stops(host.name())?
+            .db(move |st| st.pending_stops(&name))
+            .await?
             .into_iter()
             .map(|p| p.job.id)
             .collect();
-        let rows = self.list()?;
+        let rows = self.sessions().await?;
         let now = now_millis();
         let mut adopted = Vec::new();
         for j in jobs.iter().filter(|j| j.alive && !deleted.contains(&j.job)) {
@@ -211,7 +182,10 @@ impl Manager {
                 // Its own session, being started: the start's process is gone
                 // (else it is still someone's), the job it made runs.
                 Some(r) if runs_it && r.status == Status::Init => {
-                    if abandoned(r, now) && self.store().set_running(&r.id, &job, None)? {
+                    let (id, run) = (r.id.clone(), job.clone());
+                    if abandoned(r, now)
+                        && self.db(move |st| st.set_running(&id, &run, None)).await?
+                    {
                         tracing::info!(session = %r.id, "an interrupted start's job runs: kept");
                         adopted.push(r.label());
                     }
@@ -220,7 +194,8 @@ impl Manager {
                 // Listed as ended, but the shell runs (a database restored
                 // from a backup, a job started after the copy was made).
                 Some(r) if r.status == Status::Done => {
-                    if self.store().revive(&r.id, &job)? {
+                    let (id, run) = (r.id.clone(), job.clone());
+                    if self.db(move |st| st.revive(&id, &run)).await? {
                         tracing::info!(session = %r.id, job = %j.job, "a running job of an ended session: revived");
                         adopted.push(r.label());
                     }
@@ -232,7 +207,7 @@ impl Manager {
                     );
                 }
                 None => {
-                    if let Some(label) = self.rebuild(host, j, job, now)? {
+                    if let Some(label) = self.rebuild(host, j, job, now).await? {
                         adopted.push(label);
                     }
                 }
@@ -251,7 +226,7 @@ impl Manager {
 
     /// A session's row rebuilt from its job's records; `None` if another
     /// process rebuilt it first.
-    fn rebuild(
+    async fn rebuild(
         &self,
         host: &dyn Host,
         j: &JobSummary,
@@ -286,12 +261,17 @@ impl Manager {
             job_outdated: false,
             views: 0,
         };
-        let first = self.store().insert_session_if_absent(&row);
+        let record = row.clone();
+        let first = self
+            .db(move |st| st.insert_session_if_absent(&record))
+            .await;
         let inserted = match first {
             Err(StoreError::NameTaken(name)) => {
                 tracing::warn!(session = %row.id, "adopted without its name '{name}': taken meanwhile");
                 row.name = None;
-                self.store().insert_session_if_absent(&row)?
+                let record = row.clone();
+                self.db(move |st| st.insert_session_if_absent(&record))
+                    .await?
             }
             other => other?,
         };

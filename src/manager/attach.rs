@@ -33,7 +33,7 @@ impl Manager {
         rows: u16,
         may_restart: bool,
     ) -> Result<Attachment> {
-        let s = self.resolve(key)?;
+        let s = self.find(key).await?;
         let host = self.host(&s.host)?;
         let s = self
             .ensure_running(s, &*host, cols, rows, may_restart)
@@ -71,17 +71,18 @@ impl Manager {
             source,
         })?;
         let view = ViewId::new();
-        let added = self.store().add_view(&ViewRow {
+        let row = ViewRow {
             id: view.clone(),
             session: s.id.clone(),
             pid: self.me.pid,
             start_token: self.me.start_token(),
             attached_at: now_millis(),
-        })?;
+        };
+        let added = self.db(move |st| st.add_view(&row)).await?;
         if !added {
             return Err(ManagerError::NotFound(s.label()));
         }
-        let session = self.get(&s.id)?.unwrap_or(s);
+        let session = self.session(&s.id).await?.unwrap_or(s);
         Ok(Attachment {
             session,
             view,
@@ -128,16 +129,23 @@ impl Manager {
                 }
                 Status::Done => {
                     let job = JobId::new();
-                    if self.store().claim_start(
-                        &s.id,
-                        &[Status::Done],
-                        None,
-                        &job,
-                        &self.starter(),
-                        now_millis(),
-                    )? {
+                    let (id, claim, starter) = (s.id.clone(), job.clone(), self.starter());
+                    let claimed = self
+                        .db(move |st| {
+                            st.claim_start(
+                                &id,
+                                &[Status::Done],
+                                None,
+                                &claim,
+                                &starter,
+                                now_millis(),
+                            )
+                        })
+                        .await?;
+                    if claimed {
                         let claimed = self
-                            .get(&s.id)?
+                            .session(&s.id)
+                            .await?
                             .ok_or_else(|| ManagerError::NotFound(s.label()))?;
                         return self.start_job(&claimed, host, job, cols, rows, None).await;
                     }
@@ -149,20 +157,29 @@ impl Manager {
                         self.adopt(host, &jobs).await?;
                     }
                     let now = self
-                        .get(&s.id)?
+                        .session(&s.id)
+                        .await?
                         .ok_or_else(|| ManagerError::NotFound(s.label()))?;
                     if now.status == Status::Init && may_restart {
                         let job = JobId::new();
-                        if self.store().claim_start(
-                            &s.id,
-                            &[Status::Init],
-                            now.job.as_ref().map(|j| &j.id),
-                            &job,
-                            &self.starter(),
-                            now_millis(),
-                        )? {
+                        let (id, claim, starter) = (s.id.clone(), job.clone(), self.starter());
+                        let old = now.job.as_ref().map(|j| j.id.clone());
+                        let claimed = self
+                            .db(move |st| {
+                                st.claim_start(
+                                    &id,
+                                    &[Status::Init],
+                                    old.as_ref(),
+                                    &claim,
+                                    &starter,
+                                    now_millis(),
+                                )
+                            })
+                            .await?;
+                        if claimed {
                             let claimed = self
-                                .get(&s.id)?
+                                .session(&s.id)
+                                .await?
                                 .ok_or_else(|| ManagerError::NotFound(s.label()))?;
                             return self.start_job(&claimed, host, job, cols, rows, None).await;
                         }
@@ -184,15 +201,34 @@ impl Manager {
                 }
             }
             s = self
-                .get(&s.id)?
+                .session(&s.id)
+                .await?
                 .ok_or_else(|| ManagerError::NotFound(s.label()))?;
         }
     }
 
     /// The view is gone: forget it. If the database refuses the write (a
-    /// full disk), it is written on the next reaper pass.
+    /// full disk), it is written on the next reaper pass. Blocks the calling
+    /// thread on the database: async code uses `detach_view`.
     pub fn detach(&self, view: &ViewId) -> Result<()> {
-        let removed = self.store().remove_view(view, now_millis());
+        let removed = self
+            .store
+            .call_blocking(|st| st.remove_view(view, now_millis()));
+        self.note_detach(view, removed)
+    }
+
+    /// The view is gone: forget it (as `detach`, without blocking).
+    pub async fn detach_view(&self, view: &ViewId) -> Result<()> {
+        let id = view.clone();
+        let removed = self.db(move |st| st.remove_view(&id, now_millis())).await;
+        self.note_detach(view, removed)
+    }
+
+    fn note_detach(
+        &self,
+        view: &ViewId,
+        removed: std::result::Result<(), crate::store::StoreError>,
+    ) -> Result<()> {
         if removed.is_err() {
             self.pending_detach_list().push(view.clone());
         }
@@ -200,9 +236,16 @@ impl Manager {
     }
 
     /// Focus, input or output in a session: it moves to the top of the
-    /// list. Best effort: a busy database is not waited for.
+    /// list. Best effort: a busy database is not waited for. Blocks the
+    /// calling thread (briefly): async code uses `record_activity`.
     pub fn touch(&self, id: &SessionId) -> Result<()> {
-        Ok(self.store().touch(id, now_millis())?)
+        Ok(self.store.call_blocking(|st| st.touch(id, now_millis()))?)
+    }
+
+    /// Focus, input or output in a session (as `touch`, without blocking).
+    pub async fn record_activity(&self, id: &SessionId) -> Result<()> {
+        let id = id.clone();
+        Ok(self.db(move |st| st.touch(&id, now_millis())).await?)
     }
 
     /// A job ended or was found gone: record how, and forget its records.
@@ -215,12 +258,19 @@ impl Manager {
     ) -> Result<ExitRow> {
         let job = s.job.as_ref().map(job_ref);
         let row = record_end(host, job.as_ref(), exit, |row| {
-            let done = self
-                .store()
-                .set_done(&s.id, job.as_ref().map(|j| &j.id), &row);
-            std::future::ready(done.map(|_| row))
+            let (id, job_id) = (s.id.clone(), job.as_ref().map(|j| j.id.clone()));
+            async move {
+                let written = row.clone();
+                self.db(move |st| st.set_done(&id, job_id.as_ref(), &written))
+                    .await
+                    .map(|_| row)
+            }
         })
         .await?;
-        Ok(self.get(&s.id)?.and_then(|s| s.exit).unwrap_or(row))
+        Ok(self
+            .session(&s.id)
+            .await?
+            .and_then(|s| s.exit)
+            .unwrap_or(row))
     }
 }

@@ -16,29 +16,31 @@ impl Manager {
     /// Deletes a session: stop the job first; refuse (keeping the record) if it
     /// will not stop; a dead job's record goes anyway.
     pub async fn kill(&self, key: &str, force: bool) -> Result<Deleted> {
-        let mut s = self.resolve(key)?;
+        let mut s = self.find(key).await?;
         if s.status == Status::Init && !force {
             s = self.wait_for_start(s).await?;
         }
         let Some(job) = s.job.clone() else {
-            self.store().delete(&s.id)?;
+            let id = s.id.clone();
+            self.db(move |st| st.delete(&id)).await?;
             return Ok(Deleted::Done);
         };
         // The intent first: if it cannot be written, nothing happens.
-        self.store().add_pending_stop(&PendingStop {
+        let intent = PendingStop {
             host: s.host.clone(),
             job: job.clone(),
             session: Some(s.id.clone()),
             since: now_millis(),
-        })?;
+        };
+        self.db(move |st| st.add_pending_stop(&intent)).await?;
         let host = match self.host(&s.host) {
             Ok(h) => h,
             Err(e) if force => {
                 tracing::warn!("deleting '{}' without reaching its host: {e}", s.label());
-                return self.forget_keeping_stop(&s, &job);
+                return self.forget_keeping_stop(&s, &job).await;
             }
             Err(e) => {
-                self.cancel_stop(&s, &job);
+                self.cancel_stop(&s, &job).await;
                 return Err(e);
             }
         };
@@ -47,15 +49,15 @@ impl Manager {
             match host.stop(&jref, force).await {
                 Ok(_) => {}
                 Err(HostError::StopFailed(detail)) => {
-                    self.cancel_stop(&s, &job);
+                    self.cancel_stop(&s, &job).await;
                     return Err(ManagerError::StopRefused {
                         label: s.label(),
                         detail,
                     });
                 }
-                Err(_) if force => return self.forget_keeping_stop(&s, &job),
+                Err(_) if force => return self.forget_keeping_stop(&s, &job).await,
                 Err(e) => {
-                    self.cancel_stop(&s, &job);
+                    self.cancel_stop(&s, &job).await;
                     return Err(ManagerError::StopRefused {
                         label: s.label(),
                         detail: format!(
@@ -68,7 +70,10 @@ impl Manager {
         }
         // The shell is gone: from here on, a failed write is reported as
         // what it is, and the pending stop lets the list catch up.
-        let finished = self.store().finish_delete(&s.id, &s.host, &job.id);
+        let (id, host_name, job_id) = (s.id.clone(), s.host.clone(), job.id.clone());
+        let finished = self
+            .db(move |st| st.finish_delete(&id, &host_name, &job_id))
+            .await;
         match finished {
             Ok(()) => {
                 host.take_exit(&jref).await;
@@ -91,7 +96,8 @@ impl Manager {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
             s = self
-                .get(&s.id)?
+                .session(&s.id)
+                .await?
                 .ok_or_else(|| ManagerError::NotFound(s.label()))?;
         }
         Ok(s)
@@ -99,12 +105,13 @@ impl Manager {
 
     /// The host cannot be reached and the user forced it: the row goes, the
     /// recorded intent stays for when the host is back.
-    fn forget_keeping_stop(&self, s: &SessionRow, job: &JobRow) -> Result<Deleted> {
-        let deleted = self.store().delete(&s.id);
+    async fn forget_keeping_stop(&self, s: &SessionRow, job: &JobRow) -> Result<Deleted> {
+        let id = s.id.clone();
+        let deleted = self.db(move |st| st.delete(&id)).await;
         match deleted {
             Ok(_) => Ok(Deleted::StopPending),
             Err(e) => {
-                self.cancel_stop(s, job);
+                self.cancel_stop(s, job).await;
                 Err(e.into())
             }
         }
@@ -113,8 +120,12 @@ impl Manager {
     /// The delete was refused: forget the intent, so nothing stops the job
     /// later. Should that write fail too, the next pass sees the row and the
     /// live job and drops the intent itself.
-    fn cancel_stop(&self, s: &SessionRow, job: &JobRow) {
-        if let Err(e) = self.store().remove_pending_stop(&s.host, &job.id) {
+    async fn cancel_stop(&self, s: &SessionRow, job: &JobRow) {
+        let (host, job_id) = (s.host.clone(), job.id.clone());
+        let removed = self
+            .db(move |st| st.remove_pending_stop(&host, &job_id))
+            .await;
+        if let Err(e) = removed {
             tracing::warn!(session = %s.id, "cannot drop a refused delete's record: {e}");
         }
     }

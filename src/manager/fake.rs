@@ -82,7 +82,7 @@ impl Host for FakeHost {
     }
 
     fn job_backstop(&self) -> Timeout {
-        Timeout::After(std::time::Duration::from_secs(172_800))
+        crate::config::JOB_BACKSTOP
     }
 
     async fn start_job(&self, req: StartJob) -> Result<StartedJob, HostError> {

@@ -11,18 +11,18 @@
 //! runtime gets no watcher; the checks in `revive` still apply.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::adopt::{Records, deliver_outdated, settle_pending_stop};
+use super::adopt::{deliver_outdated, settle_pending_stop};
 use super::{Manager, host_key, job_ref, record_end};
 use crate::clock::now_millis;
 use crate::config::Config;
 use crate::host::{self, Host, HostState};
 use crate::proc::Liveness;
-use crate::store::{SessionRow, Status, Store};
+use crate::store::{SessionRow, Status, Store, StoreExec};
 
 /// While connected, how often to look for sessions another sessui process
 /// marked `disconnected` (its own link dropped) that this link can vouch for.
@@ -37,7 +37,7 @@ impl Manager {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
-        let db = self.store().path().to_path_buf();
+        let db = self.store.path().to_path_buf();
         if db.as_os_str() == ":memory:" {
             return;
         }
@@ -46,11 +46,12 @@ impl Manager {
 
     /// Makes every remote host with live sessions (or jobs left to stop) start
     /// connecting now, so a UI that just started shows them coming back
-    /// without waiting for an attach.
+    /// without waiting for an attach. Reads the database on the calling thread.
     pub fn connect_hosts(&self) -> super::Result<()> {
-        let pending = self.store().pending_stop_hosts()?;
-        let mut names: Vec<String> = self
-            .list()?
+        let (pending, sessions) = self.store.call_blocking(|st| {
+            Ok::<_, crate::store::StoreError>((st.pending_stop_hosts()?, st.list()?))
+        })?;
+        let mut names: Vec<String> = sessions
             .into_iter()
             .filter(|s| matches!(s.status, Status::Running | Status::Disconnected))
             .map(|s| host_key(&s.host))
@@ -78,49 +79,20 @@ impl Manager {
         let job = s.job.as_ref()?;
         match host.liveness(&job_ref(job)).await {
             Liveness::Alive => {
-                let _ = self.store().transition(
-                    &s.id,
-                    &[Status::Disconnected],
-                    Status::Running,
-                    now_millis(),
-                );
+                let id = s.id.clone();
+                let _ = self
+                    .db(move |st| {
+                        st.transition(&id, &[Status::Disconnected], Status::Running, now_millis())
+                    })
+                    .await;
             }
             Liveness::Dead => {
                 let _ = self.job_gone(s, &*host, None).await;
             }
             Liveness::Unknown(_) => return None,
         }
-        self.get(&s.id).ok().flatten()
+        self.session(&s.id).await.ok().flatten()
     }
-}
-
-/// A watcher's own connection to the database; its calls run on blocking threads.
-#[derive(Clone)]
-struct Db(Arc<Mutex<Store>>);
-
-impl Records for Db {
-    fn with<T, F>(&self, f: F) -> impl std::future::Future<Output = Option<T>> + Send
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> T + Send + 'static,
-    {
-        let db = self.0.clone();
-        async move {
-            tokio::task::spawn_blocking(move || {
-                f(&mut db.lock().unwrap_or_else(|p| p.into_inner()))
-            })
-            .await
-            .ok()
-        }
-    }
-}
-
-/// Runs a store operation on a blocking thread.
-async fn with_db<T: Send + 'static>(
-    db: &Db,
-    f: impl FnOnce(&Store) -> T + Send + 'static,
-) -> Option<T> {
-    db.with(move |st| f(st)).await
 }
 
 async fn watch(
@@ -129,18 +101,17 @@ async fn watch(
     config: Config,
     mut rx: watch::Receiver<HostState>,
 ) {
-    let busy = config.timeouts.db_busy;
-    let opened = tokio::task::spawn_blocking(move || Store::open_with(&path, busy)).await;
-    let db: Db = match opened {
-        Ok(Ok(store)) => Db(Arc::new(Mutex::new(store))),
-        Ok(Err(e)) => {
+    // Its own connection: a watcher waiting on the database never queues
+    // behind the manager's calls, nor they behind it.
+    let db = match StoreExec::open(&path, config.timeouts.db_busy).await {
+        Ok(db) => db,
+        Err(e) => {
             tracing::warn!(
                 host = host.name(),
                 "host watcher cannot open the database: {e}"
             );
             return;
         }
-        Err(_) => return,
     };
     loop {
         let state = rx.borrow_and_update().clone();
@@ -168,28 +139,29 @@ fn sessions_of(store: &Store, host: &str) -> Vec<SessionRow> {
 }
 
 /// The link is down: `running` sessions of the host become `disconnected`.
-async fn lost(host: &dyn Host, db: &Db) {
+async fn lost(host: &dyn Host, db: &StoreExec) {
     let name = host.name().to_string();
-    let marked = with_db(db, move |store| {
-        let mut n = 0;
-        for s in sessions_of(store, &name) {
-            if s.status == Status::Running
-                && store
-                    .transition(
-                        &s.id,
-                        &[Status::Running],
-                        Status::Disconnected,
-                        now_millis(),
-                    )
-                    .unwrap_or(false)
-            {
-                n += 1;
+    let marked = db
+        .call(move |store| {
+            let mut n = 0;
+            for s in sessions_of(store, &name) {
+                if s.status == Status::Running
+                    && store
+                        .transition(
+                            &s.id,
+                            &[Status::Running],
+                            Status::Disconnected,
+                            now_millis(),
+                        )
+                        .unwrap_or(false)
+                {
+                    n += 1;
+                }
             }
-        }
-        n
-    })
-    .await
-    .unwrap_or(0);
+            Ok(n)
+        })
+        .await
+        .unwrap_or(0);
     if marked > 0 {
         tracing::info!(host = host.name(), "{marked} session(s) disconnected");
     }
@@ -198,9 +170,10 @@ async fn lost(host: &dyn Host, db: &Db) {
 /// The link is up: ask the agent which jobs live and set each session
 /// right, carry out deletes made while it was down, and deliver changes
 /// its jobs missed.
-async fn back(host: &dyn Host, db: &Db, config: &Config) {
+async fn back(host: &dyn Host, db: &StoreExec, config: &Config) {
     let name = host.name().to_string();
-    let sessions = with_db(db, move |store| sessions_of(store, &name))
+    let sessions = db
+        .call(move |store| Ok(sessions_of(store, &name)))
         .await
         .unwrap_or_default();
     let watched: Vec<SessionRow> = sessions
@@ -208,11 +181,10 @@ async fn back(host: &dyn Host, db: &Db, config: &Config) {
         .filter(|s| matches!(s.status, Status::Running | Status::Disconnected))
         .collect();
     let name = host.name().to_string();
-    let pending = with_db(db, move |store| {
-        store.pending_stops(&name).unwrap_or_default()
-    })
-    .await
-    .unwrap_or_default();
+    let pending = db
+        .call(move |store| store.pending_stops(&name))
+        .await
+        .unwrap_or_default();
     let outdated = watched.iter().any(|s| s.job_outdated);
     if watched.is_empty() && pending.is_empty() {
         return;
@@ -236,18 +208,23 @@ async fn back(host: &dyn Host, db: &Db, config: &Config) {
         if alive {
             if s.status == Status::Disconnected {
                 let id = s.id.clone();
-                with_db(db, move |store| {
-                    store.transition(&id, &[Status::Disconnected], Status::Running, now_millis())
-                })
-                .await;
+                let _ = db
+                    .call(move |store| {
+                        store.transition(
+                            &id,
+                            &[Status::Disconnected],
+                            Status::Running,
+                            now_millis(),
+                        )
+                    })
+                    .await;
                 tracing::info!(session = %s.id, host = host.name(), "reconnected: job alive");
             }
         } else {
             let (id, jid) = (s.id.clone(), job.id.clone());
             let _ = record_end(host, Some(&job_ref(&job)), None, |row| async move {
-                with_db(db, move |store| store.set_done(&id, Some(&jid), &row))
+                db.call(move |store| store.set_done(&id, Some(&jid), &row))
                     .await
-                    .ok_or(())?
                     .map_err(drop)
             })
             .await;

@@ -28,11 +28,14 @@ pub use upkeep::Upkeep;
 use crate::clock::{Millis, now_millis};
 use crate::config::Config;
 use crate::duration::Timeout;
+pub use crate::host::HostFactory;
 use crate::host::{self, Host, HostError, JobConn, JobRef, SessionFacts, StartJob};
 use crate::ids::{JobId, SessionId, ViewId};
 use crate::proc::{Liveness, ProcIdentity};
 use crate::protocol::ExitInfo;
-use crate::store::{ExitRow, IdleSetting, JobRow, SessionRow, Starter, Status, Store, StoreError};
+use crate::store::{
+    ExitRow, IdleSetting, JobRow, SessionRow, Starter, Status, Store, StoreError, StoreExec,
+};
 
 /// How long an attach or a delete waits for another process that is
 /// starting the same session's job, before saying so.
@@ -89,11 +92,6 @@ impl From<StoreError> for ManagerError {
 
 pub type Result<T> = std::result::Result<T, ManagerError>;
 
-/// Makes hosts other than `local` (SSH) when a session first needs one.
-pub trait HostFactory: Send + Sync {
-    fn make(&self, name: &str) -> std::result::Result<Arc<dyn Host>, String>;
-}
-
 /// What a new session should be.
 #[derive(Debug, Clone, Default)]
 pub struct CreateOpts {
@@ -129,7 +127,8 @@ pub enum Deleted {
 }
 
 pub struct Manager {
-    store: Mutex<Store>,
+    /// Every database call goes through here, on a blocking thread.
+    store: StoreExec,
     config: Config,
     hosts: Mutex<HashMap<String, Arc<dyn Host>>>,
     factory: Option<Arc<dyn HostFactory>>,
@@ -163,7 +162,7 @@ impl Manager {
             .map(|h| (h.name().to_string(), h))
             .collect();
         Ok(Manager {
-            store: Mutex::new(store),
+            store: StoreExec::new(store),
             config,
             hosts: Mutex::new(hosts),
             factory,
@@ -176,15 +175,20 @@ impl Manager {
         &self.config
     }
 
-    fn store(&self) -> MutexGuard<'_, Store> {
-        // A panic while holding the lock cannot leave the connection half-written:
-        // SQLite rolls back on its own. Keep going.
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs `f` with the store on a blocking thread: the only way manager
+    /// code reaches the database, so no tokio worker waits on SQLite's lock.
+    async fn db<T, F>(&self, f: F) -> std::result::Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> std::result::Result<T, StoreError> + Send + 'static,
+    {
+        self.store.call(f).await
     }
 
-    /// Runs `f` with the store, for callers that need a query the manager does not wrap.
+    /// Runs `f` with the store, for tests that need a query the manager does not wrap.
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> T) -> T {
-        f(&mut self.store())
+        self.store.call_blocking(f)
     }
 
     pub fn host(&self, name: &str) -> Result<Arc<dyn Host>> {
@@ -223,59 +227,64 @@ impl Manager {
         hosts.get(&host_key(name)).cloned()
     }
 
+    /// Every session, newest activity first. Blocks the calling thread on
+    /// the database: async code uses `sessions`.
     pub fn list(&self) -> Result<Vec<SessionRow>> {
-        Ok(self.store().list()?)
+        Ok(self.store.call_blocking(|st| st.list())?)
     }
 
+    /// Every session, newest activity first.
+    pub async fn sessions(&self) -> Result<Vec<SessionRow>> {
+        Ok(self.db(|st| st.list()).await?)
+    }
+
+    /// One session by id. Blocks the calling thread: async code uses `session`.
     pub fn get(&self, id: &SessionId) -> Result<Option<SessionRow>> {
-        Ok(self.store().get(id)?)
+        Ok(self.store.call_blocking(|st| st.get(id))?)
+    }
+
+    /// One session by id.
+    pub async fn session(&self, id: &SessionId) -> Result<Option<SessionRow>> {
+        let id = id.clone();
+        Ok(self.db(move |st| st.get(&id)).await?)
+    }
+
+    /// Changes when another process changed the database. Blocks the
+    /// calling thread: async code uses `db_version`.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.store.call_blocking(|st| st.data_version())?)
     }
 
     /// Changes when another process changed the database.
-    pub fn data_version(&self) -> Result<i64> {
-        Ok(self.store().data_version()?)
+    pub async fn db_version(&self) -> Result<i64> {
+        Ok(self.db(|st| st.data_version()).await?)
     }
 
     /// A session by name, full id, or unique id prefix of at least 4 characters.
     /// A key that matches nothing may name a running session the database
     /// lost: the jobs on record here are asked before saying it is not found.
     pub async fn resolve_or_adopt(&self, key: &str) -> Result<(SessionRow, Vec<String>)> {
-        match self.resolve(key) {
+        match self.find(key).await {
             Err(ManagerError::NotFound(_)) => {
                 let adopted = self.adopt_local().await?;
-                Ok((self.resolve(key)?, adopted))
+                Ok((self.find(key).await?, adopted))
             }
             other => other.map(|s| (s, Vec::new())),
         }
     }
 
-    /// A session by name, full id, or unique id prefix of at least 4 characters.
+    /// A session by name, full id, or unique id prefix of at least 4
+    /// characters. Blocks the calling thread: async code uses `find`.
     pub fn resolve(&self, key: &str) -> Result<SessionRow> {
         let key = key.trim();
-        let found = self.store().lookup(key)?;
-        if let Some(exact) = found
-            .iter()
-            .find(|s| s.name.as_deref() == Some(key) || s.id.as_str() == key)
-        {
-            return Ok(exact.clone());
-        }
-        match found.len() {
-            0 => Err(ManagerError::NotFound(key.to_string())),
-            1 => found
-                .into_iter()
-                .next()
-                .ok_or_else(|| ManagerError::NotFound(key.to_string())),
-            _ => Err(ManagerError::Ambiguous {
-                key: key.to_string(),
-                candidates: found
-                    .iter()
-                    .map(|s| match &s.name {
-                        Some(n) => format!("{} ({n})", s.id.short()),
-                        None => s.id.short().to_string(),
-                    })
-                    .collect(),
-            }),
-        }
+        pick(key, self.store.call_blocking(|st| st.lookup(key))?)
+    }
+
+    /// A session by name, full id, or unique id prefix of at least 4 characters.
+    pub async fn find(&self, key: &str) -> Result<SessionRow> {
+        let key = key.trim().to_string();
+        let lookup = key.clone();
+        pick(&key, self.db(move |st| st.lookup(&lookup)).await?)
     }
 
     /// The idle timeout that applies to a session (its own, or its kind's default).
@@ -334,7 +343,8 @@ impl Manager {
             views: 0,
         };
         // The record first: a name taken meanwhile fails here, before any shell starts.
-        self.store().insert_session(&row)?;
+        let record = row.clone();
+        self.db(move |st| st.insert_session(&record)).await?;
         if row.host != host::LOCAL {
             self.remember_host(&row.host);
         }
@@ -344,7 +354,8 @@ impl Manager {
         {
             Ok(row) => Ok(row),
             Err(e) => {
-                let _ = self.store().delete(&row.id);
+                let id = row.id.clone();
+                let _ = self.db(move |st| st.delete(&id)).await;
                 Err(e)
             }
         }
@@ -389,14 +400,15 @@ impl Manager {
             pid: Some(started.pid),
             start_token: Some(started.start_token),
         };
-        let recorded = self.store().set_running(&s.id, &job_row, None);
+        let (id, job) = (s.id.clone(), job_row.clone());
+        let recorded = self.db(move |st| st.set_running(&id, &job, None)).await;
         match recorded {
             Ok(true) => {}
             Ok(false) => {
                 // Deleted or taken over while starting: the job is nobody's.
                 let _ = host.stop(&job_ref(&job_row), true).await;
                 host.take_exit(&job_ref(&job_row)).await;
-                return Err(match self.get(&s.id) {
+                return Err(match self.session(&s.id).await {
                     Ok(None) => ManagerError::DeletedWhileStarting(s.label()),
                     _ => ManagerError::Other(format!(
                         "session '{}' was started by another sessui process meanwhile; its \
@@ -411,46 +423,26 @@ impl Manager {
                 return Err(e.into());
             }
         }
-        self.get(&s.id)?
+        self.session(&s.id)
+            .await?
             .ok_or_else(|| ManagerError::NotFound(s.label()))
     }
 
     /// Renames a session; blank input makes it anonymous.
     pub async fn rename(&self, key: &str, input: &str) -> Result<SessionRow> {
-        let s = self.resolve(key)?;
+        let s = self.find(key).await?;
         let name = validate_name(input)?;
-        if !self.store().rename(&s.id, name.as_deref())? {
+        let id = s.id.clone();
+        if !self.db(move |st| st.rename(&id, name.as_deref())).await? {
             return Err(ManagerError::NotFound(key.to_string()));
         }
         let s = self
-            .get(&s.id)?
+            .session(&s.id)
+            .await?
             .ok_or_else(|| ManagerError::NotFound(key.to_string()))?;
         // The job keeps the name beside it, and its limit may have changed.
         self.update_job(&s).await;
         Ok(s)
-    }
-
-    /// Gives a session its own idle timeout (`None` = back to its kind's default).
-    pub async fn set_idle_timeout(&self, key: &str, idle: Option<Timeout>) -> Result<SessionRow> {
-        let s = self.resolve(key)?;
-        let setting = idle.map(IdleSetting::Own).unwrap_or(IdleSetting::Default);
-        self.store().set_idle(&s.id, setting)?;
-        let s = self
-            .get(&s.id)?
-            .ok_or_else(|| ManagerError::NotFound(key.to_string()))?;
-        self.update_job(&s).await;
-        Ok(s)
-    }
-
-    /// Liveness of a session's job, as its host sees it.
-    pub async fn job_liveness(&self, s: &SessionRow) -> Liveness {
-        let Some(job) = &s.job else {
-            return Liveness::Dead;
-        };
-        match self.host(&s.host) {
-            Ok(h) => h.liveness(&job_ref(job)).await,
-            Err(e) => Liveness::Unknown(e.to_string()),
-        }
     }
 
     /// This process, as recorded in view rows.
@@ -470,6 +462,33 @@ impl Manager {
             pid: self.me.pid,
             start_token: self.me.start_token(),
         }
+    }
+}
+
+/// The one session `key` names among those it matched, or why not.
+fn pick(key: &str, found: Vec<SessionRow>) -> Result<SessionRow> {
+    if let Some(exact) = found
+        .iter()
+        .find(|s| s.name.as_deref() == Some(key) || s.id.as_str() == key)
+    {
+        return Ok(exact.clone());
+    }
+    match found.len() {
+        0 => Err(ManagerError::NotFound(key.to_string())),
+        1 => found
+            .into_iter()
+            .next()
+            .ok_or_else(|| ManagerError::NotFound(key.to_string())),
+        _ => Err(ManagerError::Ambiguous {
+            key: key.to_string(),
+            candidates: found
+                .iter()
+                .map(|s| match &s.name {
+                    Some(n) => format!("{} ({n})", s.id.short()),
+                    None => s.id.short().to_string(),
+                })
+                .collect(),
+        }),
     }
 }
 

@@ -43,25 +43,27 @@ impl Manager {
         // Views that left while the database refused the write.
         let left: Vec<_> = std::mem::take(&mut *self.pending_detach_list());
         for view in left {
-            if let Err(e) = self.store().remove_view(&view, now) {
+            let id = view.clone();
+            if let Err(e) = self.db(move |st| st.remove_view(&id, now)).await {
                 tracing::warn!("recording that view {view} left: {e}");
                 self.pending_detach_list().push(view);
             }
         }
 
         // Views of sessui processes that are gone (crashed, killed).
-        let views = self.store().list_views()?;
+        let views = self.db(|st| st.list_views()).await?;
         for v in views {
             let dead = ProcIdentity::from_token(v.pid, &v.start_token)
                 .map(|p| p.liveness() == Liveness::Dead)
                 .unwrap_or(true);
             if dead {
-                self.store().remove_view(&v.id, now)?;
+                let id = v.id.clone();
+                self.db(move |st| st.remove_view(&id, now)).await?;
                 report.dead_views += 1;
             }
         }
 
-        for s in &self.list()? {
+        for s in &self.sessions().await? {
             let Some(host) = self.known_host(&s.host) else {
                 continue;
             };
@@ -85,9 +87,11 @@ impl Manager {
                             reason: ExitReason::Failed("its start was interrupted".into()),
                             at: now,
                         };
+                        let (id, job_id, row) =
+                            (s.id.clone(), job.id.clone(), exit_row(Some(&exit)));
                         if self
-                            .store()
-                            .abandon_start(&s.id, &job.id, &exit_row(Some(&exit)))?
+                            .db(move |st| st.abandon_start(&id, &job_id, &row))
+                            .await?
                         {
                             report.marked_done += 1;
                         }
@@ -99,9 +103,10 @@ impl Manager {
 
         for host in self.known_hosts() {
             // Deletes first: a deleted session's job is stopped, never adopted.
-            let pending = self.store().pending_stops(host.name())?;
+            let name = host.name().to_string();
+            let pending = self.db(move |st| st.pending_stops(&name)).await?;
             for p in pending {
-                if settle_pending_stop(&*host, &p, self).await {
+                if settle_pending_stop(&*host, &p, &self.store).await {
                     report.pending_stopped += 1;
                 }
             }
@@ -109,8 +114,8 @@ impl Manager {
                 continue;
             };
             report.adopted.extend(self.adopt(&*host, &jobs).await?);
-            self.note_output(&jobs);
-            report.delivered += deliver_outdated(&*host, self, &self.config).await;
+            self.note_output(&jobs).await;
+            report.delivered += deliver_outdated(&*host, &self.store, &self.config).await;
         }
         Ok(report)
     }
@@ -123,30 +128,37 @@ impl Manager {
                 continue;
             }
             if let Ok(jobs) = host.list_jobs().await {
-                self.note_output(&jobs);
+                self.note_output(&jobs).await;
             }
         }
     }
 
     /// Output is activity: what the jobs recorded of their last output moves
     /// their sessions up the list.
-    fn note_output(&self, jobs: &[crate::host::JobSummary]) {
-        let latest: HashMap<&SessionId, Millis> = jobs
+    async fn note_output(&self, jobs: &[crate::host::JobSummary]) {
+        let latest: HashMap<SessionId, Millis> = jobs
             .iter()
             .filter(|j| j.alive)
-            .filter_map(|j| Some((&j.session, j.last_output_at?)))
+            .filter_map(|j| Some((j.session.clone(), j.last_output_at?)))
             .collect();
-        let Ok(rows) = self.list() else {
+        if latest.is_empty() {
             return;
-        };
-        for s in rows {
-            if let Some(&at) = latest.get(&s.id)
-                && at > s.last_active_at
-                && let Err(e) = self.store().touch(&s.id, at)
-            {
-                tracing::debug!("recording output as activity: {e}");
-                return;
-            }
+        }
+        // One blocking call for the whole pass: output is noted often.
+        let noted = self
+            .db(move |st| {
+                for s in st.list()? {
+                    if let Some(&at) = latest.get(&s.id)
+                        && at > s.last_active_at
+                    {
+                        st.touch(&s.id, at)?;
+                    }
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = noted {
+            tracing::debug!("recording output as activity: {e}");
         }
     }
 
@@ -155,7 +167,7 @@ impl Manager {
         let mut report = self.reconcile().await?;
         let now = now_millis();
         let retention = self.config.timeouts.done_retention.as_millis() as Millis;
-        for s in self.list()? {
+        for s in self.sessions().await? {
             match s.status {
                 Status::Running => {
                     let Some(deadline) = self.reap_deadline(&s) else {
@@ -188,7 +200,8 @@ impl Manager {
                         if let (Some(host), Some(job)) = (self.known_host(&s.host), &s.job) {
                             host.take_exit(&job_ref(job)).await;
                         }
-                        self.store().delete(&s.id)?;
+                        let id = s.id.clone();
+                        self.db(move |st| st.delete(&id)).await?;
                         report.removed += 1;
                     }
                 }

@@ -68,7 +68,7 @@ impl Manager {
     /// Types bytes into a session, like `tmux send-keys`. Needs the job, not
     /// a database write: activity is recorded if the database takes it.
     pub async fn send(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
-        let s = self.resolve(key)?;
+        let s = self.find(key).await?;
         let (_, mut conn) = self.connect_for(&s, "sending to").await?;
         conn.send(ClientMsg::Input(bytes))
             .await
@@ -88,7 +88,7 @@ impl Manager {
                 });
             }
         }
-        if let Err(e) = self.touch(&s.id) {
+        if let Err(e) = self.record_activity(&s.id).await {
             tracing::info!(session = %s.id, "input sent; its activity not recorded: {e}");
         }
         Ok(())
@@ -96,7 +96,7 @@ impl Manager {
 
     /// The session's screen (and history) as text, like `tmux capture-pane -p`.
     pub async fn capture(&self, key: &str, scrollback: u32, ansi: bool) -> Result<String> {
-        let s = self.resolve(key)?;
+        let s = self.find(key).await?;
         let (_, mut conn) = self.connect_for(&s, "capturing").await?;
         match conn
             .request(ClientMsg::Capture { scrollback, ansi }, REQUEST_TIMEOUT)
@@ -113,7 +113,7 @@ impl Manager {
 
     /// Everything known of a session, with the job's own report if it answers.
     pub async fn info(&self, key: &str) -> Result<(SessionRow, Option<JobInfo>)> {
-        let s = self.resolve(key)?;
+        let s = self.find(key).await?;
         if s.status != Status::Running {
             return Ok((s, None));
         }
@@ -125,7 +125,7 @@ impl Manager {
             Err(ManagerError::Ended { .. }) => None,
             Err(e) => return Err(e),
         };
-        let s = self.get(&s.id)?.unwrap_or(s);
+        let s = self.session(&s.id).await?.unwrap_or(s);
         Ok((s, info))
     }
 }

@@ -21,7 +21,11 @@ impl Manager {
             Ok(host) => deliver(&*host, s, &self.config).await.is_ok(),
             Err(_) => false,
         };
-        if let Err(e) = self.store().set_job_outdated(&s.id, !delivered) {
+        let id = s.id.clone();
+        let noted = self
+            .db(move |st| st.set_job_outdated(&id, !delivered))
+            .await;
+        if let Err(e) = noted {
             tracing::warn!(session = %s.id, "cannot note whether its job is up to date: {e}");
         }
     }

@@ -258,11 +258,13 @@ async fn reaper_stops_idle_sessions_and_removes_old_finished_ones() {
         .await
         .unwrap();
     let kept = f.mgr.create(named("kept")).await.unwrap();
-    // idle since long ago (as the database says, whoever wrote it)
-    f.mgr.with_store(|st| st.touch(&idle.id, 0).unwrap());
-    let rows = f.mgr.list().unwrap();
-    assert!(rows.iter().all(|r| r.idle_since.is_some()));
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Idle for 10 s by the database's clock (whoever wrote it), both of them:
+    // only the one with a limit of 1 s is overdue.
+    let long_ago = now_millis() - 10_000;
+    f.mgr.with_store(|st| {
+        st.set_clock(&idle.id, long_ago, Some(long_ago)).unwrap();
+        st.set_clock(&kept.id, long_ago, Some(long_ago)).unwrap();
+    });
     let report = f.mgr.reap().await.unwrap();
     assert_eq!(report.stopped_idle, 1);
     let idle_row = f.mgr.get(&idle.id).unwrap().unwrap();
@@ -300,26 +302,40 @@ async fn a_session_with_a_view_is_never_idle() {
 
 #[tokio::test]
 async fn a_restart_is_not_idleness() {
-    // A view attached by a live process (this one): a fresh manager on the
-    // same database must not count "no view of mine" as idle.
+    // sessui quits while attached to a session last active long ago, and
+    // starts again: the idle clock runs from when its view left, not from
+    // the last activity, so the new process does not stop the session.
     let f = fixture();
     let s = f
         .mgr
         .create(CreateOpts {
-            idle: Some(Timeout::After(Duration::from_secs(1))),
+            idle: Some(Timeout::After(Duration::from_secs(60))),
             ..Default::default()
         })
         .await
         .unwrap();
-    let _att = f.mgr.attach(s.id.as_str(), 80, 24).await.unwrap();
+    let att = f.mgr.attach(s.id.as_str(), 80, 24).await.unwrap();
+    let long_ago = now_millis() - 3_600_000;
+    f.mgr
+        .with_store(|st| st.set_clock(&s.id, long_ago, None))
+        .unwrap();
+    // The old process quits: its view leaves.
+    f.mgr.detach_view(&att.view).await.unwrap();
+    drop(att);
+    let Fixture {
+        mgr,
+        host,
+        db,
+        _dir,
+    } = f;
+    drop(mgr);
     let restarted = Manager::new(
-        Store::open(&f.db).unwrap(),
+        Store::open(&db).unwrap(),
         Config::default(),
-        vec![f.host.clone() as Arc<dyn Host>],
+        vec![host.clone() as Arc<dyn Host>],
         None,
     )
     .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
     let report = restarted.reap().await.unwrap();
     assert_eq!(report.stopped_idle, 0);
     assert_eq!(
@@ -343,11 +359,17 @@ async fn views_of_dead_processes_are_cleaned_and_idle_starts_then() {
         .unwrap()
     });
     assert_eq!(f.mgr.get(&s.id).unwrap().unwrap().views, 1);
+    let cleaned_from = now_millis();
     let report = f.mgr.reconcile().await.unwrap();
     assert_eq!(report.dead_views, 1);
     let row = f.mgr.get(&s.id).unwrap().unwrap();
     assert_eq!(row.views, 0);
-    assert!(row.idle_since.unwrap() > 1);
+    // The idle clock starts when the dead view is cleaned up, not before.
+    let since = row.idle_since.expect("idle once the view is gone");
+    assert!(
+        since >= cleaned_from,
+        "idle since {since}, before the clean-up at {cleaned_from}"
+    );
 }
 
 #[tokio::test]
@@ -378,8 +400,10 @@ async fn a_failed_write_changes_nothing() {
     assert!(f.mgr.create(named("c")).await.is_err());
     // no shell was left running for the session that could not be recorded
     assert_eq!(f.host.alive_count(), 1);
+    // A delete whose intent cannot be recorded stops nothing and removes nothing.
     assert!(f.mgr.kill("a", false).await.is_err());
-    assert!(f.host.alive(&job_of(&s)) || f.mgr.get(&s.id).unwrap().is_some());
+    assert!(f.host.alive(&job_of(&s)), "the shell was stopped");
+    assert!(f.mgr.get(&s.id).unwrap().is_some(), "the record went");
 }
 
 #[tokio::test]

@@ -3,14 +3,16 @@
 //!
 //! Compatibility rule: variants are only ever appended, and a peer only sends
 //! what the negotiated version knows, so a newer sessui keeps talking to jobs
-//! started by an older one (LESSONS 6).
+//! started by an older one.
 
+pub mod agent;
 pub(crate) mod bounded;
 mod frame;
 mod hello;
 mod messages;
 pub mod socket;
 
+pub use agent::SessionFacts;
 pub use frame::{FrameReader, FrameWriter, encode_frame};
 pub use hello::{accept_hello, client_hello};
 pub use messages::*;
@@ -31,7 +33,7 @@ pub const TERMINAL_FACTS: u16 = 3;
 pub const MIN_PROTOCOL_VERSION: u16 = 1;
 
 /// Marks the start of a hello; a reader scans for it so banner text or a chatty
-/// `.bashrc` ahead of it on an SSH channel does no harm (LESSONS 19).
+/// `.bashrc` ahead of it on an SSH channel does no harm.
 pub const MAGIC: &[u8; 8] = b"\x00SESSUI\x01";
 
 /// Largest frame either side accepts: a snapshot is sent in chunks well below

@@ -2,6 +2,7 @@
 //! the manager decides, the store records atomically.
 
 mod error;
+mod exec;
 mod model;
 mod pending;
 mod schema;
@@ -15,6 +16,7 @@ use rusqlite_migration::Migrations;
 
 pub use error::StoreError;
 use error::classify;
+pub use exec::StoreExec;
 pub use model::{ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Starter, Status, ViewRow};
 
 use crate::clock::Millis;
@@ -120,6 +122,7 @@ impl Store {
 
     /// Makes every later write fail, as a full disk or a revoked permission
     /// would (tests of "a failed write changes nothing").
+    #[cfg(test)]
     pub fn refuse_writes(&self) -> Result<(), StoreError> {
         self.conn
             .execute_batch("PRAGMA query_only = ON;")
@@ -442,6 +445,25 @@ impl Store {
             .map_err(|e| self.err(e));
         let _ = self.conn.busy_timeout(self.busy);
         r
+    }
+
+    /// Sets when a session was last active and since when it has been
+    /// idle, as an earlier process would have written them (tests of the
+    /// reaper's clock; `touch` only ever moves activity forward).
+    #[cfg(test)]
+    pub fn set_clock(
+        &self,
+        id: &SessionId,
+        last_active_at: Millis,
+        idle_since: Option<Millis>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET last_active_at = ?2, idle_since = ?3 WHERE id = ?1",
+                params![id.as_str(), last_active_at, idle_since],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     pub fn delete(&self, id: &SessionId) -> Result<bool, StoreError> {

@@ -9,7 +9,7 @@ use crate::clock::Millis;
 use crate::duration::Timeout;
 use crate::ids::{JobId, SessionId, ViewId};
 
-/// A session's state (DESIGN.md, "Session model").
+/// A session's state (see docs/architecture.md, "Sessions").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {

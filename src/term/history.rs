@@ -90,12 +90,6 @@ impl History {
             self.push(&l.text, l.wrapped);
         }
     }
-
-    /// Heap bytes held, for memory reports.
-    pub fn heap_bytes(&self) -> usize {
-        self.rows.capacity() * std::mem::size_of::<Row>()
-            + self.rows.iter().map(|r| r.text.len()).sum::<usize>()
-    }
 }
 
 #[cfg(test)]

@@ -611,11 +611,6 @@ impl Emulator {
         past.process(bytes.as_bytes());
         Some(past)
     }
-
-    /// Rough heap use, for the memory report.
-    pub fn history_heap_bytes(&self) -> usize {
-        self.parser.callbacks().history.heap_bytes()
-    }
 }
 
 /// Modes a program sets that change what keys and mouse events it gets.

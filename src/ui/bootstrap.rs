@@ -17,11 +17,7 @@ use crate::config::StatusBar;
 pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Result<(), String> {
     let keymap = Keymap::new(&app.config.ui.prefix, &app.config.keys)
         .map_err(|e| format!("{}: {e}", app.paths.config_file().display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let runtime = crate::runtime::multi_thread()?;
     runtime.block_on(async move {
         // What the command line would say goes to the terminal as it is,
         // before the screen is taken: a damaged database, or no such session.

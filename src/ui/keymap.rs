@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use serde::{Deserialize, Serialize};
 
 use super::keys::Chord;
 
@@ -93,31 +92,7 @@ const SCROLL: &[(ScrollAction, &str, &[&str])] = &[
     (ScrollAction::Exit, "exit", &["q", "Esc"]),
 ];
 
-/// One action's keys in the config: a key or a list of keys.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum KeySpecs {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl KeySpecs {
-    fn specs(&self) -> Vec<&str> {
-        match self {
-            KeySpecs::One(s) => vec![s.as_str()],
-            KeySpecs::Many(v) => v.iter().map(String::as_str).collect(),
-        }
-    }
-}
-
-/// `[keys.list]`, `[keys.prefix]`, `[keys.scroll]`: action name = key(s).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KeysConfig {
-    pub list: HashMap<String, KeySpecs>,
-    pub prefix: HashMap<String, KeySpecs>,
-    pub scroll: HashMap<String, KeySpecs>,
-}
+pub use crate::config::{KeySpecs, KeysConfig};
 
 #[derive(Debug, Clone)]
 pub struct Keymap {

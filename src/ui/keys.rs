@@ -5,7 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// A key with the modifiers that matter for matching bindings. Lock keys
-/// (Caps, Num) and the kind (press/repeat) never matter (LESSONS 14).
+/// (Caps, Num) and the kind (press/repeat) never matter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Chord {
     pub code: KeyCode,

@@ -1,5 +1,5 @@
 //! Taking over the terminal and giving it back exactly as found: on quit, on
-//! error, on panic, and on SIGTERM/SIGHUP (LESSONS 13).
+//! error, on panic, and on SIGTERM/SIGHUP.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -6,10 +6,13 @@ use proptest::option;
 use proptest::prelude::*;
 
 use sessui::agent::wire::{
-    FailKind, Reply, ReplyBody, Request, RequestBody, WireJob, WireLiveness, WireStart, WireSummary,
+    FailKind, Reply, ReplyBody, Request, RequestBody, WireJob, WireLiveness, WireSummary,
 };
+use sessui::duration::Timeout;
 use sessui::fuzzing::Op;
+use sessui::ids::{JobId, SessionId};
 use sessui::job::SessionFacts;
+use sessui::protocol::agent::StartJob;
 use sessui::protocol::{ClientMsg, ExitInfo, ExitReason, HistoryLine, JobInfo, ServerMsg};
 
 /// Short text of any characters; cheaper than a regex strategy.
@@ -150,7 +153,7 @@ fn facts() -> impl Strategy<Value = SessionFacts> {
         )
 }
 
-fn wire_start() -> impl Strategy<Value = WireStart> {
+fn wire_start() -> impl Strategy<Value = StartJob> {
     (
         (
             text(),
@@ -164,15 +167,16 @@ fn wire_start() -> impl Strategy<Value = WireStart> {
     )
         .prop_map(
             |((session, job, cols, rows, idle_secs), (history, term, cwd), (shell, cmd, facts))| {
-                WireStart {
-                    session,
-                    job,
+                StartJob {
+                    session: SessionId::from_string(session),
+                    job: JobId::from_string(job),
                     cols,
                     rows,
-                    idle_secs,
-                    history,
+                    // 0 is never on the wire, as no limit is.
+                    idle_timeout: Timeout::from_secs(idle_secs.filter(|&s| s > 0)),
+                    history: history as usize,
                     term,
-                    cwd,
+                    cwd: cwd.map(std::path::PathBuf::from),
                     shell,
                     cmd,
                     facts,

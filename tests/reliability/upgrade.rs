@@ -3,8 +3,8 @@
 //! attachable and killable after an upgrade, and survives a lost database.
 //!
 //! The fixture is that release's own footprint: its schema (kept verbatim in
-//! tests/fixtures/previous-release), the row it wrote, and its job's command
-//! line (as `ps` shows it for a session that release made), run by this
+//! tests/fixtures/previous-release), the row it wrote, and its job start
+//! request (the settings it gave its job for a session it made), run by this
 //! build's job held to protocol 1 (a debug-build knob,
 //! `SESSUI_JOB_MAX_PROTOCOL`). Between that release and this one the
 //! messages of protocol 1 did not change, and the job's record only gained
@@ -44,27 +44,52 @@ fn previous_release_session(s: &Sandbox, name: &str) -> u32 {
     let session = sessui::ids::SessionId::new().to_string();
     let job = sessui::ids::JobId::new().to_string();
     let socket = paths.runtime_dir.join(format!("{job}.sock"));
-    // The command line the previous release ran for a named local session.
+    // What the previous release asked of a job for a named local session.
+    // That release passed it as flags; this build's job reads it on stdin
+    // (only the job's own binary ever starts it, so the form is internal).
+    let spec = sessui::job::JobSpec {
+        start: sessui::host::StartJob {
+            session: sessui::ids::SessionId::from_string(session.clone()),
+            job: sessui::ids::JobId::from_string(job.clone()),
+            cols: 80,
+            rows: 24,
+            idle_timeout: sessui::config::JOB_BACKSTOP,
+            history: 10_000,
+            term: "xterm-256color".into(),
+            cwd: Some(s.home.clone()),
+            shell: None,
+            cmd: None,
+            facts: Default::default(),
+        },
+        socket,
+        records: paths.jobs_dir(),
+        log: Some(paths.log_dir().join("sessui.log")),
+        detach: true,
+    };
     let mut cmd = Command::new(bin());
     s.apply_env(&mut cmd);
     let mut child = cmd
         .arg("job")
-        .args(["--session", &session, "--job", &job])
-        .arg("--socket")
-        .arg(&socket)
-        .arg("--records")
-        .arg(paths.jobs_dir())
-        .args(["--cols", "80", "--rows", "24", "--idle-timeout", "2d"])
-        .args(["--history", "10000", "--term", "xterm-256color"])
-        .arg("--cwd")
-        .arg(&s.home)
-        .arg("--log")
-        .arg(paths.log_dir().join("sessui.log"))
-        .arg("--detach")
+        .args([
+            "--session",
+            &session,
+            "--job",
+            &job,
+            "--spec-stdin",
+            "--detach",
+        ])
         .env("SESSUI_JOB_MAX_PROTOCOL", "1")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(&serde_json::to_vec(&spec).unwrap())
+            .unwrap();
+    }
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)

@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 use super::connect::Client;
 use super::error::SshError;
 use super::pump;
-use crate::agent::wire::{Reply, ReplyBody, Request, RequestBody, WireLiveness};
 use crate::ids::is_valid_job_id;
 use crate::protocol::ExitInfo;
+use crate::protocol::agent::{Reply, ReplyBody, Request, RequestBody, WireLiveness};
 use crate::protocol::{FrameReader, FrameWriter, ProtocolError, client_hello};
 use crate::text::ingest;
 

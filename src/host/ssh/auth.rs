@@ -16,7 +16,7 @@ use russh::keys::agent::client::AgentClient;
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 use russh::{MethodKind, MethodSet};
 
-use super::connect::Client;
+use super::client::Client;
 use super::dest::{AgentChoice, Target, tilde};
 use super::error::SshError;
 use crate::host::Prompter;

@@ -2,15 +2,18 @@
 //! sessions, kept up by a supervisor task that reconnects with backoff.
 //!
 //! Over the connection, `sessui agent` (our own binary, deployed on first use)
-//! is the control endpoint, and each view gets its own exec channel running
-//! `sessui agent attach JOB`, a stdio bridge to the job's socket. A bridge was
-//! chosen over direct-streamlocal forwarding because it also works where sshd
-//! forbids forwarding (`DisableForwarding`, `AllowStreamLocalForwarding no`,
-//! common hardening), and the agent is what knows where sockets live.
+//! is the control endpoint: it starts jobs and says where their sockets are.
+//! Each view opens a direct-streamlocal channel to its job's socket (no extra
+//! process on the host per view). Where sshd refuses that forwarding
+//! (`DisableForwarding`, `AllowStreamLocalForwarding no`, common hardening),
+//! the first refusal switches the host to an exec channel running
+//! `sessui agent attach JOB`, a stdio bridge to the socket, for the rest of
+//! that connection.
 
 mod agent_link;
 mod algorithms;
 mod auth;
+mod client;
 mod connect;
 mod deploy;
 pub mod dest;
@@ -30,8 +33,7 @@ pub use supervisor::SshHost;
 
 use crate::config::Config;
 use crate::duration::Timeout;
-use crate::host::{Host, Prompter};
-use crate::manager::HostFactory;
+use crate::host::{Host, HostFactory, Prompter};
 use crate::paths::Paths;
 
 /// What every SSH host of one sessui process shares.

@@ -16,7 +16,6 @@ use super::deploy;
 use super::dest::{self, Target};
 use super::error::{HostFailure, SshError};
 use super::{Settings, pump};
-use crate::agent::wire::{FailKind, ReplyBody, RequestBody, WireJob, WireLiveness, WireStart};
 use crate::clock::now_millis;
 use crate::duration::Timeout;
 use crate::host::{
@@ -26,6 +25,7 @@ use crate::host::{
 use crate::ids::{JobId, SessionId, is_valid_job_id};
 use crate::proc::Liveness;
 use crate::protocol::ExitInfo;
+use crate::protocol::agent::{FailKind, ReplyBody, RequestBody, WireJob, WireLiveness};
 
 /// First wait after a failure; doubles up to `BACKOFF_MAX`.
 const BACKOFF_START: Duration = Duration::from_secs(1);
@@ -273,22 +273,11 @@ impl Host for SshHost {
     }
 
     async fn start_job(&self, req: StartJob) -> Result<StartedJob, HostError> {
-        let body = RequestBody::StartJob(WireStart {
-            session: req.session.to_string(),
-            job: req.job.to_string(),
-            cols: req.cols,
-            rows: req.rows,
-            idle_secs: req.idle_timeout.as_secs(),
-            history: req.history as u64,
-            term: req.term,
-            cwd: req.cwd.map(|p| p.display().to_string()),
-            shell: req.shell,
-            cmd: req.cmd,
-            facts: req.facts,
-        });
+        let job = req.job.clone();
+        let body = RequestBody::StartJob(req);
         match self.call(body, START_WAIT).await {
             Ok(ReplyBody::Started { pid, start_token }) => Ok(StartedJob {
-                job: req.job,
+                job,
                 pid,
                 start_token,
             }),

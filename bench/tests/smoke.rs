@@ -1,4 +1,4 @@
-//! The benchmark harness (`sessui-bench`, issue 5) runs end to end in its
+//! The benchmark harness (`sessui-bench`) runs end to end in its
 //! quick mode on every test run, so it never rots. No thresholds: figures
 //! from a debug build on a loaded CI machine mean nothing.
 
@@ -8,8 +8,17 @@ use std::process::Command;
 fn the_bench_harness_runs_every_measurement_in_quick_mode_and_prints_a_table() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let md = dir.path().join("PERFORMANCE.md");
+    let sessui = sessui_testkit::bin();
+    assert!(
+        sessui.exists(),
+        "no sessui binary at {}: build the workspace first (cargo build --workspace)",
+        sessui.display()
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_sessui-bench"))
-        .args(["--quick", "--sessui", env!("CARGO_BIN_EXE_sessui"), "--out"])
+        .arg("--quick")
+        .arg("--sessui")
+        .arg(&sessui)
+        .arg("--out")
         .arg(&md)
         .env_remove("SESSUI_SESSION")
         .env_remove("TMUX")

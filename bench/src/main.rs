@@ -1,8 +1,8 @@
 //! `sessui-bench`: drives the real sessui binary in a real PTY, as a terminal
 //! would, and the same workloads in tmux and bare bash; prints a table and
-//! writes the markdown block of `docs/PERFORMANCE.md` (issue 5).
+//! writes the markdown block of `docs/PERFORMANCE.md`.
 //!
-//! Run: `cargo run --release --bin sessui-bench -- --out docs/PERFORMANCE.md`;
+//! Run: `cargo run --release -p sessui-bench -- --out docs/PERFORMANCE.md`;
 //! `--quick` runs everything once with tiny sizes (the CI smoke test).
 
 mod attached;
@@ -36,7 +36,7 @@ pub enum Section {
 #[derive(Debug, Parser)]
 #[command(
     name = "sessui-bench",
-    about = "Benchmarks sessui against tmux and bare bash in real PTYs (issue 5)"
+    about = "Benchmarks sessui against tmux and bare bash in real PTYs"
 )]
 pub struct Opts {
     /// Every measurement once, with tiny sizes: a smoke test, no figures to compare.
@@ -152,7 +152,7 @@ impl Ctx {
             Some(n) => format!("lines-{n}.txt"),
             None => format!("mixed-{bytes}.txt"),
         };
-        let path = self.data.root.join(name);
+        let path = self.data.root().join(name);
         if let Ok(m) = std::fs::metadata(&path) {
             return Ok((path, m.len()));
         }
@@ -173,17 +173,16 @@ pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Entry point of the `sessui-bench` binary; returns the exit code.
-pub fn main() -> i32 {
-    let opts = Opts::parse();
-    match run(opts) {
+fn main() {
+    let code = match run(Opts::parse()) {
         Ok(true) => 0,
         Ok(false) => 1,
         Err(e) => {
             eprintln!("sessui-bench: {e}");
             1
         }
-    }
+    };
+    std::process::exit(code);
 }
 
 /// Runs the chosen sections; Ok(false) if one of them failed (the others
@@ -200,7 +199,7 @@ pub fn run(opts: Opts) -> Result<bool, String> {
         exe: exe.clone(),
         sizes,
         tmux,
-        data: Sandbox::new()?,
+        data: Sandbox::try_new()?,
         rows: Vec::new(),
         notes: Vec::new(),
     };
@@ -276,7 +275,7 @@ fn find_sessui(given: Option<&Path>) -> Result<PathBuf, String> {
         let mut build = std::process::Command::new(cargo);
         build
             .current_dir(manifest)
-            .args(["build", "--bin", "sessui"]);
+            .args(["build", "--package", "sessui", "--bin", "sessui"]);
         if !cfg!(debug_assertions) {
             build.arg("--release");
         }

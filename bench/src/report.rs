@@ -92,7 +92,7 @@ pub fn percentile(samples: &[f64], q: f64) -> f64 {
     s[rank.clamp(1, s.len()) - 1]
 }
 
-/// What issue 5 asks of a figure.
+/// The target a figure is measured against.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
     /// The sessui median is at most this.

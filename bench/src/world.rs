@@ -7,8 +7,6 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use portable_pty::CommandBuilder;
-
 use super::term::Term;
 
 /// The outer terminal every measurement uses, as the issue asks.
@@ -25,71 +23,7 @@ pub fn unique() -> u32 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// A private directory under /tmp (short: unix socket paths are limited),
-/// removed when dropped.
-pub struct Sandbox {
-    pub root: PathBuf,
-    pub home: PathBuf,
-}
-
-impl Sandbox {
-    pub fn new() -> Result<Sandbox, String> {
-        let root = PathBuf::from(format!("/tmp/sb{}-{}", std::process::id(), unique()));
-        let home = root.join("home");
-        std::fs::create_dir_all(&home).map_err(|e| format!("creating {}: {e}", home.display()))?;
-        Ok(Sandbox { root, home })
-    }
-
-    /// The environment a user's terminal would give, made private.
-    fn env(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("HOME", self.home.display().to_string()),
-            ("SHELL", "/bin/bash".into()),
-            ("TERM", "xterm-256color".into()),
-            ("LANG", "C.UTF-8".into()),
-        ]
-    }
-
-    const UNSET: &'static [&'static str] = &[
-        "XDG_RUNTIME_DIR",
-        "SESSUI_SESSION",
-        "SESSUI_HOME",
-        "TMUX",
-        "TMUX_PANE",
-        "LC_ALL",
-        "PROMPT_COMMAND",
-    ];
-
-    pub fn command(&self, program: &Path) -> Command {
-        let mut cmd = Command::new(program);
-        for (k, v) in self.env() {
-            cmd.env(k, v);
-        }
-        for k in Self::UNSET {
-            cmd.env_remove(k);
-        }
-        cmd.current_dir(&self.home).stdin(Stdio::null());
-        cmd
-    }
-
-    pub fn pty_command(&self, program: &Path) -> CommandBuilder {
-        let mut cmd = CommandBuilder::new(program);
-        for (k, v) in self.env() {
-            cmd.env(k, v);
-        }
-        for k in Self::UNSET {
-            cmd.env_remove(k);
-        }
-        cmd.cwd(&self.home);
-        cmd
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
+pub use sessui_testkit::Sandbox;
 
 /// Runs `cmd`; its stdout if it succeeded.
 pub fn output(mut cmd: Command) -> Result<String, String> {
@@ -139,9 +73,8 @@ pub struct Sessui {
 
 impl Sessui {
     pub fn new(exe: &Path) -> Result<Sessui, String> {
-        let sb = Sandbox::new()?;
-        let sessui_home = sb.root.join("s");
-        std::fs::create_dir_all(&sessui_home).map_err(|e| e.to_string())?;
+        let sb = Sandbox::try_new()?;
+        let sessui_home = sb.sessui_home.clone();
         Ok(Sessui {
             exe: exe.to_path_buf(),
             sb,
@@ -149,8 +82,8 @@ impl Sessui {
         })
     }
 
-    pub fn paths(&self) -> crate::paths::Paths {
-        crate::paths::Paths::under(&self.sessui_home)
+    pub fn paths(&self) -> sessui::paths::Paths {
+        sessui::paths::Paths::under(&self.sessui_home)
     }
 
     pub fn write_config(&self, text: &str) -> Result<(), String> {
@@ -208,25 +141,14 @@ impl Sessui {
         }
     }
 
-    /// Pids of this installation's live job processes, from their records.
+    /// Pids of this installation's live job processes, from their records
+    /// (the sandbox stops them when dropped).
     pub fn job_pids(&self) -> Vec<u32> {
-        crate::job::read_job_records(&self.paths().jobs_dir())
-            .unwrap_or_default()
+        self.sb
+            .job_pids()
             .into_iter()
-            .map(|r| r.pid)
             .filter(|&p| Path::new(&format!("/proc/{p}")).exists())
             .collect()
-    }
-}
-
-impl Drop for Sessui {
-    fn drop(&mut self) {
-        for pid in self.job_pids() {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
     }
 }
 
@@ -253,7 +175,7 @@ impl Tmux {
 
     pub fn new() -> Result<Tmux, String> {
         Ok(Tmux {
-            sb: Sandbox::new()?,
+            sb: Sandbox::try_new()?,
             socket: format!("sessui-bench-{}-{}", std::process::id(), unique()),
         })
     }

@@ -62,7 +62,7 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
         }
     }
 
-    let sb = Sandbox::new()?;
+    let sb = Sandbox::try_new()?;
     let mut bare = Vec::new();
     for _ in 0..runs {
         let mut b = bare_bash(&sb)?;
