@@ -69,12 +69,7 @@ impl client::Handler for Client {
         };
         let key = key.clone();
         let t = &self.target;
-        let files: Vec<std::path::PathBuf> = t
-            .known_hosts
-            .iter()
-            .chain(&t.global_known_hosts)
-            .cloned()
-            .collect();
+        let files = t.known_hosts_files();
         let name = t.host_key_name.clone();
         let status = tokio::task::spawn_blocking(move || known_hosts::lookup(&files, &name))
             .await

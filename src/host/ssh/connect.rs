@@ -166,12 +166,7 @@ where
 {
     warn_once(&*prompter, t).await;
     // The key types on record for the host go first in the handshake.
-    let files: Vec<std::path::PathBuf> = t
-        .known_hosts
-        .iter()
-        .chain(&t.global_known_hosts)
-        .cloned()
-        .collect();
+    let files = t.known_hosts_files();
     let name = t.host_key_name.clone();
     let recorded = tokio::task::spawn_blocking(move || known_hosts::lookup(&files, &name))
         .await

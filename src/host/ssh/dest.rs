@@ -85,6 +85,16 @@ pub struct Target {
 }
 
 impl Target {
+    /// Every known_hosts file this host is looked up in: the user's, then
+    /// the system's.
+    pub fn known_hosts_files(&self) -> Vec<PathBuf> {
+        self.known_hosts
+            .iter()
+            .chain(&self.global_known_hosts)
+            .cloned()
+            .collect()
+    }
+
     /// `host:port` as shown in messages.
     pub fn addr(&self) -> String {
         if self.host_name.contains(':') {
