@@ -376,13 +376,17 @@ async fn the_runtime_dir_is_checked_again_before_each_connect() {
     let run = sb.paths().runtime_dir;
     // the real directory moves away; an impostor socket waits behind a link
     let moved = sb.dir.path().join("run-moved");
-    std::fs::rename(&run, &moved).unwrap();
     let fake = sb.dir.path().join("fake");
     std::fs::create_dir(&fake).unwrap();
     let impostor =
         std::os::unix::net::UnixListener::bind(fake.join(format!("{job}.sock"))).unwrap();
     impostor.set_nonblocking(true).unwrap();
-    std::os::unix::fs::symlink(&fake, &run).unwrap();
+    // The link is made first and swapped in at once: a job remakes its
+    // missing directory within a second, which would take the name.
+    let link = sb.dir.path().join("run-link");
+    std::os::unix::fs::symlink(&fake, &link).unwrap();
+    std::fs::rename(&run, &moved).unwrap();
+    std::fs::rename(&link, &run).unwrap();
     let err = mgr.capture(&id, 0, false).await.unwrap_err().to_string();
     assert!(err.contains(&run.display().to_string()), "{err}");
     assert!(
