@@ -143,10 +143,7 @@ impl Manager {
                         })
                         .await?;
                     if claimed {
-                        let claimed = self
-                            .session(&s.id)
-                            .await?
-                            .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+                        let claimed = self.reload(&s).await?;
                         return self.start_job(&claimed, host, job, cols, rows, None).await;
                     }
                 }
@@ -156,10 +153,7 @@ impl Manager {
                     if let Ok(jobs) = host.list_jobs().await {
                         self.adopt(host, &jobs).await?;
                     }
-                    let now = self
-                        .session(&s.id)
-                        .await?
-                        .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+                    let now = self.reload(&s).await?;
                     if now.status == Status::Init && may_restart {
                         let job = JobId::new();
                         let (id, claim, starter) = (s.id.clone(), job.clone(), self.starter());
@@ -177,10 +171,7 @@ impl Manager {
                             })
                             .await?;
                         if claimed {
-                            let claimed = self
-                                .session(&s.id)
-                                .await?
-                                .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+                            let claimed = self.reload(&s).await?;
                             return self.start_job(&claimed, host, job, cols, rows, None).await;
                         }
                     } else if now.status == Status::Init {
@@ -192,18 +183,12 @@ impl Manager {
                 }
                 Status::Init => {
                     if tokio::time::Instant::now() >= deadline {
-                        return Err(ManagerError::Starting {
-                            label: s.label(),
-                            pid: s.starter.as_ref().map(|p| p.pid).unwrap_or(0),
-                        });
+                        return Err(ManagerError::starting(&s));
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
-            s = self
-                .session(&s.id)
-                .await?
-                .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+            s = self.reload(&s).await?;
         }
     }
 

@@ -89,16 +89,10 @@ impl Manager {
         let deadline = tokio::time::Instant::now() + START_WAIT;
         while s.status == Status::Init && starter_alive(&s) == Some(true) {
             if tokio::time::Instant::now() >= deadline {
-                return Err(ManagerError::Starting {
-                    label: s.label(),
-                    pid: s.starter.as_ref().map(|p| p.pid).unwrap_or(0),
-                });
+                return Err(ManagerError::starting(&s));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
-            s = self
-                .session(&s.id)
-                .await?
-                .ok_or_else(|| ManagerError::NotFound(s.label()))?;
+            s = self.reload(&s).await?;
         }
         Ok(s)
     }

@@ -90,6 +90,16 @@ impl From<StoreError> for ManagerError {
     }
 }
 
+impl ManagerError {
+    /// `s` is being started by another live process: say which.
+    fn starting(s: &SessionRow) -> ManagerError {
+        ManagerError::Starting {
+            label: s.label(),
+            pid: s.starter.as_ref().map(|p| p.pid).unwrap_or(0),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, ManagerError>;
 
 /// What a new session should be.
@@ -247,6 +257,13 @@ impl Manager {
     pub async fn session(&self, id: &SessionId) -> Result<Option<SessionRow>> {
         let id = id.clone();
         Ok(self.db(move |st| st.get(&id)).await?)
+    }
+
+    /// `s` as the database has it now; gone is `NotFound`.
+    async fn reload(&self, s: &SessionRow) -> Result<SessionRow> {
+        self.session(&s.id)
+            .await?
+            .ok_or_else(|| ManagerError::NotFound(s.label()))
     }
 
     /// Changes when another process changed the database. Blocks the
@@ -423,9 +440,7 @@ impl Manager {
                 return Err(e.into());
             }
         }
-        self.session(&s.id)
-            .await?
-            .ok_or_else(|| ManagerError::NotFound(s.label()))
+        self.reload(s).await
     }
 
     /// Renames a session; blank input makes it anonymous.
