@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::host::ssh::SshFactory;
-use crate::host::{Host, HostFactory, Local, NoPrompter, Prompter};
+use crate::host::{Host, HostFactory, Local, Prompter};
 use crate::manager::Manager;
 use crate::paths::Paths;
 use crate::store::Store;
@@ -17,13 +17,8 @@ pub struct App {
 }
 
 impl App {
-    /// Reads the environment and config, opens the database, sets up hosts.
-    /// Questions while connecting to SSH hosts are refused (see `open_for`).
-    pub fn open() -> Result<App, String> {
-        App::open_for(Arc::new(NoPrompter))
-    }
-
-    /// As `open`, with `prompter` answering host-key and password questions.
+    /// Reads the environment and config, opens the database, sets up hosts,
+    /// with `prompter` answering host-key and password questions.
     pub fn open_for(prompter: Arc<dyn Prompter>) -> Result<App, String> {
         let paths = Paths::from_env().map_err(|e| e.to_string())?;
         // The config says which shell to run: it is read only once it and
@@ -31,10 +26,6 @@ impl App {
         paths.create_all().map_err(|e| e.to_string())?;
         let config = Config::load(&paths.config_file()).map_err(|e| e.to_string())?;
         App::open_with_prompter(paths, config, prompter)
-    }
-
-    pub fn open_with(paths: Paths, config: Config) -> Result<App, String> {
-        App::open_with_prompter(paths, config, Arc::new(NoPrompter))
     }
 
     pub fn open_with_prompter(

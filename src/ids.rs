@@ -53,7 +53,8 @@ macro_rules! id_common {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
-            /// The first characters, as lists show them.
+            /// The first characters, as lists show them (views are never listed).
+            #[allow(dead_code)]
             pub fn short(&self) -> &str {
                 let end = self.0.len().min(SHORT_ID_LEN);
                 &self.0[..end]

@@ -1,5 +1,5 @@
 //! sessui's executable: everything lives in the library.
 
 fn main() {
-    std::process::exit(sessui::cli::main());
+    std::process::exit(sessui::run());
 }

@@ -7,9 +7,9 @@ mod common;
 use std::time::Duration;
 
 use common::{PATIENCE, Sandbox, TestView, assert_same_screen, pid_alive, wait_until};
-use sessui::config::Config;
-use sessui::manager::CreateOpts;
-use sessui::term::Emulator;
+use sessui::testing::config::Config;
+use sessui::testing::manager::CreateOpts;
+use sessui::testing::term::Emulator;
 
 fn job_pid(s: &Sandbox, name: &str) -> u32 {
     s.session_json(name)["job_pid"].as_u64().unwrap() as u32
@@ -297,9 +297,9 @@ async fn the_reaper_stops_overdue_sessions_and_removes_finished_ones() {
     mgr.with_store(|st| {
         st.set_idle(
             &row.id,
-            sessui::store::IdleSetting::Own(sessui::duration::Timeout::After(Duration::from_secs(
-                1,
-            ))),
+            sessui::testing::store::IdleSetting::Own(sessui::testing::Timeout::After(
+                Duration::from_secs(1),
+            )),
         )
         .unwrap()
     });
@@ -446,7 +446,7 @@ fn four_processes_with_200_mixed_operations_each_keep_the_database_consistent() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_most_recently_active_view_sets_the_size_and_focus_moves_it() {
-    use sessui::protocol::ClientMsg;
+    use sessui::testing::protocol::ClientMsg;
     let s = Sandbox::new();
     s.ok(&["new", "--name", "sz"]);
     let mgr = s.manager(Config::default());
@@ -504,7 +504,7 @@ fn pty_size(s: &Sandbox, session: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_view_that_falls_behind_is_resynced_and_told_what_it_missed() {
-    use sessui::protocol::ServerMsg;
+    use sessui::testing::protocol::ServerMsg;
     let s = Sandbox::new();
     s.ok(&["new", "--name", "slow"]);
     let mgr = s.manager(Config::default());

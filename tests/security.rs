@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use common::{PATIENCE, Sandbox, pid_alive, wait_until};
 use remote::*;
-use sessui::protocol::{ClientMsg, MAGIC, encode_frame};
+use sessui::testing::protocol::{ClientMsg, MAGIC, encode_frame};
 
 /// An unprivileged uid no test user owns anything as: the "other user".
 const OTHER_UID: u32 = 65534;
@@ -183,13 +183,13 @@ fn a_crafted_remote_exit_record_is_stored_and_listed_harmless() {
         .next()
         .unwrap()
         .unwrap();
-    let evil = sessui::protocol::ExitInfo {
+    let evil = sessui::testing::protocol::ExitInfo {
         code: None,
         signal: Some("\x1b]0;pwned\x07\x1b[2J\u{9b}31m\u{202e}".into()),
-        reason: sessui::protocol::ExitReason::ShellExited,
+        reason: sessui::testing::protocol::ExitReason::ShellExited,
         at: 0,
     };
-    sessui::job::write_exit_record(&client.path().join("jobs"), &job, &evil).unwrap();
+    sessui::testing::job::write_exit_record(&client.path().join("jobs"), &job, &evil).unwrap();
 
     // the next look at the job finds it dead and records how the host says it ended
     assert!(
@@ -361,9 +361,9 @@ fn a_symlinked_runtime_dir_is_refused_not_followed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runtime_dir_is_checked_again_before_each_connect() {
     let sb = Sandbox::new();
-    let mgr = sb.manager(sessui::config::Config::default());
+    let mgr = sb.manager(sessui::testing::config::Config::default());
     let s = mgr
-        .create(sessui::manager::CreateOpts {
+        .create(sessui::testing::manager::CreateOpts {
             name: "r".into(),
             cols: 80,
             rows: 24,
@@ -459,7 +459,7 @@ fn every_file_is_private_and_the_command_is_not_in_the_jobs_argv() {
         );
     }
     // SQLite's own files exist while the database is open, with its mode
-    let store = sessui::store::Store::open(&sb.paths().db_file()).unwrap();
+    let store = sessui::testing::store::Store::open(&sb.paths().db_file()).unwrap();
     store.data_version().unwrap();
     for name in ["sessions.db-wal", "sessions.db-shm"] {
         let path = sb.sessui_home.join(name);

@@ -415,7 +415,7 @@ fn an_impostor_at_the_remote_install_path_is_replaced() {
     assert_eq!(installed.len(), 1);
     let path = sshd
         .remote_home
-        .join(sessui::host::ssh::REMOTE_BIN_DIR)
+        .join(sessui::testing::host::ssh::REMOTE_BIN_DIR)
         .join(&installed[0]);
     std::fs::remove_file(&path).unwrap();
     std::fs::write(&path, "#!/bin/sh\necho IMPOSTOR >&2\nexit 1\n").unwrap();
@@ -433,13 +433,18 @@ fn an_impostor_at_the_remote_install_path_is_replaced() {
 #[test]
 fn an_install_dir_others_can_write_is_warned_about() {
     let (sb, sshd) = setup();
-    let dir = sshd.remote_home.join(sessui::host::ssh::REMOTE_BIN_DIR);
+    let dir = sshd
+        .remote_home
+        .join(sessui::testing::host::ssh::REMOTE_BIN_DIR);
     chmod(&dir, 0o777);
     let out = sessui(&sb, &["new", "--host", "box"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("warning"), "{err}");
-    assert!(err.contains(sessui::host::ssh::REMOTE_BIN_DIR), "{err}");
+    assert!(
+        err.contains(sessui::testing::host::ssh::REMOTE_BIN_DIR),
+        "{err}"
+    );
     assert!(err.contains("writable by other users"), "{err}");
 }
 

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use common::{PATIENCE, Sandbox, TestView, pid_alive, wait_until};
 use remote::*;
-use sessui::host::{NoPrompter, Prompter};
-use sessui::manager::Deleted;
-use sessui::store::Status;
+use sessui::testing::host::{NoPrompter, Prompter};
+use sessui::testing::manager::Deleted;
+use sessui::testing::store::Status;
 use sshd::{Netns, Sshd};
 
 #[test]
@@ -94,7 +94,7 @@ fn first_connect_uploads_second_reuses_a_changed_binary_uploads_again() {
     assert_eq!(installed.len(), 1, "{installed:?}");
     let remote = sshd
         .remote_home
-        .join(sessui::host::ssh::REMOTE_BIN_DIR)
+        .join(sessui::testing::host::ssh::REMOTE_BIN_DIR)
         .join(&installed[0]);
     assert_eq!(
         std::fs::read(&remote).unwrap(),
@@ -677,7 +677,7 @@ async fn a_view_that_stops_reading_does_not_stall_the_connection() {
     );
     // the connection (keepalives included) lived through it, with short keepalives
     let host = mgr.known_host("box").unwrap();
-    assert_eq!(host.state(), sessui::host::HostState::Connected);
+    assert_eq!(host.state(), sessui::testing::host::HostState::Connected);
     assert_eq!(mgr.resolve(&id).unwrap().status, Status::Running);
     let text = mgr.capture(&id, 0, false).await.unwrap();
     assert!(text.contains("FLOOD-21"), "{text}");
@@ -732,9 +732,9 @@ async fn retry_now_skips_the_backoff() {
     // wait until the backoff has grown to several seconds
     let t = Instant::now();
     let retry_at = loop {
-        if let sessui::host::HostState::Reconnecting { retry_at, error } = host.state() {
+        if let sessui::testing::host::HostState::Reconnecting { retry_at, error } = host.state() {
             assert!(error.contains("'box'"), "{error}");
-            if retry_at - sessui::clock::now_millis() >= 3_000 {
+            if retry_at - sessui::testing::now_millis() >= 3_000 {
                 break retry_at;
             }
         }
@@ -744,12 +744,12 @@ async fn retry_now_skips_the_backoff() {
     sshd.restart();
     host.retry_now();
     let t = Instant::now();
-    while host.state() != sessui::host::HostState::Connected {
+    while host.state() != sessui::testing::host::HostState::Connected {
         assert!(t.elapsed() < PATIENCE, "state {:?}", host.state());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(
-        sessui::clock::now_millis() < retry_at,
+        sessui::testing::now_millis() < retry_at,
         "connected before the scheduled try"
     );
 }
@@ -762,7 +762,7 @@ async fn a_new_process_brings_disconnected_sessions_back() {
         .to_string();
     // an earlier sessui lost the link and left the session disconnected
     let mgr = ssh_manager(&sb, fast_config(&sb), Arc::new(NoPrompter));
-    let sid = sessui::ids::SessionId::from_string(id.clone());
+    let sid = sessui::testing::ids::SessionId::from_string(id.clone());
     assert!(mgr.with_store(|st| {
         st.transition(&sid, &[Status::Running], Status::Disconnected, 0)
             .unwrap()
@@ -829,13 +829,13 @@ async fn connection_progress_is_published() {
         }
     });
     mgr.create(remote("box")).await.unwrap();
-    assert_eq!(host.state(), sessui::host::HostState::Connected);
+    assert_eq!(host.state(), sessui::testing::host::HostState::Connected);
     let seen = seen.lock().unwrap().clone();
     eprintln!("{seen:?}");
     let steps: Vec<String> = seen
         .iter()
         .filter_map(|s| match s {
-            sessui::host::HostState::Connecting(step) => Some(step.clone()),
+            sessui::testing::host::HostState::Connecting(step) => Some(step.clone()),
             _ => None,
         })
         .collect();

@@ -165,7 +165,10 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
     let text = std::fs::read(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
     let (mut job, mut bare_parser) = (Vec::new(), Vec::new());
     for _ in 0..ctx.sizes.heavy_runs {
-        job.push(parse_only(&text, sessui::config::DEFAULT_SCROLLBACK));
+        job.push(parse_only(
+            &text,
+            sessui::testing::config::DEFAULT_SCROLLBACK,
+        ));
         bare_parser.push(parse_only(&text, 0));
     }
     ctx.rows.push(
@@ -184,7 +187,7 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
             "throughput",
             format!(
                 "the same bytes through one Emulator, {} lines of history (the job's)",
-                sessui::config::DEFAULT_SCROLLBACK
+                sessui::testing::config::DEFAULT_SCROLLBACK
             ),
             Unit::MBps,
         )
@@ -204,7 +207,8 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
 /// MB/s of `text` through an emulator of the attached view's size, in the
 /// 64 KiB chunks the job reads, with no PTY, socket or screen around it.
 fn parse_only(text: &[u8], history: usize) -> f64 {
-    let mut emu = sessui::term::Emulator::new(super::world::COLS, super::world::ROWS - 1, history);
+    let mut emu =
+        sessui::testing::term::Emulator::new(super::world::COLS, super::world::ROWS - 1, history);
     let start = std::time::Instant::now();
     for chunk in text.chunks(64 << 10) {
         emu.process(chunk);
@@ -218,7 +222,7 @@ const LINE: usize = 50;
 
 /// Whether `line` shows twice above an empty cursor row: the tty's echo of it
 /// and cat's copy. Waiting for the echo alone would let the next key race cat.
-fn line_done(e: &sessui::term::Emulator, line: &str) -> bool {
+fn line_done(e: &sessui::testing::term::Emulator, line: &str) -> bool {
     let (r, _) = e.cursor_position();
     r > 1 && row_text(e, r).is_empty() && row_text(e, r - 1) == line && row_text(e, r - 2) == line
 }

@@ -167,7 +167,7 @@ mod tests {
         assert!(bytes >= 200_000 && lines > 1000);
         let text = std::fs::read(&a).unwrap();
         assert_eq!(text, std::fs::read(&b).unwrap());
-        let mut emu = sessui::term::Emulator::new(120, 5, 0);
+        let mut emu = sessui::testing::term::Emulator::new(120, 5, 0);
         for line in text.split(|&c| c == b'\n').take(2000) {
             emu.process(b"\x1b[H\x1b[2J");
             emu.process(line);

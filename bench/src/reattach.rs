@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::term::row_text;
 use super::world::{PATIENCE, ROWS, Sessui, Tmux, poll, ready, unique};
 use super::{Ctx, Row, Target, Unit, ms};
-use sessui::term::Emulator;
+use sessui::testing::term::Emulator;
 
 /// Whether the screen's first rows are exactly `expected`'s lines.
 fn shows(e: &Emulator, expected: &[String]) -> bool {

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use super::term::row_text;
 use super::world::{PATIENCE, Sessui};
 use super::{Ctx, Row, Target, Unit, ms};
-use sessui::clock::now_millis;
-use sessui::ids::SessionId;
-use sessui::store::{ExitRow, IdleSetting, SessionRow, Status, Store};
+use sessui::testing::ids::SessionId;
+use sessui::testing::now_millis;
+use sessui::testing::store::{ExitRow, IdleSetting, SessionRow, Status, Store};
 
 /// The one session the filter keys find: letters in no other name, no uuid
 /// (hex) and not in `local`.

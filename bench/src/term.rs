@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
-use sessui::term::Emulator;
+use sessui::testing::term::Emulator;
 
 /// A condition on what the terminal shows.
 pub type Probe = Box<dyn FnMut(&Emulator) -> bool + Send>;

@@ -82,8 +82,8 @@ impl Sessui {
         })
     }
 
-    pub fn paths(&self) -> sessui::paths::Paths {
-        sessui::paths::Paths::under(&self.sessui_home)
+    pub fn paths(&self) -> sessui::testing::Paths {
+        sessui::testing::Paths::under(&self.sessui_home)
     }
 
     pub fn write_config(&self, text: &str) -> Result<(), String> {

@@ -44,6 +44,7 @@ impl Local {
 
     /// Runs jobs from another sessui executable (tests drive the library
     /// from their own binary).
+    #[cfg(feature = "test-hooks")]
     pub fn with_exe(mut self, exe: PathBuf) -> Local {
         self.exe = exe;
         self

@@ -112,8 +112,10 @@ pub trait Prompter: Send + Sync {
 }
 
 /// A prompter for when nobody can answer (scripts, CI): refuses at once.
+#[cfg(any(test, feature = "test-hooks"))]
 pub struct NoPrompter;
 
+#[cfg(any(test, feature = "test-hooks"))]
 #[async_trait]
 impl Prompter for NoPrompter {
     async fn confirm_host_key(&self, _: &str, _: &str, _: &str) -> bool {

@@ -18,9 +18,11 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+#[cfg(feature = "test-hooks")]
+pub use record::write_exit_record;
 pub use record::{
-    JobRecord, SessionFacts, read_exit_record, read_job_record, read_job_records,
-    read_session_facts, remove_records, write_exit_record, write_session_facts,
+    SessionFacts, read_exit_record, read_job_record, read_job_records, read_session_facts,
+    remove_records, write_session_facts,
 };
 
 use crate::protocol::agent::StartJob;

@@ -194,18 +194,11 @@ impl Manager {
 
     /// The view is gone: forget it. If the database refuses the write (a
     /// full disk), it is written on the next reaper pass. Blocks the calling
-    /// thread on the database: async code uses `detach_view`.
+    /// thread on the database: callers run it on a blocking thread.
     pub fn detach(&self, view: &ViewId) -> Result<()> {
         let removed = self
             .store
             .call_blocking(|st| st.remove_view(view, now_millis()));
-        self.note_detach(view, removed)
-    }
-
-    /// The view is gone: forget it (as `detach`, without blocking).
-    pub async fn detach_view(&self, view: &ViewId) -> Result<()> {
-        let id = view.clone();
-        let removed = self.db(move |st| st.remove_view(&id, now_millis())).await;
         self.note_detach(view, removed)
     }
 

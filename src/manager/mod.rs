@@ -20,8 +20,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-pub use cwd::{NotADirectory, new_session_cwd};
-pub use names::{MAX_NAME_CHARS, NameError, validate_name};
+pub use cwd::new_session_cwd;
+pub use names::{NameError, validate_name};
 pub use reaper::ReapReport;
 pub use upkeep::Upkeep;
 
@@ -181,10 +181,6 @@ impl Manager {
         })
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// Runs `f` with the store on a blocking thread: the only way manager
     /// code reaches the database, so no tokio worker waits on SQLite's lock.
     async fn db<T, F>(&self, f: F) -> std::result::Result<T, StoreError>
@@ -267,14 +263,9 @@ impl Manager {
     }
 
     /// Changes when another process changed the database. Blocks the
-    /// calling thread: async code uses `db_version`.
+    /// calling thread (the UI loop asks from its blocking store thread).
     pub fn data_version(&self) -> Result<i64> {
         Ok(self.store.call_blocking(|st| st.data_version())?)
-    }
-
-    /// Changes when another process changed the database.
-    pub async fn db_version(&self) -> Result<i64> {
-        Ok(self.db(|st| st.data_version()).await?)
     }
 
     /// A session by name, full id, or unique id prefix of at least 4 characters.
@@ -458,11 +449,6 @@ impl Manager {
         // The job keeps the name beside it, and its limit may have changed.
         self.update_job(&s).await;
         Ok(s)
-    }
-
-    /// This process, as recorded in view rows.
-    pub fn process(&self) -> &ProcIdentity {
-        &self.me
     }
 
     fn pending_detach_list(&self) -> MutexGuard<'_, Vec<ViewId>> {

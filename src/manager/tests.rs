@@ -320,7 +320,7 @@ async fn a_restart_is_not_idleness() {
         .with_store(|st| st.set_clock(&s.id, long_ago, None))
         .unwrap();
     // The old process quits: its view leaves.
-    f.mgr.detach_view(&att.view).await.unwrap();
+    f.mgr.detach(&att.view).unwrap();
     drop(att);
     let Fixture {
         mgr,

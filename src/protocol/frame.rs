@@ -76,10 +76,6 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
         msg
     }
-
-    pub fn into_inner(self) -> BufReader<R> {
-        self.inner
-    }
 }
 
 /// Writes frames to a byte stream.
@@ -104,6 +100,8 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         Ok(())
     }
 
+    /// The stream underneath, for tests that close it half-way.
+    #[cfg(test)]
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
     }

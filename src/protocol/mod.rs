@@ -68,6 +68,4 @@ pub enum ProtocolError {
         theirs_min: u16,
         theirs_max: u16,
     },
-    #[error("the peer refused the connection: {0}")]
-    Refused(String),
 }

@@ -24,6 +24,7 @@ use crate::ids::{JobId, SessionId};
 
 /// How long a writer waits for another process's write to finish, unless
 /// configured. Writes are tiny, so waiting this long means something is wrong.
+#[cfg(any(test, feature = "test-hooks"))]
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct Store {
@@ -46,6 +47,7 @@ const SESSION_COLUMNS: &str = "s.id, s.name, s.host, s.status, s.job_id, s.job_p
 
 impl Store {
     /// Opens (creating if needed) and migrates the database file.
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         Store::open_with(path, DEFAULT_BUSY_TIMEOUT)
     }
@@ -67,6 +69,7 @@ impl Store {
     }
 
     /// A private in-memory database, for unit tests beside the real file.
+    #[cfg(test)]
     pub fn in_memory() -> Result<Store, StoreError> {
         let conn = Connection::open_in_memory().map_err(|e| StoreError::Open {
             path: ":memory:".into(),
@@ -421,6 +424,7 @@ impl Store {
         self.name_checked(r, name).map(|n| n == 1)
     }
 
+    #[cfg(feature = "test-hooks")]
     pub fn set_idle(&self, id: &SessionId, idle: IdleSetting) -> Result<(), StoreError> {
         self.conn
             .execute(

@@ -34,10 +34,6 @@ impl History {
         self.rows.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     pub fn capacity(&self) -> usize {
         self.cap
     }
@@ -80,7 +76,7 @@ impl History {
     }
 
     /// Text of line `i` counted from the newest (0 = the row just above the screen).
-    pub fn from_newest(&self, i: usize) -> Option<&str> {
+    pub fn nth_newest(&self, i: usize) -> Option<&str> {
         let len = self.rows.len();
         (i < len).then(|| &*self.rows[len - 1 - i].text)
     }
@@ -105,8 +101,8 @@ mod tests {
         assert_eq!(h.len(), 3);
         let tail: Vec<_> = h.tail(10).into_iter().map(|l| l.text).collect();
         assert_eq!(tail, ["2", "3", "4"]);
-        assert_eq!(h.from_newest(0), Some("4"));
-        assert_eq!(h.from_newest(3), None);
+        assert_eq!(h.nth_newest(0), Some("4"));
+        assert_eq!(h.nth_newest(3), None);
         assert_eq!(h.tail(1)[0].text, "4");
     }
 
@@ -114,6 +110,6 @@ mod tests {
     fn zero_capacity_keeps_nothing() {
         let mut h = History::new(0);
         h.push("x", false);
-        assert!(h.is_empty());
+        assert_eq!(h.len(), 0);
     }
 }

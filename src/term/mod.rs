@@ -18,7 +18,7 @@ use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 pub use history::{History, HistoryLine};
-pub use query::{DEFAULT_BACKGROUND, DEFAULT_FOREGROUND, DEFAULT_PALETTE, parse_color};
+pub use query::parse_color;
 pub use style::{CellView, Color, Dirty, Pen, attr};
 
 use crate::protocol::TerminalFacts;
@@ -560,6 +560,7 @@ impl Emulator {
     }
 
     /// The whole visible screen as plain text, rows joined by newlines.
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn screen_text(&self) -> String {
         marks::strip(&self.parser.screen().contents()).into_owned()
     }
@@ -600,7 +601,7 @@ impl Emulator {
         let mut bytes = String::new();
         for i in 0..shown {
             let line = history
-                .from_newest(scroll - 1 - usize::from(i))
+                .nth_newest(scroll - 1 - usize::from(i))
                 .unwrap_or("");
             bytes.push_str("\x1b[m");
             bytes.push_str(line);

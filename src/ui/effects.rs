@@ -83,7 +83,8 @@ impl Effects {
                     let _ = tx.send(UiEvent::Created(Box::new(result))).await;
                 });
             }
-            Effect::Attach { id, restart, .. } => {
+            Effect::Attach { id, label, restart } => {
+                tracing::info!("attaching to '{label}' ({id})");
                 tokio::spawn(async move {
                     let result = attach(&mgr, id.as_str(), cols, rows, restart, facts).await;
                     let _ = tx
@@ -94,7 +95,8 @@ impl Effects {
                         .await;
                 });
             }
-            Effect::Reattach { id, after, .. } => {
+            Effect::Reattach { id, after, attempt } => {
+                tracing::info!("reattaching to {id} in {after:?}, attempt {attempt}");
                 tokio::spawn(async move {
                     tokio::time::sleep(after).await;
                     let result = attach(&mgr, id.as_str(), cols, rows, false, facts).await;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+#[cfg(test)]
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::keys::Chord;
@@ -184,6 +185,7 @@ impl Keymap {
         })
     }
 
+    #[cfg(test)]
     pub fn defaults() -> Keymap {
         // The built-in table parses: a unit test proves it.
         Keymap::new("C-b", &KeysConfig::default()).unwrap_or_else(|_| Keymap {

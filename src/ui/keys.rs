@@ -17,10 +17,12 @@ const MATCHED_MODS: KeyModifiers = KeyModifiers::CONTROL
     .union(KeyModifiers::SHIFT);
 
 impl Chord {
+    #[cfg(test)]
     pub const fn new(code: KeyCode, mods: KeyModifiers) -> Chord {
         Chord { code, mods }
     }
 
+    #[cfg(test)]
     pub const fn plain(c: char) -> Chord {
         Chord::new(KeyCode::Char(c), KeyModifiers::NONE)
     }

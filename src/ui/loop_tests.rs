@@ -13,9 +13,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use tokio::sync::watch;
 
+use super::Context;
+use super::event_loop::run_loop;
 use super::keymap::Keymap;
+use super::screen::Screen;
 use super::state::Ui;
-use super::{Context, Screen, run_loop};
 use crate::config::Config;
 use crate::host::Host;
 use crate::manager::Manager;

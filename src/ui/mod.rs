@@ -36,12 +36,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use bootstrap::run;
-pub use event_loop::run_loop;
 pub use prompter::UiPrompter;
-pub use render::render;
-pub use screen::Screen;
-pub use state::{Popup, Ui};
-pub use update::{Effect, Redraw, UiEvent, Update, update};
 
 use crate::manager::Manager;
 use keymap::Keymap;

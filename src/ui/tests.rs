@@ -8,9 +8,10 @@ use ratatui::style::Color;
 use tokio::sync::mpsc;
 
 use super::keymap::Keymap;
+use super::render::render;
+use super::screen::Screen;
 use super::state::*;
 use super::update::{Effect, UiEvent};
-use super::{Screen, render};
 use crate::host::HostState;
 use crate::ids::{JobId, SessionId, ViewId};
 use crate::manager::ManagerError;

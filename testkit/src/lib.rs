@@ -9,11 +9,11 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sessui::config::Config;
-use sessui::host::{Host, Local};
-use sessui::manager::Manager;
-use sessui::paths::Paths;
-use sessui::store::Store;
+use sessui::testing::Paths;
+use sessui::testing::config::Config;
+use sessui::testing::host::{Host, Local};
+use sessui::testing::manager::Manager;
+use sessui::testing::store::Store;
 
 /// Generous: CI machines are slow and loaded; a passing test never waits this long.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -215,7 +215,7 @@ impl Sandbox {
 
     /// Pids of the job processes this sandbox started, from their records.
     pub fn job_pids(&self) -> Vec<u32> {
-        sessui::job::read_job_records(&self.paths().jobs_dir())
+        sessui::testing::job::read_job_records(&self.paths().jobs_dir())
             .unwrap_or_default()
             .into_iter()
             .map(|r| r.pid)

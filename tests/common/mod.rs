@@ -5,13 +5,13 @@
 use std::path::Path;
 use std::process::Command;
 
-use sessui::store::Store;
+use sessui::testing::store::Store;
 
 pub use sessui_testkit::{PATIENCE, Sandbox, bin, pid_alive, wait_until};
 
-use sessui::host::JobConn;
-use sessui::protocol::{ClientMsg, ExitInfo, HistoryLine, ServerMsg};
-use sessui::term::{Emulator, Snapshot};
+use sessui::testing::host::JobConn;
+use sessui::testing::protocol::{ClientMsg, ExitInfo, HistoryLine, ServerMsg};
+use sessui::testing::term::{Emulator, Snapshot};
 
 pub mod pty;
 
@@ -65,7 +65,7 @@ impl TestView {
                 }
             }
             ServerMsg::Lagged { .. } => {
-                self.resyncing = self.conn.version >= sessui::protocol::RESYNC_APPENDS;
+                self.resyncing = self.conn.version >= sessui::testing::protocol::RESYNC_APPENDS;
             }
             ServerMsg::Output(bytes) => self.emu.process(&bytes),
             ServerMsg::Resized { cols, rows } => self.emu.resize(cols, rows),
@@ -190,11 +190,11 @@ pub fn run_what_it_says(message: &str) {
 }
 
 pub fn now_ms() -> i64 {
-    sessui::clock::now_millis()
+    sessui::testing::now_millis()
 }
 
 /// The session's row as the database holds it (read-only, from the test).
-pub fn db_row(s: &Sandbox, name: &str) -> sessui::store::SessionRow {
+pub fn db_row(s: &Sandbox, name: &str) -> sessui::testing::store::SessionRow {
     let store = Store::open(&s.paths().db_file()).unwrap();
     store
         .list()

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
-use sessui::term::Emulator;
+use sessui::testing::term::Emulator;
 
 use super::{PATIENCE, Sandbox, bin, wait_until};
 

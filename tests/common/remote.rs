@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use sessui::config::Config;
-use sessui::host::ssh::SshFactory;
-use sessui::host::{Host, Local, Prompter};
-use sessui::manager::{CreateOpts, HostFactory, Manager};
-use sessui::store::{Status, Store};
+use sessui::testing::config::Config;
+use sessui::testing::host::ssh::SshFactory;
+use sessui::testing::host::{Host, Local, Prompter};
+use sessui::testing::manager::{CreateOpts, HostFactory, Manager};
+use sessui::testing::store::{Status, Store};
 
 use crate::common::{PATIENCE, Sandbox, bin, wait_until};
 use crate::sshd::Sshd;

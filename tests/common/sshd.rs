@@ -325,8 +325,11 @@ impl Sshd {
     /// tests about something else than deployment (uploading 80 MB each time
     /// would be most of their run time).
     pub fn preinstall(&self) {
-        let exe = sessui::host::ssh::identify(&bin(), &self.dir.join("exe-hash.json")).unwrap();
-        let dir = self.remote_home.join(sessui::host::ssh::REMOTE_BIN_DIR);
+        let exe =
+            sessui::testing::host::ssh::identify(&bin(), &self.dir.join("exe-hash.json")).unwrap();
+        let dir = self
+            .remote_home
+            .join(sessui::testing::host::ssh::REMOTE_BIN_DIR);
         std::fs::create_dir_all(&dir).unwrap();
         let target = dir.join(format!("sessui-{}", exe.version_id()));
         if std::fs::hard_link(bin(), &target).is_err() {
@@ -336,7 +339,9 @@ impl Sshd {
 
     /// Binaries installed on the remote side.
     pub fn installed(&self) -> Vec<String> {
-        let dir = self.remote_home.join(sessui::host::ssh::REMOTE_BIN_DIR);
+        let dir = self
+            .remote_home
+            .join(sessui::testing::host::ssh::REMOTE_BIN_DIR);
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .map(|d| {
                 d.flatten()
@@ -355,7 +360,9 @@ impl Sshd {
             .into_iter()
             .flatten()
             .flatten()
-            .flat_map(|c| sessui::job::read_job_records(&c.path().join("jobs")).unwrap_or_default())
+            .flat_map(|c| {
+                sessui::testing::job::read_job_records(&c.path().join("jobs")).unwrap_or_default()
+            })
             .map(|r| r.pid)
             .collect()
     }

@@ -5,15 +5,15 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
-use sessui::agent::wire::{
+use sessui::fuzzing::Op;
+use sessui::testing::Timeout;
+use sessui::testing::ids::{JobId, SessionId};
+use sessui::testing::job::SessionFacts;
+use sessui::testing::protocol::agent::StartJob;
+use sessui::testing::protocol::agent::{
     FailKind, Reply, ReplyBody, Request, RequestBody, WireJob, WireLiveness, WireSummary,
 };
-use sessui::duration::Timeout;
-use sessui::fuzzing::Op;
-use sessui::ids::{JobId, SessionId};
-use sessui::job::SessionFacts;
-use sessui::protocol::agent::StartJob;
-use sessui::protocol::{ClientMsg, ExitInfo, ExitReason, HistoryLine, JobInfo, ServerMsg};
+use sessui::testing::protocol::{ClientMsg, ExitInfo, ExitReason, HistoryLine, JobInfo, ServerMsg};
 
 /// Short text of any characters; cheaper than a regex strategy.
 pub fn text() -> impl Strategy<Value = String> {

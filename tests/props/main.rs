@@ -11,9 +11,9 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-use sessui::agent::wire::{Reply, ReplyBody, WireSummary};
 use sessui::fuzzing::{self, Follow, PeakAlloc, Session};
-use sessui::protocol::{HistoryLine, MAGIC, MAX_FRAME, ServerMsg, encode_frame};
+use sessui::testing::protocol::agent::{Reply, ReplyBody, WireSummary};
+use sessui::testing::protocol::{HistoryLine, MAGIC, MAX_FRAME, ServerMsg, encode_frame};
 
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
@@ -174,7 +174,7 @@ fn count_emulator_panics() -> impl Fn() -> usize {
     HOOK.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if sessui::term::in_emulator() {
+            if sessui::testing::term::in_emulator() {
                 PANICS.with(|p| p.set(p.get() + 1));
             }
             default(info);

@@ -60,8 +60,8 @@ impl SmallDisk {
 impl Drop for SmallDisk {
     fn drop(&mut self) {
         // The jobs' records are on it: end the jobs while they can be found.
-        let jobs = sessui::paths::Paths::under(&self.dir).jobs_dir();
-        for rec in sessui::job::read_job_records(&jobs).unwrap_or_default() {
+        let jobs = sessui::testing::Paths::under(&self.dir).jobs_dir();
+        for rec in sessui::testing::job::read_job_records(&jobs).unwrap_or_default() {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(rec.pid as i32),
                 nix::sys::signal::Signal::SIGKILL,

@@ -17,8 +17,8 @@ use crate::common::{
     PATIENCE, Sandbox, TestView, corrupt_pages, pid_alive, run_what_it_says, wait_until,
 };
 use crate::remote::*;
-use sessui::host::NoPrompter;
-use sessui::store::Status;
+use sessui::testing::host::NoPrompter;
+use sessui::testing::store::Status;
 
 fn ms(d: Duration) -> u128 {
     d.as_millis()
@@ -132,7 +132,7 @@ fn figure_damaged_then_moved_database() {
     for i in 0..20 {
         s.ok(&["new", "--name", &format!("s{i}"), "--cmd", "sleep 600"]);
     }
-    let pids: Vec<u32> = sessui::job::read_job_records(&s.paths().jobs_dir())
+    let pids: Vec<u32> = sessui::testing::job::read_job_records(&s.paths().jobs_dir())
         .unwrap()
         .into_iter()
         .map(|r| r.pid)

@@ -8,8 +8,8 @@ use std::time::Duration;
 use crate::common::pty::Tui;
 use crate::common::{PATIENCE, pid_alive, wait_until};
 use crate::remote::*;
-use sessui::host::NoPrompter;
-use sessui::store::Status;
+use sessui::testing::host::NoPrompter;
+use sessui::testing::store::Status;
 
 fn open_remote_view(t: &mut Tui, name: &str) {
     t.wait_for("press n");

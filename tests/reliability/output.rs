@@ -1,8 +1,8 @@
 //! Output as activity, and output a view could not keep.
 
 use crate::common::{PATIENCE, Sandbox, TestView, db_row, now_ms, wait_until};
-use sessui::config::Config;
-use sessui::protocol::ServerMsg;
+use sessui::testing::config::Config;
+use sessui::testing::protocol::ServerMsg;
 
 /// A session that prints is active, whether or not anyone types.
 #[test]

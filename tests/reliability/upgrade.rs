@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 
 use crate::common::pty::Tui;
 use crate::common::{PATIENCE, Sandbox, TestView, bin, now_ms, pid_alive, wait_until};
-use sessui::config::Config;
+use sessui::testing::config::Config;
 
 const SCHEMA: &str = include_str!("../fixtures/previous-release/schema.sql");
 
@@ -41,19 +41,19 @@ fn previous_release_session(s: &Sandbox, name: &str) -> u32 {
     db.execute_batch(SCHEMA).unwrap();
     db.execute_batch("PRAGMA user_version = 1; PRAGMA journal_mode = WAL;")
         .unwrap();
-    let session = sessui::ids::SessionId::new().to_string();
-    let job = sessui::ids::JobId::new().to_string();
+    let session = sessui::testing::ids::SessionId::new().to_string();
+    let job = sessui::testing::ids::JobId::new().to_string();
     let socket = paths.runtime_dir.join(format!("{job}.sock"));
     // What the previous release asked of a job for a named local session.
     // That release passed it as flags; this build's job reads it on stdin
     // (only the job's own binary ever starts it, so the form is internal).
-    let spec = sessui::job::JobSpec {
-        start: sessui::host::StartJob {
-            session: sessui::ids::SessionId::from_string(session.clone()),
-            job: sessui::ids::JobId::from_string(job.clone()),
+    let spec = sessui::testing::job::JobSpec {
+        start: sessui::testing::host::StartJob {
+            session: sessui::testing::ids::SessionId::from_string(session.clone()),
+            job: sessui::testing::ids::JobId::from_string(job.clone()),
             cols: 80,
             rows: 24,
-            idle_timeout: sessui::config::JOB_BACKSTOP,
+            idle_timeout: sessui::testing::config::JOB_BACKSTOP,
             history: 10_000,
             term: "xterm-256color".into(),
             cwd: Some(s.home.clone()),

@@ -27,8 +27,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use deploy::{Exe, REMOTE_BIN_DIR, identify};
-pub use error::{HostFailure, SshError};
+pub use deploy::Exe;
+#[cfg(feature = "test-hooks")]
+pub use deploy::{REMOTE_BIN_DIR, identify};
 pub use supervisor::SshHost;
 
 use crate::config::Config;
@@ -86,6 +87,7 @@ impl SshFactory {
     }
 
     /// Uploads another sessui executable (tests run the library from their own binary).
+    #[cfg(feature = "test-hooks")]
     pub fn with_exe(mut self, exe: PathBuf) -> SshFactory {
         self.settings.exe = exe;
         self
