@@ -29,6 +29,9 @@ pub enum Event {
     /// `OSC` text this filter reads itself (`OSC 7`, `OSC 8`, colours): its
     /// bytes are in `Filter::osc`.
     Osc,
+    /// Every mark is taken: free the ones no cell names (`Marks::recycle`)
+    /// before the text that follows is drawn.
+    MarksFull,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,6 +107,9 @@ pub struct Filter {
     text_open: bool,
     /// What cells carry besides vt100's attributes.
     pub marks: Marks,
+    /// The last character that took room on the screen, as vt100 got it:
+    /// what REP (`CSI Ps b`) repeats.
+    last: Option<char>,
 }
 
 impl Default for Filter {
@@ -120,6 +126,7 @@ impl Default for Filter {
             bel: false,
             text_open: false,
             marks: Marks::default(),
+            last: None,
         }
     }
 }
@@ -150,10 +157,12 @@ impl Filter {
                 match memchr3(0x1b, 0x0e, 0x0f, &input[i..]) {
                     None => {
                         out.extend_from_slice(&input[i..]);
+                        self.note_text(&input[i..]);
                         return;
                     }
                     Some(n) => {
                         out.extend_from_slice(&input[i..i + n]);
+                        self.note_text(&input[i..i + n]);
                         i += n;
                     }
                 }
@@ -161,8 +170,23 @@ impl Filter {
             let b = input[i];
             i += 1;
             let was = self.state;
+            let from = out.len();
             self.step(b, out, events);
+            if was == State::Ground && self.state == State::Ground {
+                self.note_text(&out[from..]);
+            }
+            if std::mem::take(&mut self.marks.full) {
+                events.push((out.len(), Event::MarksFull));
+            }
             self.note_pending(was, b);
+        }
+    }
+
+    /// Remembers the last character in `text` (output written outside any
+    /// sequence) that takes room on the screen; marks take none.
+    fn note_text(&mut self, text: &[u8]) {
+        if let Some(c) = last_graphic(text) {
+            self.last = Some(c);
         }
     }
 
@@ -260,6 +284,7 @@ impl Filter {
                         self.g = [Charset::Ascii; 4];
                         self.gl = 0;
                         self.marks.reset();
+                        self.last = None;
                         events.push((out.len(), Event::Reset));
                         State::Ground
                     }
@@ -468,6 +493,19 @@ impl Filter {
                 out.truncate(self.csi_start);
                 out.extend_from_slice(if fin == b's' { b"\x1b7" } else { b"\x1b8" });
             }
+            // REP: vt100 repeats the bare character; with the pen's extras
+            // each copy needs its mark, so the copies are written out here.
+            (None, b'b') if self.marks.active() => {
+                let n = nums.next().flatten().unwrap_or(1).max(1);
+                self.drop_sequence(out);
+                if let Some(c) = self.last {
+                    let mut utf8 = [0u8; 4];
+                    for _ in 0..n {
+                        out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                        self.marks.after_char(out);
+                    }
+                }
+            }
             (None, b'I') => {
                 let n = nums.next().flatten().unwrap_or(1).clamp(1, 256);
                 self.drop_sequence(out);
@@ -544,6 +582,27 @@ impl Filter {
         out.extend_from_slice(&self.marks.state_bytes(true));
         out
     }
+}
+
+/// The last character in `bytes` that takes room on the screen (UTF-8 cut
+/// short at either end is skipped): what vt100 remembers for REP.
+fn last_graphic(bytes: &[u8]) -> Option<char> {
+    use unicode_width::UnicodeWidthChar as _;
+    let mut end = bytes.len();
+    while end > 0 {
+        let mut start = end - 1;
+        while start > 0 && end - start < 4 && bytes[start] & 0xc0 == 0x80 {
+            start -= 1;
+        }
+        let c = std::str::from_utf8(&bytes[start..end])
+            .ok()
+            .and_then(|s| s.chars().next());
+        if let Some(c) = c.filter(|c| c.width().is_some_and(|w| w > 0)) {
+            return Some(c);
+        }
+        end = start;
+    }
+    None
 }
 
 /// Whether vt100 would misread this SGR: sub-parameters (`4:3`,

@@ -81,6 +81,11 @@ impl History {
         (i < len).then(|| &*self.rows[len - 1 - i].text)
     }
 
+    /// Every row's text, oldest first.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.rows.iter().map(|r| &*r.text)
+    }
+
     pub fn extend(&mut self, lines: impl IntoIterator<Item = HistoryLine>) {
         for l in lines {
             self.push(&l.text, l.wrapped);

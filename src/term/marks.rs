@@ -20,7 +20,9 @@ use super::style::{Color, attr};
 /// The code point of mark 0 (no mark, never written).
 const MARK_BASE: u32 = 0xE0200;
 /// Marks up to U+E0FFF: the last default-ignorable code point of the block.
-const MAX_MARKS: usize = 0xDFF;
+/// This many different looks can be on screen and in history at once; marks
+/// no cell names any more are reused (see `Marks::recycle`).
+pub const MAX_MARKS: usize = 0xDFF;
 /// Longest hyperlink kept: links are short; a longer one is shown as text
 /// without its link rather than grow every snapshot.
 const MAX_LINK: usize = 2048;
@@ -53,6 +55,11 @@ pub struct Marks {
     pub loading: bool,
     /// The pen's extras saved with the cursor (DECSC, `CSI ? 1049 h`).
     saved: Mark,
+    /// Marks that no cell names any more, free to stand for a new look.
+    free: Vec<u16>,
+    /// The table was full when the pen needed a new mark: the owner should
+    /// find which marks are still in use and `recycle` the rest.
+    pub full: bool,
 }
 
 impl Marks {
@@ -172,16 +179,42 @@ impl Marks {
             self.id = id;
             return;
         }
-        if self.table.len() >= MAX_MARKS {
-            // Thousands of different looks in one session: new ones show
-            // without their extras rather than grow without bound.
+        let id = if let Some(id) = self.free.pop() {
+            self.table[usize::from(id) - 1] = self.pen.clone();
+            id
+        } else if self.table.len() < MAX_MARKS {
+            self.table.push(self.pen.clone());
+            self.table.len() as u16
+        } else {
+            // Thousands of different looks at once: until the owner frees
+            // marks, text shows without its extras rather than grow the
+            // table without bound.
+            self.full = true;
             self.id = 0;
             return;
-        }
-        self.table.push(self.pen.clone());
-        let id = self.table.len() as u16;
+        };
         self.ids.insert(self.pen.clone(), id);
         self.id = id;
+    }
+
+    /// Frees every mark for which `in_use` is false (indexed by mark id),
+    /// then gives the pen a mark again if it has extras.
+    pub fn recycle(&mut self, in_use: &[bool]) {
+        self.full = false;
+        self.free.clear();
+        for (i, mark) in self.table.iter_mut().enumerate() {
+            let id = i + 1;
+            if !in_use.get(id).copied().unwrap_or(false) {
+                if self.ids.get(mark) == Some(&(id as u16)) {
+                    self.ids.remove(mark);
+                }
+                *mark = Mark::default();
+                self.free.push(id as u16);
+            }
+        }
+        // Lowest ids first, so two emulators fed the same bytes agree.
+        self.free.reverse();
+        self.intern();
     }
 
     fn push_mark(&self, out: &mut Vec<u8>) {
@@ -269,6 +302,7 @@ impl Marks {
         if self.table.len() < id {
             self.table.resize(id, Mark::default());
         }
+        self.free.retain(|&f| usize::from(f) != id);
         self.ids.insert(mark.clone(), id as u16);
         self.table[id - 1] = mark;
     }
@@ -293,8 +327,11 @@ impl Marks {
             }
             return out;
         }
+        // Free entries (default) need no definition.
         for (i, m) in self.table.iter().enumerate() {
-            define_bytes(i + 1, m, &mut out);
+            if *m != Mark::default() {
+                define_bytes(i + 1, m, &mut out);
+            }
         }
         out
     }
@@ -359,6 +396,18 @@ pub fn split(text: &str) -> (Cow<'_, str>, u16) {
         Cow::Owned(text.chars().filter(|&c| !is_mark(c)).collect()),
         id,
     )
+}
+
+/// The ids of the marks in `text`, each set in `in_use` (indexed by id).
+pub fn note_used(text: &str, in_use: &mut [bool]) {
+    for c in text.chars() {
+        let code = u32::from(c);
+        if code > MARK_BASE
+            && let Some(slot) = in_use.get_mut((code - MARK_BASE) as usize)
+        {
+            *slot = true;
+        }
+    }
 }
 
 /// `text` with every mark taken out (for text that leaves sessui).

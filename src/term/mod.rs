@@ -322,7 +322,31 @@ impl Emulator {
             },
             Event::Asked(asked) => self.answer(&asked),
             Event::Osc => self.osc(),
+            Event::MarksFull => self.recycle_marks(),
         }
+    }
+
+    /// Frees the marks no cell names any more (on either screen or in
+    /// history), so new looks get extras again. Runs only when the table
+    /// is full, which takes thousands of different looks.
+    fn recycle_marks(&mut self) {
+        let mut in_use = vec![false; marks::MAX_MARKS + 1];
+        let screens = std::iter::once(self.parser.screen())
+            .chain(self.saved_main.as_ref().map(|p| p.screen()));
+        for screen in screens {
+            let (rows, cols) = screen.size();
+            for row in 0..rows.get() {
+                for col in 0..cols.get() {
+                    if let Some(cell) = screen.cell(row, col) {
+                        marks::note_used(cell.contents(), &mut in_use);
+                    }
+                }
+            }
+        }
+        for text in self.parser.callbacks().history.texts() {
+            marks::note_used(text, &mut in_use);
+        }
+        self.filter.marks.recycle(&in_use);
     }
 
     /// Modes the program set that vt100 does not keep.

@@ -507,3 +507,83 @@ fn extras_saved_with_the_cursor_come_back_alike_after_a_snapshot() {
         Color::Idx(1)
     );
 }
+
+/// REP (`CSI Ps b`) repeats the last character with the pen's extras, as if
+/// it were printed again: strikethrough, underline style and colour, links.
+#[test]
+fn a_repeated_character_keeps_its_extras() {
+    let mut e = Emulator::new(20, 4, 10);
+    e.process(b"\x1b[9;4:3;58;5;1mx\x1b[3b");
+    for c in 0..4 {
+        let v = e.cell_view(0, c).unwrap();
+        assert_eq!(v.text, "x", "col {c}");
+        assert!(v.pen.has(attr::STRIKE), "col {c} lost its strikethrough");
+        assert_eq!((v.pen.underline, v.pen.underline_color), (3, Color::Idx(1)));
+    }
+    // Printed before the extras were set: repeated with the pen's extras now.
+    e.process(b"\x1b[m\r\ny\x1b[9m\x1b[2b\x1b[mz");
+    assert_eq!(e.row_text(1), "yyyz");
+    assert!(!e.cell_view(1, 0).unwrap().pen.has(attr::STRIKE));
+    assert!(e.cell_view(1, 2).unwrap().pen.has(attr::STRIKE));
+    assert!(!e.cell_view(1, 3).unwrap().pen.has(attr::STRIKE));
+    // A link, a wide character and a line-drawing character.
+    e.process("\r\n\x1b]8;;https://x/\x1b\\日\x1b[b\x1b]8;;\x1b\\\x1b(0q\x1b[2b\x1b(B".as_bytes());
+    assert_eq!(e.row_text(2), "日日───");
+    assert_eq!(e.cell_view(2, 2).unwrap().link, Some("https://x/"));
+    // Split across reads.
+    e.process(b"\r\n\x1b[9mw\x1b[");
+    e.process(b"2b");
+    assert!(e.cell_view(3, 2).unwrap().pen.has(attr::STRIKE));
+    assert_eq!(e.row_text(3), "www");
+}
+
+/// Plain text repeats as vt100 repeats it, and the job's snapshot agrees.
+#[test]
+fn repeated_plain_text_is_unchanged() {
+    let mut e = Emulator::new(20, 2, 10);
+    e.process(b"ab\x1b[3b");
+    assert_eq!(e.row_text(0), "abbbb");
+}
+
+/// A long session shows far more different looks than there are marks
+/// (every hyperlink is its own): marks no cell names any more are reused,
+/// so the newest text keeps its extras however many came before.
+#[test]
+fn extras_never_run_out_over_a_long_session() {
+    let mut e = Emulator::new(40, 5, 20);
+    let looks = 3 * marks::MAX_MARKS;
+    for i in 0..looks {
+        e.process(format!("\x1b]8;;https://x/{i}\x1b\\L\x1b]8;;\x1b\\\r\n").as_bytes());
+    }
+    e.process(b"\x1b]8;;https://x/last\x1b\\Z\x1b]8;;\x1b\\");
+    let (row, _) = e.cursor_position();
+    assert_eq!(e.cell_view(row, 0).unwrap().link, Some("https://x/last"));
+    // Rows still in history keep theirs: the line just above the cursor.
+    assert_eq!(
+        e.cell_view(row - 1, 0).unwrap().link.map(str::to_string),
+        Some(format!("https://x/{}", looks - 1))
+    );
+    // A fresh emulator loading the snapshot agrees.
+    let copy = Emulator::from_snapshot(e.snapshot(20), 20);
+    assert_eq!(copy.cell_view(row, 0).unwrap().link, Some("https://x/last"));
+}
+
+/// With every mark on screen at once, a new look shows its text without
+/// its extras (the documented bound) and nothing else changes.
+#[test]
+fn more_looks_at_once_than_marks_lose_only_their_extras() {
+    let mut e = Emulator::new(100, 40, 0);
+    for i in 0..marks::MAX_MARKS {
+        e.process(format!("\x1b]8;;https://x/{i}\x1b\\L").as_bytes());
+    }
+    e.process(b"\x1b]8;;https://x/over\x1b\\O\x1b]8;;\x1b\\");
+    let last = marks::MAX_MARKS as u16;
+    let (row, col) = (last / 100, last % 100);
+    let over = e.cell_view(row, col).unwrap();
+    assert_eq!((over.text.as_ref(), over.link), ("O", None));
+    assert_eq!(e.cell_view(0, 0).unwrap().link, Some("https://x/0"));
+    assert_eq!(
+        e.cell_view(row, col - 1).unwrap().link.map(str::to_string),
+        Some(format!("https://x/{}", marks::MAX_MARKS - 1))
+    );
+}
