@@ -68,6 +68,9 @@ pub struct UiConfig {
     /// Take mouse events: the wheel scrolls history and programs that ask get
     /// clicks. Hold Shift to select text in your terminal meanwhile.
     pub mouse: bool,
+    /// Answer a program's clipboard query (`OSC 52 ; c ; ?`) with what that
+    /// session last copied. Off: a program may not read back copies.
+    pub clipboard_read: bool,
 }
 
 /// Where an attached view's status bar sits. Spelled in lower case; any
@@ -133,6 +136,7 @@ impl Default for UiConfig {
             status_bar: StatusBar::Bottom,
             max_fps: 60,
             mouse: true,
+            clipboard_read: false,
         }
     }
 }

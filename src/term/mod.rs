@@ -61,6 +61,11 @@ struct Recorder {
     /// Clipboard copies (`OSC 52`): selection and base64 text, both checked
     /// by vt100 to hold only their own alphabets.
     clipboard: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The session's last copy (base64), what a clipboard query gets back
+    /// where the user allowed queries.
+    last_copy: Vec<u8>,
+    /// Clipboard queries (`OSC 52 ; c ; ?`) not yet answered: their selections.
+    clipboard_asks: Vec<Vec<u8>>,
     /// Where a leaving row is formatted; reused, so a flood of rows does not
     /// grow a new string (several reallocations) per row.
     scratch: String,
@@ -79,6 +84,15 @@ impl vt100::Callbacks for Recorder {
         // One pending copy is enough: a later one replaces it anyway.
         self.clipboard.clear();
         self.clipboard.push((ty.to_vec(), data.to_vec()));
+        self.last_copy.clear();
+        self.last_copy.extend_from_slice(data);
+    }
+
+    fn paste_from_clipboard(&mut self, _: &mut vt100::Screen, ty: &[u8]) {
+        // A few pending are plenty: nobody drains them in the job.
+        if self.clipboard_asks.len() < MAX_CLIPBOARD_ASKS {
+            self.clipboard_asks.push(ty.to_vec());
+        }
     }
 
     fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
@@ -541,6 +555,22 @@ impl Emulator {
         std::mem::take(&mut self.parser.callbacks_mut().clipboard)
     }
 
+    /// Answers to the clipboard queries since the last call, each with the
+    /// session's own last copy (never the user's clipboard). Only a view
+    /// whose user allowed clipboard reads sends them to the program.
+    pub fn take_clipboard_replies(&mut self) -> Vec<u8> {
+        let rec = self.parser.callbacks_mut();
+        let mut out = Vec::new();
+        for selection in std::mem::take(&mut rec.clipboard_asks) {
+            out.extend_from_slice(b"\x1b]52;");
+            out.extend_from_slice(&selection);
+            out.push(b';');
+            out.extend_from_slice(&rec.last_copy);
+            out.extend_from_slice(b"\x1b\\");
+        }
+        out
+    }
+
     /// Where the cursor shows: (row, col), always on the screen.
     pub fn cursor_position(&self) -> (u16, u16) {
         shown_cursor(self.parser.screen())
@@ -672,6 +702,8 @@ fn new_parser(cols: u16, rows: u16, history_lines: usize) -> vt100::Parser<Recor
             title: String::new(),
             bell: false,
             clipboard: Vec::new(),
+            last_copy: Vec::new(),
+            clipboard_asks: Vec::new(),
             scratch: String::new(),
         },
     )
@@ -742,3 +774,6 @@ pub fn strip_sgr(text: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+/// Clipboard queries kept until a view answers them: a program asks once
+/// and waits; more are noise.
+const MAX_CLIPBOARD_ASKS: usize = 4;

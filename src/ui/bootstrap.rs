@@ -50,6 +50,7 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
             attach,
             prompter: Some(prompter),
             facts,
+            clipboard_read: app.config.ui.clipboard_read,
         };
         // The loop runs on a worker, not on this thread: the tasks that carry
         // a key to the session and its echo back wake it on the same thread

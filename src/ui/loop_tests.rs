@@ -115,6 +115,7 @@ fn start(busy: Duration) -> Running {
         attach: None,
         prompter: None,
         facts: Default::default(),
+        clipboard_read: false,
     };
     let ui = tokio::spawn(async move { run_loop(&mut screen, events, ctx).await });
     Running {

@@ -24,6 +24,8 @@ mod terminal;
 mod update;
 
 #[cfg(test)]
+mod clipboard_tests;
+#[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
 mod input_tests;
@@ -56,4 +58,6 @@ pub struct Context {
     pub prompter: Option<Arc<UiPrompter>>,
     /// The outer terminal's colours and cell size, told to each job attached.
     pub facts: crate::protocol::TerminalFacts,
+    /// Answer programs' clipboard queries with what the session copied.
+    pub clipboard_read: bool,
 }

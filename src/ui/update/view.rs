@@ -4,6 +4,7 @@ use super::*;
 
 pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut Vec<Effect>) {
     let history_lines = ui.history_lines;
+    let clipboard_read = ui.clipboard_read;
     let Some(v) = &mut ui.view else {
         return;
     };
@@ -52,6 +53,13 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
         }
         ServerMsg::Output(bytes) => {
             v.emu.process(&bytes);
+            let replies = v.emu.take_clipboard_replies();
+            if clipboard_read && !replies.is_empty() {
+                fx.push(Effect::Send {
+                    generation: v.generation,
+                    msg: ClientMsg::Input(replies),
+                });
+            }
             // Output is activity too (the list sorts by it), recorded as
             // sparingly as typing is.
             if v.last_touch.elapsed() >= TOUCH_EVERY {
