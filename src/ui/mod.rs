@@ -30,6 +30,8 @@ mod input_tests;
 #[cfg(test)]
 mod loop_tests;
 #[cfg(test)]
+mod pictures;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
