@@ -68,6 +68,11 @@ pub struct UiConfig {
     /// Take mouse events: the wheel scrolls history and programs that ask get
     /// clicks. Hold Shift to select text in your terminal meanwhile.
     pub mouse: bool,
+    /// Copy-mode keys: `vi` or `emacs`, as tmux's `mode-keys`.
+    pub mode_keys: crate::ui::copy::ModeKeys,
+    /// A command each copy is piped to besides the terminal's clipboard
+    /// (`wl-copy`, `xclip -selection clipboard`, `pbcopy`); empty for none.
+    pub copy_command: String,
 }
 
 /// Where an attached view's status bar sits. Spelled in lower case; any
@@ -133,6 +138,8 @@ impl Default for UiConfig {
             status_bar: StatusBar::Bottom,
             max_fps: 60,
             mouse: true,
+            mode_keys: crate::ui::copy::ModeKeys::Vi,
+            copy_command: String::new(),
         }
     }
 }

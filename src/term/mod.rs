@@ -564,6 +564,12 @@ impl Emulator {
         marks::strip(&self.parser.screen().contents()).into_owned()
     }
 
+    /// Whether screen row `row` runs on into the next (it was soft-wrapped),
+    /// so a copy joins them into one line.
+    pub fn row_wrapped(&self, row: u16) -> bool {
+        self.parser.screen().row_wrapped(row)
+    }
+
     /// The vt100 cell at a position, for tests.
     pub fn cell(&self, row: u16, col: u16) -> Option<&vt100::Cell> {
         self.parser.screen().cell(row, col)

@@ -148,6 +148,15 @@ impl Effects {
                     tracing::warn!("recording activity: {e}");
                 }
             }),
+            Effect::CopyCommand { command, text } => {
+                tokio::task::spawn_blocking(move || {
+                    if let Err(why) = super::copy_command::run(&command, &text) {
+                        let _ = tx.blocking_send(UiEvent::Warning(
+                            super::strings::copy_command_failed(&command, &why),
+                        ));
+                    }
+                });
+            }
             Effect::RetryHost(host) => {
                 if let Some(h) = mgr.known_host(&host) {
                     h.retry_now();

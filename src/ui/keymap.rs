@@ -34,12 +34,15 @@ pub enum PrefixAction {
     New,
     Rename,
     Scroll,
+    /// Pastes the last copy into the session.
+    Paste,
     Help,
     SendPrefix,
     Retry,
 }
 
-/// What a key does in scrollback mode.
+/// Keys added to copy mode's own table (`[keys.scroll]`, from when copy
+/// mode only scrolled): each moves as its name says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScrollAction {
     Up,
@@ -74,6 +77,7 @@ const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
     (PrefixAction::New, "new", &["c"]),
     (PrefixAction::Rename, "rename", &["r"]),
     (PrefixAction::Scroll, "scroll", &["["]),
+    (PrefixAction::Paste, "paste", &["]"]),
     (PrefixAction::Help, "help", &["?"]),
     (PrefixAction::Retry, "retry", &["R"]),
 ];
@@ -100,6 +104,11 @@ pub struct Keymap {
     list: Table<ListAction>,
     prefixed: Table<PrefixAction>,
     scroll: Table<ScrollAction>,
+    /// Copy mode's key table (`ui.mode_keys`).
+    pub mode_keys: crate::ui::copy::ModeKeys,
+    /// A command each copy is piped to as well (`ui.copy_command`). Kept
+    /// here as it travels with the keys from the config to the UI.
+    pub copy_command: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +190,8 @@ impl Keymap {
             list: Table::build("list", LIST, &keys.list)?,
             prefixed,
             scroll: Table::build("scroll", SCROLL, &keys.scroll)?,
+            mode_keys: Default::default(),
+            copy_command: None,
         })
     }
 
@@ -200,6 +211,8 @@ impl Keymap {
                 by_chord: HashMap::new(),
                 keys: Vec::new(),
             },
+            mode_keys: Default::default(),
+            copy_command: None,
         })
     }
 

@@ -5,6 +5,8 @@
 
 mod background;
 mod bootstrap;
+pub(crate) mod copy;
+mod copy_command;
 mod effects;
 mod event_loop;
 mod filter;
@@ -23,6 +25,8 @@ mod strings;
 mod terminal;
 mod update;
 
+#[cfg(test)]
+mod copy_tests;
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]

@@ -58,6 +58,8 @@ impl Screen for RealScreen {
         let mut passed = Vec::new();
         self.outer
             .take(ui.view.as_mut().map(|v| &mut v.emu), &mut passed);
+        // A copy made in copy mode: the clipboard, by the terminal.
+        passed.append(&mut ui.to_terminal);
         // Rows that changed since the last frame, whichever way it was drawn:
         // a frame drawn through ratatui leaves the painted rows unknown anyway.
         let dirty = ui.view.as_mut().map(|v| v.emu.take_dirty());

@@ -12,6 +12,7 @@ use crate::term::Emulator;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
+use super::copy::{CopyMode, EmuLines};
 use super::keymap::Keymap;
 
 /// How long a notice stays on screen.
@@ -57,6 +58,11 @@ pub struct Ui {
     /// The generation the next attached view gets: messages are matched to
     /// the connection they came on.
     pub next_generation: u64,
+    /// The last copy, for pasting into a session.
+    pub paste_buffer: Option<String>,
+    /// Bytes for the outer terminal itself (a clipboard copy), written with
+    /// the next frame.
+    pub to_terminal: Vec<u8>,
 }
 
 pub struct Notice {
@@ -82,10 +88,10 @@ pub struct View {
     /// The job's snapshot has arrived; until then keys are held in `early_keys`.
     pub loaded: bool,
     pub early_keys: Vec<Vec<u8>>,
-    /// Rows scrolled back into history (scrollback mode), if scrolling.
-    pub scroll: Option<usize>,
-    /// History length when last drawn, to keep a scrolled view still while output arrives.
-    pub seen_history: usize,
+    /// Copy mode (history, cursor, selection, search), when it is on.
+    pub copy: Option<CopyMode>,
+    /// Where the left button went down, for a drag that selects.
+    pub press: Option<crate::ui::copy::Pos>,
     pub prefix_armed: bool,
     pub link: Link,
     /// The shell ended: how.
@@ -99,6 +105,12 @@ pub struct View {
 }
 
 impl View {
+    /// Rows the view is scrolled back into history (copy mode), if it is.
+    pub fn scroll(&self) -> Option<usize> {
+        let copy = self.copy.as_ref()?;
+        Some(copy.scroll(&EmuLines::new(&self.emu)))
+    }
+
     /// A view just attached: nothing loaded, nothing sent, not scrolled.
     pub fn new(session: SessionRow, view_id: ViewId, generation: u64, emu: Emulator) -> View {
         View {
@@ -109,8 +121,8 @@ impl View {
             history: Vec::new(),
             loaded: false,
             early_keys: Vec::new(),
-            scroll: None,
-            seen_history: 0,
+            copy: None,
+            press: None,
             prefix_armed: false,
             link: Link::Live,
             ended: None,
@@ -250,6 +262,8 @@ impl Ui {
             now: crate::clock::now_millis(),
             spinner: 0,
             next_generation: 1,
+            paste_buffer: None,
+            to_terminal: Vec::new(),
         }
     }
 

@@ -60,3 +60,19 @@ pub fn lagged(bytes: u64) -> String {
         "output skipped: {bytes} bytes arrived faster than this view could draw; screen resynced"
     )
 }
+
+pub const NOTHING_TO_PASTE: &str = "nothing copied yet: prefix [ enters copy mode to copy";
+
+pub fn copied(chars: usize, prefix: &str) -> String {
+    format!("copied {chars} characters to the clipboard ({prefix} ] pastes)")
+}
+
+pub fn copied_too_long(chars: usize) -> String {
+    format!(
+        "copied {chars} characters for pasting here only: too long for the terminal's clipboard"
+    )
+}
+
+pub fn copy_command_failed(command: &str, why: &str) -> String {
+    format!("copy_command '{command}' failed: {why} (set ui.copy_command in config.toml)")
+}

@@ -1,5 +1,6 @@
 //! Drawing: `render(&ui, frame)` paints the whole screen from state and does no I/O.
 
+mod copy;
 mod list;
 mod paint;
 mod popups;
@@ -47,7 +48,7 @@ pub fn direct(ui: &Ui) -> Option<(Rect, Line<'static>)> {
     let area = Rect::new(0, 0, cols, rows);
     let fits = cols >= MIN_COLS && rows >= MIN_ROWS && v.emu.size().0 == cols;
     let covered = ui.popup.is_some()
-        || v.scroll.is_some()
+        || v.copy.is_some()
         || v.ended.is_some()
         || error_box(ui, area).is_some();
     (fits && !covered).then(|| (view::split(ui, area).1, view::status_line(ui, v)))

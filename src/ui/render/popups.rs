@@ -236,14 +236,21 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         (PrefixAction::Prev, "previous session on this host"),
         (PrefixAction::New, "create a session and attach"),
         (PrefixAction::Rename, "rename this session"),
-        (PrefixAction::Scroll, "scroll history"),
+        (
+            PrefixAction::Scroll,
+            "copy mode: scroll, search, select, copy",
+        ),
+        (PrefixAction::Paste, "paste the last copy"),
         (PrefixAction::Retry, "reconnect now"),
     ] {
         lines.push(row(k.prefix_keys(a), what));
     }
     lines.push(row(format!("{p} {p}"), "send the prefix key itself"));
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Scrolling history", bold().fg(Color::Cyan)));
+    lines.push(Line::styled(
+        "Copy mode (vi keys; emacs with ui.mode_keys)",
+        bold().fg(Color::Cyan),
+    ));
     for (a, what) in [
         (ScrollAction::Up, "line up"),
         (ScrollAction::PageUp, "page up"),
@@ -253,8 +260,12 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         lines.push(row(k.scroll_keys(a), what));
     }
     lines.push(row(
+        "v V C-v / ? n y".into(),
+        "select, by line, block; search; copy",
+    ));
+    lines.push(row(
         "wheel".into(),
-        "scroll (unless the program uses the mouse)",
+        "scroll; drag to copy (if the program allows)",
     ));
     lines.push(Line::raw(""));
     lines.push(Line::styled("  any key closes this help", dim()));

@@ -45,10 +45,13 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
         f.render_widget(Paragraph::new(status_line(ui, v)), status);
         return;
     }
-    let cursor = super::session::draw(&v.emu, f.buffer_mut(), screen, v.scroll.unwrap_or(0));
+    let cursor = super::session::draw(&v.emu, f.buffer_mut(), screen, v.scroll().unwrap_or(0));
+    let cursor = match &v.copy {
+        Some(c) => super::copy::overlay(v, c, f, screen),
+        None => cursor,
+    };
     if let Some((x, y)) = cursor
         && ui.popup.is_none()
-        && v.scroll.is_none()
         && v.ended.is_none()
     {
         f.set_cursor_position((x, y));
@@ -121,12 +124,11 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
     } else if let Link::Reconnecting { reason, .. } = &v.link {
         spans.push(Span::styled(format!(" {reason} "), dim()));
     }
-    if let Some(offset) = v.scroll {
-        spans.push(Span::styled(
-            format!(" history {offset}/{} ", v.emu.history_len()),
-            Style::new().bg(Color::Yellow).fg(Color::Black),
-        ));
-        spans.push(Span::styled(" ↑↓ PgUp PgDn · q leaves ", bar));
+    if let Some(c) = &v.copy {
+        spans.append(&mut super::copy::status(v, c));
+        if c.prompt.is_none() && c.message.is_none() {
+            spans.push(Span::styled(copy_hint(c.keys), bar));
+        }
     }
     spans.push(Span::raw(" "));
     if v.prefix_armed {
@@ -143,7 +145,7 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
             ),
             (k.prefix_key(PrefixAction::New), "new"),
             (k.prefix_key(PrefixAction::Rename), "rename"),
-            (k.prefix_key(PrefixAction::Scroll), "scroll"),
+            (k.prefix_key(PrefixAction::Scroll), "copy"),
             (k.prefix_key(PrefixAction::Help), "help"),
         ]);
         spans.push(Span::styled(
@@ -162,4 +164,12 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// The copy-mode keys a user needs first.
+fn copy_hint(keys: crate::ui::copy::ModeKeys) -> &'static str {
+    match keys {
+        crate::ui::copy::ModeKeys::Vi => " v select · y copy · / search · q leaves ",
+        crate::ui::copy::ModeKeys::Emacs => " C-Space select · M-w copy · C-s search · q leaves ",
+    }
 }

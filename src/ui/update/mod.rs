@@ -1,6 +1,7 @@
 //! `update`: one event in, the state changed, the effects to run out.
 //! Keys become actions through the keymap; nothing here does I/O.
 
+mod copy;
 mod lifecycle;
 mod popup;
 mod view;
@@ -75,6 +76,11 @@ pub enum Effect {
     },
     Touch(SessionId),
     RetryHost(String),
+    /// Pipe a copy to the user's `copy_command`.
+    CopyCommand {
+        command: String,
+        text: String,
+    },
     /// Talk to the current view's job over this connection from now on.
     Listen {
         generation: u64,

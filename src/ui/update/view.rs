@@ -37,7 +37,9 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
             } else {
                 v.emu = Emulator::from_snapshot(snap, history_lines);
             }
-            v.seen_history = v.emu.history_len();
+            if let Some(c) = &mut v.copy {
+                c.clamp(&crate::ui::copy::EmuLines::new(&v.emu));
+            }
             v.link = Link::Live;
             if !v.loaded {
                 v.loaded = true;
@@ -58,17 +60,17 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
                 v.last_touch = Instant::now();
                 fx.push(Effect::Touch(v.session.id.clone()));
             }
-            if let Some(offset) = &mut v.scroll {
-                // Keep what the user is reading in place as history grows.
-                let grown = v.emu.history_len().saturating_sub(v.seen_history);
-                *offset = (*offset + grown).min(v.emu.history_len());
+            // Copy mode's lines keep their numbers as output pushes them
+            // into history: what the user reads stays in place; only lines
+            // the history no longer keeps are let go.
+            if let Some(c) = &mut v.copy {
+                c.clamp(&crate::ui::copy::EmuLines::new(&v.emu));
             }
-            v.seen_history = v.emu.history_len();
         }
         ServerMsg::Resized { cols, rows } => v.emu.resize(cols, rows),
         ServerMsg::Exited(exit) => {
             v.ended = Some(exit.describe());
-            v.scroll = None;
+            v.copy = None;
             fx.push(Effect::JobGone {
                 id: v.session.id.clone(),
                 exit: Some(exit),
@@ -110,19 +112,8 @@ pub(super) fn view_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         v.prefix_armed = true;
         return;
     }
-    if let Some(offset) = v.scroll {
-        let page = usize::from(ui.size.1.saturating_sub(2)).max(1);
-        let max = v.emu.history_len();
-        let next = match ui.keymap.scroll(&chord) {
-            Some(ScrollAction::Up) => Some(offset + 1),
-            Some(ScrollAction::Down) => Some(offset.saturating_sub(1)),
-            Some(ScrollAction::PageUp) => Some(offset + page),
-            Some(ScrollAction::PageDown) => Some(offset.saturating_sub(page)),
-            Some(ScrollAction::Top) => Some(max),
-            Some(ScrollAction::Bottom) | Some(ScrollAction::Exit) => None,
-            None => Some(offset),
-        };
-        v.scroll = next.map(|n| n.min(max));
+    if v.copy.is_some() {
+        super::copy::key(ui, key, fx);
         return;
     }
     let bytes = encode(&key, v.emu.modes().application_cursor);
@@ -132,7 +123,7 @@ pub(super) fn view_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
 /// The one way input reaches the session, whether typed, pasted or a
 /// mouse report: held until the screen is there, refused while the link is
 /// down, recorded as activity.
-fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
+pub(super) fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
     if bytes.is_empty() {
         return;
     }
@@ -147,7 +138,7 @@ fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
         ui.error(strings::NOT_SENT_OFFLINE);
         return;
     }
-    v.scroll = None;
+    v.copy = None;
     fx.push(Effect::Send {
         generation: v.generation,
         msg: ClientMsg::Input(bytes),
@@ -182,7 +173,8 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
             );
             send_input(ui, bytes, fx);
         }
-        PrefixAction::Scroll => v.scroll = Some(0),
+        PrefixAction::Scroll => super::copy::enter(ui, false),
+        PrefixAction::Paste => super::copy::paste(ui, fx),
         PrefixAction::Help => ui.popup = Some(Popup::Help),
         PrefixAction::Switch => {
             ui.selected = Some(v.session.id.clone());
@@ -291,7 +283,7 @@ pub(super) fn on_mouse(ui: &mut Ui, m: MouseEvent, fx: &mut Vec<Effect>) {
         return;
     }
     let modes = v.emu.modes();
-    if modes.mouse != vt100::MouseProtocolMode::None && v.scroll.is_none() {
+    if modes.mouse != vt100::MouseProtocolMode::None && v.copy.is_none() {
         if m.row < top {
             return;
         }
@@ -300,18 +292,12 @@ pub(super) fn on_mouse(ui: &mut Ui, m: MouseEvent, fx: &mut Vec<Effect>) {
         }
         return;
     }
-    // The program did not ask for the mouse: the wheel scrolls history.
-    let max = v.emu.history_len();
+    // The program did not ask for the mouse: the wheel scrolls history in
+    // copy mode, and the left button selects and copies.
     match m.kind {
-        MouseEventKind::ScrollUp => {
-            v.scroll = Some((v.scroll.unwrap_or(0) + WHEEL_ROWS).min(max));
-        }
-        MouseEventKind::ScrollDown => {
-            if let Some(o) = v.scroll {
-                let n = o.saturating_sub(WHEEL_ROWS);
-                v.scroll = (n > 0).then_some(n);
-            }
-        }
+        MouseEventKind::ScrollUp => super::copy::wheel(ui, true),
+        MouseEventKind::ScrollDown => super::copy::wheel(ui, false),
+        _ if m.row >= top => super::copy::select(ui, &m, m.row - top, fx),
         _ => {}
     }
 }
