@@ -232,7 +232,7 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
     for (a, what) in [
         (
             PrefixAction::Detach,
-            "detach (to the list, or the shell if opened there)",
+            "detach: back to the list or the shell",
         ),
         (PrefixAction::Switch, "switch session (list overlay)"),
         (PrefixAction::Next, "next session on this host"),
