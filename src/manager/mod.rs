@@ -45,7 +45,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
-    #[error("no session named or with id '{0}' (see `sessui ls`)")]
+    #[error("no session named or with id '{0}' (see `sessui ls`){hint}", hint = short_id_hint(.0))]
     NotFound(String),
     #[error("'{key}' matches several sessions: {}; use more of the id", candidates.join(", "))]
     Ambiguous {
@@ -481,6 +481,15 @@ impl Manager {
 }
 
 /// The one session `key` names among those it matched, or why not.
+/// A key that could be the start of an id but is too short to be looked up as one.
+fn short_id_hint(key: &str) -> &'static str {
+    if !key.is_empty() && key.len() < 4 && key.chars().all(|c| c.is_ascii_hexdigit()) {
+        "; an id prefix needs 4 or more characters"
+    } else {
+        ""
+    }
+}
+
 fn pick(key: &str, found: Vec<SessionRow>) -> Result<SessionRow> {
     if let Some(exact) = found
         .iter()

@@ -82,6 +82,7 @@ where
     // never shows an empty list it could not read.
     let (listed, attach) = fx.first_load(ctx.attach.clone()).await;
     update(&mut ui, listed);
+    ui.detach_quits = ctx.attach.is_some();
     if let Some(s) = attach {
         ui.pending = Some(Pending::Attaching { label: s.label() });
         // `sessui attach NAME` asks for that session: one that ended gets a new shell.

@@ -146,7 +146,28 @@ impl<A: Copy + Eq + std::hash::Hash> Table<A> {
             for spec in specs {
                 let chord =
                     Chord::parse(spec).map_err(|e| format!("[keys.{section}] {name}: {e}"))?;
-                table.by_chord.insert(chord, *action);
+                // One key, one action: a second binding would silently win
+                // or lose depending on the order of the table.
+                if let Some(other) = table.by_chord.insert(chord, *action)
+                    && other != *action
+                {
+                    let other = defaults
+                        .iter()
+                        .find(|(a, _, _)| *a == other)
+                        .map_or("another action", |(_, n, _)| *n);
+                    // Name first the binding the user wrote: the other one
+                    // may be a default they never saw.
+                    let (mine, theirs) = if overrides.contains_key(other) {
+                        (other, *name)
+                    } else {
+                        (*name, other)
+                    };
+                    return Err(format!(
+                        "[keys.{section}] {mine} = \"{spec}\": {spec} is also the key of \
+                         {theirs}; pick another key for {mine}, or give {theirs} other keys \
+                         in [keys.{section}]"
+                    ));
+                }
                 chords.push(chord);
             }
             table.keys.push((*action, name, chords));
@@ -181,7 +202,17 @@ impl Keymap {
         let prefix = Chord::parse(prefix).map_err(|e| format!("ui.prefix: {e}"))?;
         let mut prefixed = Table::build("prefix", PREFIX, &keys.prefix)?;
         // The prefix pressed twice sends it through, as tmux's send-prefix.
-        prefixed.by_chord.insert(prefix, PrefixAction::SendPrefix);
+        if let Some(taken) = prefixed.by_chord.insert(prefix, PrefixAction::SendPrefix) {
+            let name = PREFIX
+                .iter()
+                .find(|(a, _, _)| *a == taken)
+                .map_or("an action", |(_, n, _)| *n);
+            return Err(format!(
+                "ui.prefix {}: after the prefix, the prefix itself sends it through, but \
+                 [keys.prefix] gives it to {name}; pick another key for {name}",
+                prefix.label()
+            ));
+        }
         prefixed
             .keys
             .push((PrefixAction::SendPrefix, "send-prefix", vec![prefix]));
@@ -278,5 +309,37 @@ mod tests {
         assert!(err.contains("explode") && err.contains("attach"), "{err}");
         let err = Keymap::new("Hyper-b", &KeysConfig::default()).unwrap_err();
         assert!(err.contains("ui.prefix"), "{err}");
+    }
+
+    /// A key bound to two actions was accepted and one of them silently
+    /// did nothing: it is refused, naming both actions and the fix.
+    #[test]
+    fn a_key_given_to_two_actions_is_refused_with_both_names() {
+        let mut keys = KeysConfig::default();
+        keys.prefix
+            .insert("detach".into(), KeySpecs::One("s".into()));
+        let err = Keymap::new("C-b", &keys).unwrap_err();
+        assert!(
+            err.contains("[keys.prefix] detach = \"s\"") && err.contains("switch"),
+            "{err}"
+        );
+        // moving the other action away settles it
+        keys.prefix
+            .insert("switch".into(), KeySpecs::One("w".into()));
+        let k = Keymap::new("C-b", &keys).unwrap();
+        assert_eq!(k.prefixed(&Chord::plain('s')), Some(PrefixAction::Detach));
+        // the same key twice for one action is no clash
+        keys.list
+            .insert("up".into(), KeySpecs::Many(vec!["k".into(), "k".into()]));
+        assert!(Keymap::new("C-b", &keys).is_ok());
+        // the prefix after itself is send-prefix
+        let mut keys = KeysConfig::default();
+        keys.prefix
+            .insert("detach".into(), KeySpecs::One("C-a".into()));
+        let err = Keymap::new("C-a", &keys).unwrap_err();
+        assert!(
+            err.contains("ui.prefix C-a") && err.contains("detach"),
+            "{err}"
+        );
     }
 }

@@ -52,6 +52,9 @@ pub struct Ui {
     /// (if anything), under this warning, until a read works again.
     pub db_error: Option<String>,
     pub quit: bool,
+    /// Opened for one session (`sessui attach`, `new --attach`): detaching
+    /// returns to the shell sessui was started from, as `tmux attach` does.
+    pub detach_quits: bool,
     /// Wall clock for relative times, updated on ticks.
     pub now: Millis,
     pub spinner: usize,
@@ -259,6 +262,7 @@ impl Ui {
             cycle_at: None,
             db_error: None,
             quit: false,
+            detach_quits: false,
             now: crate::clock::now_millis(),
             spinner: 0,
             next_generation: 1,

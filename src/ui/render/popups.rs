@@ -230,7 +230,10 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         bold().fg(Color::Cyan),
     ));
     for (a, what) in [
-        (PrefixAction::Detach, "detach to the list"),
+        (
+            PrefixAction::Detach,
+            "detach: back to the list or the shell",
+        ),
         (PrefixAction::Switch, "switch session (list overlay)"),
         (PrefixAction::Next, "next session on this host"),
         (PrefixAction::Prev, "previous session on this host"),

@@ -158,6 +158,7 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
         ui.cycle_at = None;
     }
     match action {
+        PrefixAction::Detach if ui.detach_quits => quit(ui, fx),
         PrefixAction::Detach => {
             if let Some(v) = ui.view.take() {
                 ui.selected = Some(v.session.id.clone());
