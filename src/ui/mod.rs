@@ -14,6 +14,7 @@ pub mod keys;
 pub(crate) mod mouse;
 mod outer;
 mod pacing;
+mod predict;
 mod probe;
 mod prompter;
 pub(crate) mod render;
@@ -61,4 +62,6 @@ pub struct Context {
     pub prompter: Option<Arc<UiPrompter>>,
     /// The outer terminal's colours and cell size, told to each job attached.
     pub facts: crate::protocol::TerminalFacts,
+    /// Predictive local echo in attached views.
+    pub predict: predict::Settings,
 }

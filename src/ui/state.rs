@@ -57,6 +57,8 @@ pub struct Ui {
     /// The generation the next attached view gets: messages are matched to
     /// the connection they came on.
     pub next_generation: u64,
+    /// Predictive local echo, for each view attached.
+    pub predict: super::predict::Settings,
 }
 
 pub struct Notice {
@@ -96,6 +98,8 @@ pub struct View {
     pub resync_appends: bool,
     /// A resync is on its way (`Lagged` came): its snapshot adds history.
     pub resyncing: bool,
+    /// Typed keys shown before their echo, and the link's round trip.
+    pub predict: super::predict::Predictor,
 }
 
 impl View {
@@ -117,6 +121,7 @@ impl View {
             last_touch: Instant::now(),
             resync_appends: false,
             resyncing: false,
+            predict: Default::default(),
         }
     }
 }
@@ -250,6 +255,7 @@ impl Ui {
             now: crate::clock::now_millis(),
             spinner: 0,
             next_generation: 1,
+            predict: Default::default(),
         }
     }
 
