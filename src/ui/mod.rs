@@ -31,6 +31,8 @@ mod input_tests;
 #[cfg(test)]
 mod loop_tests;
 #[cfg(test)]
+mod predict_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;

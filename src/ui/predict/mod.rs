@@ -225,7 +225,7 @@ impl Predictor {
     /// Drops every guess: the session's screen is the truth from here, and
     /// what is typed next waits for a confirmation before it shows.
     pub fn fail(&mut self) {
-        if !self.guesses.is_empty() || self.cursor.is_some() {
+        if self.shows_any() {
             self.changed = true;
         }
         self.guesses.clear();
@@ -277,7 +277,6 @@ impl Predictor {
                 at: now,
             }),
         }
-        self.changed = true;
     }
 
     /// A key went to the session: guesses what it will show.
@@ -285,6 +284,14 @@ impl Predictor {
         if !self.active {
             return;
         }
+        let before = self.overlay();
+        self.guess_key(key, s, now);
+        // Only what is shown counts: a key whose guess stays hidden is
+        // drawn with its echo, as without prediction.
+        self.changed |= self.overlay() != before;
+    }
+
+    fn guess_key(&mut self, key: Key, s: &impl ScreenRead, now: Instant) {
         let (cols, _) = s.size();
         let (row, col) = match self.cursor {
             Some(c) => (c.row, c.col),
@@ -325,19 +332,27 @@ impl Predictor {
             epoch: self.epoch,
             at: now,
         });
-        self.changed = true;
     }
 
     /// The session's screen changed (or time passed): each guess is
     /// confirmed, still pending, or wrong, and any wrong one drops them all.
     pub fn judge(&mut self, s: &impl ScreenRead, now: Instant) {
+        if self.guesses.is_empty() && self.cursor.is_none() && s.alternate() == self.alt {
+            return;
+        }
+        let before = self.overlay();
+        self.judge_guesses(s, now);
+        self.changed |= self.overlay() != before;
+    }
+
+    fn judge_guesses(&mut self, s: &impl ScreenRead, now: Instant) {
         if s.alternate() != self.alt {
             self.alt = s.alternate();
             return self.fail();
         }
         let mut wrong = false;
         let mut credit = 0;
-        let (mut streak, mut changed) = (0, false);
+        let mut streak = 0;
         self.guesses.retain(|g| {
             let actual = norm(s.text(g.row, g.col));
             if actual == g.text {
@@ -346,14 +361,12 @@ impl Predictor {
                     credit = credit.max(g.epoch);
                     streak += 1;
                 }
-                changed = true;
                 false
             } else {
                 wrong |= !g.was.contains(&actual);
                 true
             }
         });
-        self.changed |= changed;
         if wrong {
             return self.fail();
         }
@@ -364,13 +377,9 @@ impl Predictor {
             }
             if col == c.col && self.guesses.is_empty() {
                 self.cursor = None;
-                self.changed = true;
             }
         }
-        if credit > self.confirmed {
-            self.confirmed = credit;
-            self.changed = true;
-        }
+        self.confirmed = self.confirmed.max(credit);
         self.streak += streak;
         self.expire(now);
     }
@@ -383,6 +392,11 @@ impl Predictor {
         if self.guesses.iter().any(|g| late(g.at)) || self.cursor.is_some_and(|c| late(c.at)) {
             self.fail();
         }
+    }
+
+    fn shows_any(&self) -> bool {
+        self.guesses.iter().any(|g| self.shows(g.epoch))
+            || self.cursor.is_some_and(|c| self.shows(c.epoch))
     }
 
     fn shows(&self, epoch: u64) -> bool {
