@@ -53,6 +53,10 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
             attach,
             prompter: Some(prompter),
             facts,
+            predict: super::predict::Settings {
+                mode: app.config.ui.predict,
+                threshold: std::time::Duration::from_millis(app.config.ui.predict_threshold_ms),
+            },
         };
         // The loop runs on a worker, not on this thread: the tasks that carry
         // a key to the session and its echo back wake it on the same thread

@@ -70,6 +70,7 @@ where
         ctx.history_lines,
         screen.size(),
     );
+    ui.predict = ctx.predict;
     let mut fx = Effects::new(ctx.manager.clone(), ev_tx.clone(), ctx.facts.clone());
     fx.size = ui.view_size();
     let mut conn: Option<Conn> = None;

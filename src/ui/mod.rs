@@ -16,6 +16,7 @@ pub mod keys;
 pub(crate) mod mouse;
 mod outer;
 mod pacing;
+mod predict;
 mod probe;
 mod prompter;
 pub(crate) mod render;
@@ -35,6 +36,8 @@ mod input_tests;
 mod loop_tests;
 #[cfg(test)]
 mod pictures;
+#[cfg(test)]
+mod predict_tests;
 #[cfg(test)]
 mod tests;
 
@@ -67,4 +70,6 @@ pub struct Context {
     pub prompter: Option<Arc<UiPrompter>>,
     /// The outer terminal's colours and cell size, told to each job attached.
     pub facts: crate::protocol::TerminalFacts,
+    /// Predictive local echo in attached views.
+    pub predict: predict::Settings,
 }

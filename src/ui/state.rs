@@ -66,6 +66,8 @@ pub struct Ui {
     /// Bytes for the outer terminal itself (a clipboard copy), written with
     /// the next frame.
     pub to_terminal: Vec<u8>,
+    /// Predictive local echo, for each view attached.
+    pub predict: super::predict::Settings,
 }
 
 pub struct Notice {
@@ -105,6 +107,8 @@ pub struct View {
     pub resync_appends: bool,
     /// A resync is on its way (`Lagged` came): its snapshot adds history.
     pub resyncing: bool,
+    /// Typed keys shown before their echo, and the link's round trip.
+    pub predict: super::predict::Predictor,
 }
 
 impl View {
@@ -132,6 +136,7 @@ impl View {
             last_touch: Instant::now(),
             resync_appends: false,
             resyncing: false,
+            predict: Default::default(),
         }
     }
 }
@@ -268,6 +273,7 @@ impl Ui {
             next_generation: 1,
             paste_buffer: None,
             to_terminal: Vec::new(),
+            predict: Default::default(),
         }
     }
 

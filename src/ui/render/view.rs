@@ -45,11 +45,14 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
         f.render_widget(Paragraph::new(status_line(ui, v)), status);
         return;
     }
-    let cursor = super::session::draw(&v.emu, f.buffer_mut(), screen, v.scroll().unwrap_or(0));
-    let cursor = match &v.copy {
-        Some(c) => super::copy::overlay(v, c, f, screen),
-        None => cursor,
-    };
+    let mut cursor = super::session::draw(&v.emu, f.buffer_mut(), screen, v.scroll().unwrap_or(0));
+    match &v.copy {
+        Some(c) => cursor = super::copy::overlay(v, c, f, screen),
+        None => {
+            let predicted = crate::ui::predict::draw(&v.predict.overlay(), f.buffer_mut(), screen);
+            cursor = predicted.or(cursor);
+        }
+    }
     if let Some((x, y)) = cursor
         && ui.popup.is_none()
         && v.ended.is_none()
@@ -112,6 +115,12 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
         (Link::Live, _) => (v.session.status.to_string(), status_style(v.session.status)),
     };
     spans.push(Span::styled(format!(" {state} "), bar.patch(style)));
+    if v.predict.active()
+        && let Some(rtt) = v.predict.rtt.smoothed()
+    {
+        // Why typing shows underlined: the link is this slow.
+        spans.push(Span::styled(format!(" {} ms ", rtt.as_millis()), bar));
+    }
     // A notice (an error above all) is what the user needs next: it comes
     // before anything else that may not fit.
     if let Some(n) = &ui.notice {

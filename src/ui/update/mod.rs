@@ -205,7 +205,10 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Update {
             }
         )
     });
-    let redraw = if input && sent {
+    // A key shown by prediction is drawn at once: waiting for the echo is
+    // what prediction is there to avoid.
+    let predicted = ui.view.as_mut().is_some_and(|v| v.predict.take_changed());
+    let redraw = if input && sent && !predicted {
         Redraw::AfterEcho
     } else {
         redraw
@@ -388,6 +391,22 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
         }
         UiEvent::Tick => {
             ui.now = crate::clock::now_millis();
+            if let Some(v) = &mut ui.view
+                && v.loaded
+                && v.link == Link::Live
+                && v.ended.is_none()
+            {
+                let now = Instant::now();
+                v.predict.expire(now);
+                if v.predict.wants_rtt()
+                    && let Some(n) = v.predict.rtt.ping_due(now)
+                {
+                    fx.push(Effect::Send {
+                        generation: v.generation,
+                        msg: ClientMsg::Ping(n),
+                    });
+                }
+            }
             ui.spinner = ui.spinner.wrapping_add(1);
             if ui
                 .notice

@@ -1,6 +1,7 @@
 //! What the attached view does with session output, keys, paste and the mouse.
 
 use super::*;
+use crate::ui::predict::Key;
 
 pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut Vec<Effect>) {
     let history_lines = ui.history_lines;
@@ -41,6 +42,7 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
                 c.clamp(&crate::ui::copy::EmuLines::new(&v.emu));
             }
             v.link = Link::Live;
+            v.predict.fail();
             if !v.loaded {
                 v.loaded = true;
                 // Keys typed while attaching go in now, in order.
@@ -54,6 +56,7 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
         }
         ServerMsg::Output(bytes) => {
             v.emu.process(&bytes);
+            v.predict.judge(&v.emu, Instant::now());
             // Output is activity too (the list sorts by it), recorded as
             // sparingly as typing is.
             if v.last_touch.elapsed() >= TOUCH_EVERY {
@@ -67,7 +70,10 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
                 c.clamp(&crate::ui::copy::EmuLines::new(&v.emu));
             }
         }
-        ServerMsg::Resized { cols, rows } => v.emu.resize(cols, rows),
+        ServerMsg::Resized { cols, rows } => {
+            v.emu.resize(cols, rows);
+            v.predict.fail();
+        }
         ServerMsg::Exited(exit) => {
             v.ended = Some(exit.describe());
             v.copy = None;
@@ -81,7 +87,8 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
         ServerMsg::Lagged { .. } if v.resync_appends => v.resyncing = true,
         ServerMsg::Lagged { dropped_bytes } => ui.notify(strings::lagged(dropped_bytes)),
         ServerMsg::Error { message } => ui.error(message),
-        ServerMsg::Captured { .. } | ServerMsg::Info(_) | ServerMsg::Pong(_) => {}
+        ServerMsg::Pong(n) => v.predict.pong(n, Instant::now()),
+        ServerMsg::Captured { .. } | ServerMsg::Info(_) => {}
     }
 }
 
@@ -117,7 +124,13 @@ pub(super) fn view_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     let bytes = encode(&key, v.emu.modes().application_cursor);
+    let guess = v.loaded && v.link == Link::Live && !bytes.is_empty();
     send_input(ui, bytes, fx);
+    if let Some(v) = &mut ui.view
+        && guess
+    {
+        v.predict.key(Key::of(&key), &v.emu, Instant::now());
+    }
 }
 
 /// The one way input reaches the session, whether typed, pasted or a
@@ -167,6 +180,7 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
             }
         }
         PrefixAction::SendPrefix => {
+            v.predict.unforeseen();
             let prefix = ui.keymap.prefix;
             let bytes = encode(
                 &KeyEvent::new(prefix.code, prefix.mods),
@@ -269,6 +283,9 @@ pub(super) fn on_paste(ui: &mut Ui, text: String, fx: &mut Vec<Effect>) {
         return;
     };
     let bytes = encode_paste(&text, v.emu.modes().bracketed_paste);
+    if let Some(v) = &mut ui.view {
+        v.predict.unforeseen();
+    }
     send_input(ui, bytes, fx);
 }
 
