@@ -20,6 +20,8 @@ pub struct Effects {
     /// The UI's database work, done in order off the event loop: a list
     /// read after a detach shows the view gone.
     lane: mpsc::Sender<DbWork>,
+    /// The preview's current generation: a watch of an older one ends.
+    preview: tokio::sync::watch::Sender<u64>,
 }
 
 /// A piece of database work, run on a blocking thread.
@@ -53,6 +55,7 @@ impl Effects {
             events,
             size: (80, 23),
             facts,
+            preview: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -148,6 +151,14 @@ impl Effects {
                     tracing::warn!("recording activity: {e}");
                 }
             }),
+            Effect::Preview(target) => {
+                let generation = target.as_ref().map_or(0, |(_, g)| *g);
+                self.preview.send_replace(generation);
+                if let Some((id, generation)) = target {
+                    let current = self.preview.subscribe();
+                    tokio::spawn(super::preview_watch::run(mgr, id, generation, current, tx));
+                }
+            }
             Effect::RetryHost(host) => {
                 if let Some(h) = mgr.known_host(&host) {
                     h.retry_now();

@@ -22,6 +22,8 @@ pub enum ListAction {
     Help,
     Quit,
     Retry,
+    /// Show or hide the selected session's live preview.
+    Preview,
 }
 
 /// What a key does after the prefix in an attached view.
@@ -37,6 +39,8 @@ pub enum PrefixAction {
     Help,
     SendPrefix,
     Retry,
+    /// The session takes this view's size (another view had set a larger one).
+    Fit,
 }
 
 /// What a key does in scrollback mode.
@@ -64,6 +68,7 @@ const LIST: &[(ListAction, &str, &[&str])] = &[
     (ListAction::Help, "help", &["?"]),
     (ListAction::Quit, "quit", &["q"]),
     (ListAction::Retry, "retry", &["R"]),
+    (ListAction::Preview, "preview", &["p"]),
 ];
 
 const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
@@ -76,6 +81,7 @@ const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
     (PrefixAction::Scroll, "scroll", &["["]),
     (PrefixAction::Help, "help", &["?"]),
     (PrefixAction::Retry, "retry", &["R"]),
+    (PrefixAction::Fit, "fit", &["F"]),
 ];
 
 const SCROLL: &[(ScrollAction, &str, &[&str])] = &[

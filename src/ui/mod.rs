@@ -14,6 +14,8 @@ pub mod keys;
 pub(crate) mod mouse;
 mod outer;
 mod pacing;
+mod preview;
+mod preview_watch;
 mod probe;
 mod prompter;
 pub(crate) mod render;
@@ -29,6 +31,8 @@ mod fault_tests;
 mod input_tests;
 #[cfg(test)]
 mod loop_tests;
+#[cfg(test)]
+mod preview_tests;
 #[cfg(test)]
 mod tests;
 

@@ -57,6 +57,8 @@ pub struct Ui {
     /// The generation the next attached view gets: messages are matched to
     /// the connection they came on.
     pub next_generation: u64,
+    /// The list's live preview of the selected session.
+    pub preview: super::preview::Previews,
 }
 
 pub struct Notice {
@@ -250,6 +252,7 @@ impl Ui {
             now: crate::clock::now_millis(),
             spinner: 0,
             next_generation: 1,
+            preview: Default::default(),
         }
     }
 

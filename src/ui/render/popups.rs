@@ -220,6 +220,10 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         (ListAction::Delete, "delete (asks first)"),
         (ListAction::Filter, "filter by name, host, id (Esc clears)"),
         (ListAction::Retry, "reconnect to unreachable hosts now"),
+        (
+            ListAction::Preview,
+            "live preview of the selected session on/off",
+        ),
         (ListAction::Quit, "quit (sessions keep running)"),
     ] {
         lines.push(row(k.list_keys(a), what));
@@ -238,6 +242,7 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         (PrefixAction::Rename, "rename this session"),
         (PrefixAction::Scroll, "scroll history"),
         (PrefixAction::Retry, "reconnect now"),
+        (PrefixAction::Fit, "resize the session to this view"),
     ] {
         lines.push(row(k.prefix_keys(a), what));
     }
