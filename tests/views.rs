@@ -101,3 +101,89 @@ fn the_list_previews_the_selected_session_live_without_attaching_to_it() {
     t.keys("q");
     assert!(t.wait_exit());
 }
+
+/// A real `ssh-agent` on `socket`, ended when dropped.
+struct Agent(std::process::Child);
+
+impl Agent {
+    fn start(socket: &std::path::Path) -> Agent {
+        let child = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(socket)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent runs");
+        assert!(wait_until(PATIENCE, || socket.exists()), "no agent socket");
+        Agent(child)
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_shells_agent_socket_follows_the_client_that_attached_last() {
+    let s = Sandbox::new();
+    let (a, b) = (s.home.join("agent-a.sock"), s.home.join("agent-b.sock"));
+    let (_agent_a, _agent_b) = (Agent::start(&a), Agent::start(&b));
+    // Agent A holds a key; agent B none.
+    let key = s.home.join("key-a");
+    let made = std::process::Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "key-of-agent-a",
+            "-f",
+        ])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let added = std::process::Command::new("ssh-add")
+        .arg(&key)
+        .env("SSH_AUTH_SOCK", &a)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(added.success());
+    s.ok(&["new", "--name", "agent"]);
+    let check = "clear; basename $(readlink $SSH_AUTH_SOCK); ssh-add -l";
+
+    let mut from_a = Tui::start_with(
+        &s,
+        &["attach", "agent"],
+        100,
+        30,
+        &[("SSH_AUTH_SOCK", a.to_str().unwrap())],
+    );
+    in_session(&mut from_a, "agent");
+    from_a.type_line(check);
+    from_a.wait_for("agent-a.sock");
+    from_a.wait_for("key-of-agent-a");
+    // That window closes (the shell keeps running).
+    drop(from_a);
+
+    // Another login, another agent: the same running shell follows it.
+    let mut from_b = Tui::start_with(
+        &s,
+        &["attach", "agent"],
+        100,
+        30,
+        &[("SSH_AUTH_SOCK", b.to_str().unwrap())],
+    );
+    in_session(&mut from_b, "agent");
+    from_b.type_line(check);
+    from_b.wait_for("agent-b.sock");
+    let screen = from_b.wait_for("no identities");
+    assert!(!screen.contains("key-of-agent-a"), "{screen}");
+}

@@ -275,6 +275,7 @@ fn start(
     let listener = bind(&spec.socket)?;
     let pty = Pty::spawn(spec, exited).inspect_err(|_| {
         let _ = std::fs::remove_file(&spec.socket);
+        super::agent_link::remove(&super::agent_link::link_path(&spec.socket));
     })?;
     Ok((pty, listener, me))
 }
@@ -526,6 +527,20 @@ impl Job {
             }
             ClientMsg::Ping(n) => self.send(id, &ServerMsg::Pong(n)),
             ClientMsg::Terminal(facts) => self.emu.set_terminal_facts(facts),
+            ClientMsg::Environment { ssh_auth_sock } => {
+                let is_view = self.clients.get(&id).is_some_and(|c| c.view.is_some());
+                if let (true, Some(agent)) = (is_view, ssh_auth_sock) {
+                    let link = super::agent_link::link_path(&self.spec.socket);
+                    if let Err(e) = super::agent_link::repoint(&link, Path::new(&agent)) {
+                        self.send(
+                            id,
+                            &ServerMsg::Error {
+                                message: format!("the session's SSH_AUTH_SOCK still points at the last agent: {e}"),
+                            },
+                        );
+                    }
+                }
+            }
         }
         false
     }
@@ -716,6 +731,7 @@ async fn finish(
         tracing::warn!("cannot write the exit record: {e}");
     }
     let _ = std::fs::remove_file(&job.spec.socket);
+    super::agent_link::remove(&super::agent_link::link_path(&job.spec.socket));
     remove_state(&job.spec.records, job.spec.start.job.as_str());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     if let Ok(frame) = encode_frame(&ServerMsg::Exited(exit)) {

@@ -43,6 +43,10 @@ pub enum ClientMsg {
     /// A watcher's size never applies, it counts for no idle timeout and no
     /// view count, and input from it is refused (protocol 4).
     Watch,
+    /// The attaching view's `SSH_AUTH_SOCK` (an absolute socket path on the
+    /// job's host): the session's agent link points there from now on
+    /// (protocol 4).
+    Environment { ssh_auth_sock: Option<String> },
 }
 
 /// The outer terminal's colours and cell size, as far as they are known.

@@ -279,6 +279,16 @@ async fn attach(
     if version >= crate::protocol::TERMINAL_FACTS {
         let _ = tx.send(crate::protocol::ClientMsg::Terminal(facts)).await;
     }
+    // The session's shell uses this client's agent from now on. A socket
+    // path here means nothing on another host: remote sessions keep theirs.
+    if version >= crate::protocol::ENVIRONMENT && att.session.host == crate::host::LOCAL {
+        let ssh_auth_sock = std::env::var("SSH_AUTH_SOCK")
+            .ok()
+            .filter(|s| !s.is_empty());
+        let _ = tx
+            .send(crate::protocol::ClientMsg::Environment { ssh_auth_sock })
+            .await;
+    }
     Ok(Attached {
         session: att.session,
         view: att.view,

@@ -34,6 +34,8 @@ mod loop_tests;
 #[cfg(test)]
 mod preview_tests;
 #[cfg(test)]
+mod question_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;

@@ -16,6 +16,7 @@ pub const ATTACHING: &str = "attaching…";
 pub const NOT_SENT_OFFLINE: &str = "input not sent: the session is reconnecting";
 pub const PREVIEW_NO_ROOM: &str =
     "preview on: it shows when the terminal is at least 140 columns wide or 40 rows tall";
+pub const TYPE_YES_OR_NO: &str = "type yes or no, then Enter";
 pub const NOT_SENT_BUSY: &str = "input not sent: the session is not reading input";
 
 pub fn ended(label: &str, exit: &str) -> String {

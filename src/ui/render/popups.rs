@@ -331,10 +331,16 @@ fn question(q: &Question, f: &mut Frame, area: Rect) {
     );
     let bottom = inner.y + inner.height.saturating_sub(1);
     match q.kind {
-        QuestionKind::YesNo => f.render_widget(
-            Paragraph::new(hints(&[("y".into(), "yes"), ("n/Esc".into(), "no")])),
-            Rect::new(inner.x, bottom, inner.width, 1),
-        ),
+        QuestionKind::YesNo => {
+            input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
+            f.render_widget(
+                Paragraph::new(hints(&[
+                    ("yes Enter".into(), "trust"),
+                    ("no Enter/Esc".into(), "refuse"),
+                ])),
+                Rect::new(inner.x, bottom, inner.width, 1),
+            );
+        }
         QuestionKind::Secret | QuestionKind::Text => {
             input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
             f.render_widget(
