@@ -38,6 +38,15 @@ pub enum ClientMsg {
     /// the job answers the program's questions as that terminal would; the
     /// job keeps the latest (protocol 3).
     Terminal(TerminalFacts),
+    /// Watch the session without being a view (a preview): the job answers
+    /// with one `Screen`, then live `Output` and `Resized`, as a view gets.
+    /// A watcher's size never applies, it counts for no idle timeout and no
+    /// view count, and input from it is refused (protocol 4).
+    Watch,
+    /// The attaching view's `SSH_AUTH_SOCK` (an absolute socket path on the
+    /// job's host): the session's agent link points there from now on
+    /// (protocol 4).
+    Environment { ssh_auth_sock: Option<String> },
 }
 
 /// The outer terminal's colours and cell size, as far as they are known.

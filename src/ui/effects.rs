@@ -20,6 +20,8 @@ pub struct Effects {
     /// The UI's database work, done in order off the event loop: a list
     /// read after a detach shows the view gone.
     lane: mpsc::Sender<DbWork>,
+    /// The preview's current generation: a watch of an older one ends.
+    preview: tokio::sync::watch::Sender<u64>,
 }
 
 /// A piece of database work, run on a blocking thread.
@@ -53,6 +55,7 @@ impl Effects {
             events,
             size: (80, 23),
             facts,
+            preview: tokio::sync::watch::Sender::new(0),
         }
     }
 
@@ -156,6 +159,14 @@ impl Effects {
                         ));
                     }
                 });
+            }
+            Effect::Preview(target) => {
+                let generation = target.as_ref().map_or(0, |(_, g)| *g);
+                self.preview.send_replace(generation);
+                if let Some((id, generation)) = target {
+                    let current = self.preview.subscribe();
+                    tokio::spawn(super::preview_watch::run(mgr, id, generation, current, tx));
+                }
             }
             Effect::RetryHost(host) => {
                 if let Some(h) = mgr.known_host(&host) {
@@ -276,6 +287,16 @@ async fn attach(
     // drop the connection. It answers with its defaults instead.
     if version >= crate::protocol::TERMINAL_FACTS {
         let _ = tx.send(crate::protocol::ClientMsg::Terminal(facts)).await;
+    }
+    // The session's shell uses this client's agent from now on. A socket
+    // path here means nothing on another host: remote sessions keep theirs.
+    if version >= crate::protocol::ENVIRONMENT && att.session.host == crate::host::LOCAL {
+        let ssh_auth_sock = std::env::var("SSH_AUTH_SOCK")
+            .ok()
+            .filter(|s| !s.is_empty());
+        let _ = tx
+            .send(crate::protocol::ClientMsg::Environment { ssh_auth_sock })
+            .await;
     }
     Ok(Attached {
         session: att.session,

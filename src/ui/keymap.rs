@@ -22,6 +22,8 @@ pub enum ListAction {
     Help,
     Quit,
     Retry,
+    /// Show or hide the selected session's live preview.
+    Preview,
 }
 
 /// What a key does after the prefix in an attached view.
@@ -39,6 +41,8 @@ pub enum PrefixAction {
     Help,
     SendPrefix,
     Retry,
+    /// The session takes this view's size (another view had set a larger one).
+    Fit,
 }
 
 /// Keys added to copy mode's own table (`[keys.scroll]`, from when copy
@@ -67,6 +71,7 @@ const LIST: &[(ListAction, &str, &[&str])] = &[
     (ListAction::Help, "help", &["?"]),
     (ListAction::Quit, "quit", &["q"]),
     (ListAction::Retry, "retry", &["R"]),
+    (ListAction::Preview, "preview", &["p"]),
 ];
 
 const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
@@ -80,6 +85,7 @@ const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
     (PrefixAction::Paste, "paste", &["]"]),
     (PrefixAction::Help, "help", &["?"]),
     (PrefixAction::Retry, "retry", &["R"]),
+    (PrefixAction::Fit, "fit", &["F"]),
 ];
 
 const SCROLL: &[(ScrollAction, &str, &[&str])] = &[

@@ -17,6 +17,8 @@ pub(crate) mod mouse;
 mod outer;
 mod pacing;
 mod predict;
+mod preview;
+mod preview_watch;
 mod probe;
 mod prompter;
 pub(crate) mod render;
@@ -38,6 +40,10 @@ mod loop_tests;
 mod pictures;
 #[cfg(test)]
 mod predict_tests;
+#[cfg(test)]
+mod preview_tests;
+#[cfg(test)]
+mod question_tests;
 #[cfg(test)]
 mod tests;
 

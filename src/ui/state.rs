@@ -68,6 +68,8 @@ pub struct Ui {
     pub to_terminal: Vec<u8>,
     /// Predictive local echo, for each view attached.
     pub predict: super::predict::Settings,
+    /// The list's live preview of the selected session.
+    pub preview: super::preview::Previews,
 }
 
 pub struct Notice {
@@ -274,6 +276,7 @@ impl Ui {
             paste_buffer: None,
             to_terminal: Vec::new(),
             predict: Default::default(),
+            preview: Default::default(),
         }
     }
 

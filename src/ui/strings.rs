@@ -14,6 +14,9 @@ pub const TOO_SMALL: &str = "terminal too small";
 pub const CREATING: &str = "creating…";
 pub const ATTACHING: &str = "attaching…";
 pub const NOT_SENT_OFFLINE: &str = "input not sent: the session is reconnecting";
+pub const PREVIEW_NO_ROOM: &str =
+    "preview on: it shows when the terminal is at least 140 columns wide or 40 rows tall";
+pub const TYPE_YES_OR_NO: &str = "type yes or no, then Enter";
 pub const NOT_SENT_BUSY: &str = "input not sent: the session is not reading input";
 
 pub fn ended(label: &str, exit: &str) -> String {

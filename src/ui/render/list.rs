@@ -166,6 +166,10 @@ fn fit(text: &str, width: u16) -> String {
 }
 
 pub fn render(ui: &Ui, f: &mut Frame, area: Rect) {
+    let (area, preview) = super::preview::split(ui, area);
+    if let Some(p) = preview {
+        super::preview::render(ui, f, p);
+    }
     f.render_widget(Paragraph::new(title_line(ui)), Rect { height: 1, ..area });
     let table = Rect {
         y: area.y + 1,
@@ -213,22 +217,23 @@ pub fn render(ui: &Ui, f: &mut Frame, area: Rect) {
     draw_table(ui, f, table);
     draw_info_line(ui, f, info);
     let k = &ui.keymap;
-    f.render_widget(
-        Paragraph::new(hints(&[
-            (
-                k.list_keys(ListAction::Up) + "/" + &k.list_keys(ListAction::Down),
-                "move",
-            ),
-            (k.list_key(ListAction::Attach), "attach"),
-            (k.list_key(ListAction::New), "new"),
-            (k.list_key(ListAction::Rename), "rename"),
-            (k.list_key(ListAction::Delete), "delete"),
-            (k.list_key(ListAction::Filter), "filter"),
-            (k.list_key(ListAction::Help), "help"),
-            (k.list_key(ListAction::Quit), "quit"),
-        ])),
-        footer,
-    );
+    let mut keys = vec![
+        (
+            k.list_keys(ListAction::Up) + "/" + &k.list_keys(ListAction::Down),
+            "move",
+        ),
+        (k.list_key(ListAction::Attach), "attach"),
+        (k.list_key(ListAction::New), "new"),
+        (k.list_key(ListAction::Rename), "rename"),
+        (k.list_key(ListAction::Delete), "delete"),
+        (k.list_key(ListAction::Filter), "filter"),
+        (k.list_key(ListAction::Help), "help"),
+        (k.list_key(ListAction::Quit), "quit"),
+    ];
+    if super::preview_room(ui.size).is_some() {
+        keys.insert(6, (k.list_key(ListAction::Preview), "preview"));
+    }
+    f.render_widget(Paragraph::new(hints(&keys)), footer);
 }
 
 fn title_line(ui: &Ui) -> Line<'static> {

@@ -4,10 +4,12 @@ mod copy;
 mod list;
 mod paint;
 mod popups;
+mod preview;
 mod session;
 mod view;
 
 pub use paint::Painted;
+pub use preview::room as preview_room;
 /// The attached view's screen drawn into a buffer (the fuzz targets draw it too).
 pub(crate) use session::draw as draw_session;
 
@@ -46,7 +48,8 @@ pub fn direct(ui: &Ui) -> Option<(Rect, Line<'static>)> {
     let v = ui.view.as_ref()?;
     let (cols, rows) = ui.size;
     let area = Rect::new(0, 0, cols, rows);
-    let fits = cols >= MIN_COLS && rows >= MIN_ROWS && v.emu.size().0 == cols;
+    let fits =
+        cols >= MIN_COLS && rows >= MIN_ROWS && v.emu.size().0 == cols && v.emu.size().1 < rows;
     let covered = ui.popup.is_some()
         || v.copy.is_some()
         || v.ended.is_some()

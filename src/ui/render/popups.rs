@@ -220,6 +220,10 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         (ListAction::Delete, "delete (asks first)"),
         (ListAction::Filter, "filter by name, host, id (Esc clears)"),
         (ListAction::Retry, "reconnect to unreachable hosts now"),
+        (
+            ListAction::Preview,
+            "live preview of the selected session on/off",
+        ),
         (ListAction::Quit, "quit (sessions keep running)"),
     ] {
         lines.push(row(k.list_keys(a), what));
@@ -245,6 +249,7 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         ),
         (PrefixAction::Paste, "paste the last copy"),
         (PrefixAction::Retry, "reconnect now"),
+        (PrefixAction::Fit, "resize the session to this view"),
     ] {
         lines.push(row(k.prefix_keys(a), what));
     }
@@ -340,10 +345,16 @@ fn question(q: &Question, f: &mut Frame, area: Rect) {
     );
     let bottom = inner.y + inner.height.saturating_sub(1);
     match q.kind {
-        QuestionKind::YesNo => f.render_widget(
-            Paragraph::new(hints(&[("y".into(), "yes"), ("n/Esc".into(), "no")])),
-            Rect::new(inner.x, bottom, inner.width, 1),
-        ),
+        QuestionKind::YesNo => {
+            input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
+            f.render_widget(
+                Paragraph::new(hints(&[
+                    ("yes Enter".into(), "trust"),
+                    ("no Enter/Esc".into(), "refuse"),
+                ])),
+                Rect::new(inner.x, bottom, inner.width, 1),
+            );
+        }
         QuestionKind::Secret | QuestionKind::Text => {
             input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
             f.render_widget(

@@ -59,6 +59,7 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
     {
         f.set_cursor_position((x, y));
     }
+    super::session::mark_cut(&v.emu, f.buffer_mut(), screen);
     // A smaller session (another, more active view set its size): mark the edge.
     let (cols, rows) = v.emu.size();
     if cols < screen.width {
@@ -85,6 +86,19 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
             b,
         );
     }
+}
+
+/// Says the session is larger than this view, and how to give it this size.
+fn crop_note(ui: &Ui, v: &View) -> Option<String> {
+    let (_, screen) = split(ui, Rect::new(0, 0, ui.size.0, ui.size.1));
+    let (cols, rows) = super::session::cropped(&v.emu, screen)?;
+    Some(format!(
+        " session {cols}x{rows} > view {}x{} · {} {} fits ",
+        screen.width,
+        screen.height,
+        ui.keymap.prefix.label(),
+        ui.keymap.prefix_key(PrefixAction::Fit)
+    ))
 }
 
 pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
@@ -120,6 +134,9 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
     {
         // Why typing shows underlined: the link is this slow.
         spans.push(Span::styled(format!(" {} ms ", rtt.as_millis()), bar));
+    }
+    if let Some(note) = crop_note(ui, v) {
+        spans.push(Span::styled(note, Style::new().fg(Color::Yellow)));
     }
     // A notice (an error above all) is what the user needs next: it comes
     // before anything else that may not fit.

@@ -98,6 +98,9 @@ pub enum Effect {
         to: oneshot::Sender<Option<String>>,
         answer: Option<String>,
     },
+    /// Watch this session's job for the list's preview (tagged with the
+    /// preview's generation), ending any watch before; `None`: watch nothing.
+    Preview(Option<(SessionId, u64)>),
 }
 
 /// When the screen should show what an event changed.
@@ -177,6 +180,16 @@ pub enum UiEvent {
     Warning(String),
     /// Remote hosts' connection states changed.
     Hosts(Vec<(String, HostState)>),
+    /// What the job watched for the preview sent, a batch at a time.
+    Preview {
+        generation: u64,
+        msgs: Vec<ServerMsg>,
+    },
+    /// The preview's watch ended, or could not start (why).
+    PreviewEnded {
+        generation: u64,
+        why: String,
+    },
     Tick,
     Quit,
 }
@@ -188,14 +201,17 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Update {
             msg: ServerMsg::Screen { .. },
             ..
         } => Redraw::Now,
-        UiEvent::Session { .. } => Redraw::Output,
+        UiEvent::Session { .. } | UiEvent::Preview { .. } => Redraw::Output,
         _ => Redraw::Now,
     };
     let input = matches!(
         event,
         UiEvent::Key(_) | UiEvent::Paste(_) | UiEvent::Mouse(_)
     );
-    let effects = apply(ui, event);
+    let mut effects = apply(ui, event);
+    // Whatever the event changed (the selection, the list, the size), the
+    // preview follows the selected session.
+    super::preview::sync(ui, &mut effects);
     let sent = effects.iter().any(|e| {
         matches!(
             e,
@@ -416,6 +432,8 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
                 ui.notice = None;
             }
         }
+        UiEvent::Preview { generation, msgs } => super::preview::on_messages(ui, generation, msgs),
+        UiEvent::PreviewEnded { generation, why } => super::preview::on_ended(ui, generation, why),
         UiEvent::Quit => quit(ui, &mut fx),
     }
     fx
@@ -504,6 +522,12 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             ui.filter = Some(text_input(strings::FILTER_PLACEHOLDER, "", false));
         }
         ListAction::Help => ui.popup = Some(Popup::Help),
+        ListAction::Preview => {
+            ui.preview.on = !ui.preview.on;
+            if ui.preview.on && super::render::preview_room(ui.size).is_none() {
+                ui.notify(strings::PREVIEW_NO_ROOM);
+            }
+        }
         ListAction::Quit => quit(ui, fx),
         ListAction::Retry => {
             for (host, state) in &ui.hosts {

@@ -251,6 +251,11 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
             ui.cycle_at = Some(target);
         }
         PrefixAction::Retry => fx.push(Effect::RetryHost(v.session.host.clone())),
+        // The job gives the PTY the size of the view that was focused last.
+        PrefixAction::Fit => fx.push(Effect::Send {
+            generation: v.generation,
+            msg: ClientMsg::Focus,
+        }),
     }
 }
 
