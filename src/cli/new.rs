@@ -48,7 +48,12 @@ pub async fn run(app: &App, args: Args) -> Result<Option<String>, Failure> {
     let host = args.host.clone().unwrap_or_default();
     let cwd = crate::manager::new_session_cwd(&host, args.cwd)
         .map_err(|e| Failure::from(e.to_string()))?;
-    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    // `window_size`, not `size`: without a terminal (a script, cron) `size`
+    // runs `tput` twice, two processes before the session can start.
+    let (cols, rows) = crossterm::terminal::window_size()
+        .ok()
+        .filter(|w| w.columns > 0 && w.rows > 0)
+        .map_or((80, 24), |w| (w.columns, w.rows));
     let session = app
         .manager
         .create(CreateOpts {
