@@ -3,6 +3,7 @@
 
 mod capture;
 mod escapes;
+mod grep;
 mod info;
 mod kill;
 mod ls;
@@ -63,6 +64,9 @@ pub enum Command {
     Info(info::Args),
     /// Stop a session's shell and remove the session.
     Kill(kill::Args),
+    /// Search every session's screen and history, on every host, like grep:
+    /// exit 0 when a line matched, 1 when none did, 2 on trouble.
+    Grep(grep::Args),
     /// Internal: sessui's endpoint on a remote host, run over SSH.
     #[command(hide = true)]
     Agent(crate::agent::AgentArgs),
@@ -124,6 +128,8 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(()) => 0,
+        // grep's "nothing found" is an exit code, not a message.
+        Err(f) if f.message.is_empty() => f.code,
         Err(f) => {
             // Messages carry text from hosts and programs (a remote stderr
             // line, an exit reason): nothing in them may act on the terminal.
@@ -200,6 +206,7 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
             Command::Rename(a) => rename::run(&app, a).await,
             Command::Info(a) => info::run(&app, a).await,
             Command::Kill(a) => kill::run(&app, a).await,
+            Command::Grep(a) => grep::run(&app, a).await,
             Command::Attach { .. } | Command::Agent(_) => Ok(()),
         }
     })?;

@@ -512,6 +512,15 @@ impl Job {
             }
             ClientMsg::Ping(n) => self.send(id, &ServerMsg::Pong(n)),
             ClientMsg::Terminal(facts) => self.emu.set_terminal_facts(facts),
+            ClientMsg::Search(spec) => {
+                let answer = match crate::term::search::Query::new(spec) {
+                    Ok(query) => ServerMsg::Found(self.emu.search(&query)),
+                    Err(e) => ServerMsg::Error {
+                        message: e.to_string(),
+                    },
+                };
+                self.send(id, &answer);
+            }
         }
         false
     }

@@ -79,7 +79,10 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
         ServerMsg::Lagged { .. } if v.resync_appends => v.resyncing = true,
         ServerMsg::Lagged { dropped_bytes } => ui.notify(strings::lagged(dropped_bytes)),
         ServerMsg::Error { message } => ui.error(message),
-        ServerMsg::Captured { .. } | ServerMsg::Info(_) | ServerMsg::Pong(_) => {}
+        ServerMsg::Captured { .. }
+        | ServerMsg::Info(_)
+        | ServerMsg::Pong(_)
+        | ServerMsg::Found(_) => {}
     }
 }
 
