@@ -83,9 +83,10 @@ fn copy(mut from: TcpStream, mut to: TcpStream, count: Option<Arc<AtomicU64>>) {
 
 /// `via` reaches the server through the relay.
 fn via_relay(sb: &Sandbox, sshd: &Sshd, relay: &Relay) {
-    let block = sshd
-        .host_block(sb, "via", &sshd.user_key)
-        .replace(&format!("Port {}", sshd.port), &format!("Port {}", relay.port));
+    let block = sshd.host_block(sb, "via", &sshd.user_key).replace(
+        &format!("Port {}", sshd.port),
+        &format!("Port {}", relay.port),
+    );
     std::fs::write(sb.home.join(".ssh/config"), block).unwrap();
     let line = format!("[{}]:{} {}\n", sshd.addr, relay.port, sshd.host_key_pub);
     std::fs::write(sshd.known_hosts(sb), line).unwrap();
@@ -117,7 +118,10 @@ fn a_remote_session_is_searched_by_its_agent_and_a_silent_host_holds_nothing() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .find(|o| o["text"] == "needle-42")
         .unwrap_or_else(|| panic!("{out}"));
-    assert_eq!((hit["session"].as_str(), hit["host"].as_str()), (Some("far"), Some("via")));
+    assert_eq!(
+        (hit["session"].as_str(), hit["host"].as_str()),
+        (Some("far"), Some("via"))
+    );
     // the whole connection (key exchange, login, agent start, the answer)
     // is a few kB; the history it searched is about a megabyte
     println!("grep over SSH: {down} bytes from the server for ~1 MB of remote history");
@@ -144,7 +148,9 @@ fn a_remote_session_is_searched_by_its_agent_and_a_silent_host_holds_nothing() {
     // the connect timeout here is 3 s: the silent host costs that, not more
     assert!(took < Duration::from_secs(10), "took {took:?}");
 
-    let out = sessui(&sb, &["grep", "needle-42", "--json"]).output().unwrap();
+    let out = sessui(&sb, &["grep", "needle-42", "--json"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let missed = stdout
         .lines()

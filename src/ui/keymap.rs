@@ -22,6 +22,7 @@ pub enum ListAction {
     Help,
     Quit,
     Retry,
+    Search,
 }
 
 /// What a key does after the prefix in an attached view.
@@ -49,6 +50,8 @@ pub enum ScrollAction {
     Top,
     Bottom,
     Exit,
+    NextMatch,
+    PrevMatch,
 }
 
 const LIST: &[(ListAction, &str, &[&str])] = &[
@@ -64,6 +67,7 @@ const LIST: &[(ListAction, &str, &[&str])] = &[
     (ListAction::Help, "help", &["?"]),
     (ListAction::Quit, "quit", &["q"]),
     (ListAction::Retry, "retry", &["R"]),
+    (ListAction::Search, "search", &["S"]),
 ];
 
 const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
@@ -90,6 +94,8 @@ const SCROLL: &[(ScrollAction, &str, &[&str])] = &[
     (ScrollAction::Top, "top", &["Home", "g"]),
     (ScrollAction::Bottom, "bottom", &["End", "G"]),
     (ScrollAction::Exit, "exit", &["q", "Esc"]),
+    (ScrollAction::NextMatch, "next-match", &["n"]),
+    (ScrollAction::PrevMatch, "prev-match", &["N"]),
 ];
 
 pub use crate::config::{KeySpecs, KeysConfig};

@@ -51,6 +51,10 @@ pub struct Ui {
     /// (if anything), under this warning, until a read works again.
     pub db_error: Option<String>,
     pub quit: bool,
+    /// The list's search mode, while open.
+    pub search: Option<super::update::search::SearchMode>,
+    /// Where the view being attached should open (chosen in search mode).
+    pub landing: Option<super::update::search::Landing>,
     /// Wall clock for relative times, updated on ticks.
     pub now: Millis,
     pub spinner: usize,
@@ -96,6 +100,9 @@ pub struct View {
     pub resync_appends: bool,
     /// A resync is on its way (`Lagged` came): its snapshot adds history.
     pub resyncing: bool,
+    /// Opened from a search: its matches here and the one highlighted,
+    /// which the painter marks and `n`/`N` move.
+    pub found: Option<super::update::search::Found>,
 }
 
 impl View {
@@ -117,6 +124,7 @@ impl View {
             last_touch: Instant::now(),
             resync_appends: false,
             resyncing: false,
+            found: None,
         }
     }
 }
@@ -247,6 +255,8 @@ impl Ui {
             cycle_at: None,
             db_error: None,
             quit: false,
+            search: None,
+            landing: None,
             now: crate::clock::now_millis(),
             spinner: 0,
             next_generation: 1,

@@ -224,6 +224,7 @@ pub fn render(ui: &Ui, f: &mut Frame, area: Rect) {
             (k.list_key(ListAction::Rename), "rename"),
             (k.list_key(ListAction::Delete), "delete"),
             (k.list_key(ListAction::Filter), "filter"),
+            (k.list_key(ListAction::Search), "search"),
             (k.list_key(ListAction::Help), "help"),
             (k.list_key(ListAction::Quit), "quit"),
         ])),

@@ -46,6 +46,7 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
         return;
     }
     let cursor = super::session::draw(&v.emu, f.buffer_mut(), screen, v.scroll.unwrap_or(0));
+    super::search::paint_found(v, f.buffer_mut(), screen);
     if let Some((x, y)) = cursor
         && ui.popup.is_none()
         && v.scroll.is_none()

@@ -3,6 +3,7 @@
 
 mod lifecycle;
 mod popup;
+pub mod search;
 mod view;
 
 use lifecycle::{Deletion, on_attached, on_created, on_deleted, quit, start_attach};
@@ -86,6 +87,12 @@ pub enum Effect {
     Send {
         generation: u64,
         msg: ClientMsg,
+    },
+    /// Search every session (after `search::DEBOUNCE`, if `seq` is still
+    /// the newest search then).
+    Search {
+        seq: u64,
+        query: crate::protocol::QuerySpec,
     },
     /// The answer to a host's question (`None`: refused or cancelled).
     Answer {
@@ -171,6 +178,15 @@ pub enum UiEvent {
     Warning(String),
     /// Remote hosts' connection states changed.
     Hosts(Vec<(String, HostState)>),
+    /// One session's answer to search `seq`.
+    SearchFound {
+        seq: u64,
+        found: Box<crate::manager::SessionSearch>,
+    },
+    /// Every host has answered search `seq`.
+    SearchDone {
+        seq: u64,
+    },
     Tick,
     Quit,
 }
@@ -391,6 +407,8 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
                 ui.notice = None;
             }
         }
+        UiEvent::SearchFound { seq, found } => search::found(ui, seq, *found),
+        UiEvent::SearchDone { seq } => search::done(ui, seq),
         UiEvent::Quit => quit(ui, &mut fx),
     }
     fx
@@ -421,6 +439,9 @@ fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if ui.search.is_some() {
+        return search::key(ui, key, fx);
+    }
     let chord = Chord::of(&key);
     if let Some(filter) = &mut ui.filter {
         match key.code {
@@ -479,6 +500,7 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             ui.filter = Some(text_input(strings::FILTER_PLACEHOLDER, "", false));
         }
         ListAction::Help => ui.popup = Some(Popup::Help),
+        ListAction::Search => search::open(ui),
         ListAction::Quit => quit(ui, fx),
         ListAction::Retry => {
             for (host, state) in &ui.hosts {

@@ -39,6 +39,7 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
             }
             v.seen_history = v.emu.history_len();
             v.link = Link::Live;
+            search::land(&mut ui.landing, v);
             if !v.loaded {
                 v.loaded = true;
                 // Keys typed while attaching go in now, in order.
@@ -123,6 +124,8 @@ pub(super) fn view_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             Some(ScrollAction::PageDown) => Some(offset.saturating_sub(page)),
             Some(ScrollAction::Top) => Some(max),
             Some(ScrollAction::Bottom) | Some(ScrollAction::Exit) => None,
+            Some(ScrollAction::NextMatch) => return search::step(v, false),
+            Some(ScrollAction::PrevMatch) => return search::step(v, true),
             None => Some(offset),
         };
         v.scroll = next.map(|n| n.min(max));
