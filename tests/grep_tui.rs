@@ -87,7 +87,7 @@ fn search_mode_lists_matches_by_session_and_enter_lands_at_the_match() {
 }
 
 #[test]
-fn search_mode_says_why_a_pattern_cannot_be_used_and_esc_returns_to_the_list() {
+fn search_mode_with_no_match_says_so_and_esc_returns_to_the_list() {
     let s = Sandbox::new();
     s.ok(&["new", "--name", "alpha"]);
     let mut t = Tui::start(&s, &[], 100, 30);
