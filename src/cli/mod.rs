@@ -7,6 +7,7 @@ mod config;
 mod doctor;
 mod escapes;
 mod events;
+mod grep;
 mod info;
 mod kill;
 mod ls;
@@ -86,6 +87,9 @@ pub enum Command {
     Completions(complete::Args),
     /// Print the manual page (roff): `sessui man | man -l -`.
     Man,
+    /// Search every session's screen and history, on every host, like grep:
+    /// exit 0 when a line matched, 1 when none did, 2 on trouble.
+    Grep(grep::Args),
     /// Internal: sessui's endpoint on a remote host, run over SSH.
     #[command(hide = true)]
     Agent(crate::agent::AgentArgs),
@@ -164,7 +168,8 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(()) => 0,
-        // Output closed by its reader (`sessui events | head`): nothing to say.
+        // Output closed by its reader (`sessui events | head`), or grep's
+        // "nothing found" (an exit code): nothing to say.
         Err(f) if f.message.is_empty() => f.code,
         Err(f) => {
             // Messages carry text from hosts and programs (a remote stderr
@@ -311,6 +316,7 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
             Command::Kill(a) => kill::run(&app, a).await,
             Command::Events(a) => events::run(&app, a).await,
             Command::Wait(a) => wait::run(&app, a).await,
+            Command::Grep(a) => grep::run(&app, a).await,
             Command::Attach { .. }
             | Command::Agent(_)
             | Command::Config(_)

@@ -541,6 +541,15 @@ impl Job {
                     }
                 }
             }
+            ClientMsg::Search(spec) => {
+                let answer = match crate::term::search::Query::new(spec) {
+                    Ok(query) => ServerMsg::Found(self.emu.search(&query)),
+                    Err(e) => ServerMsg::Error {
+                        message: e.to_string(),
+                    },
+                };
+                self.send(id, &answer);
+            }
         }
         false
     }

@@ -12,6 +12,7 @@ mod hosts;
 mod names;
 mod reaper;
 mod requests;
+mod search;
 mod sync;
 mod upkeep;
 
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub use cwd::{NotADirectory, new_session_cwd};
 pub use names::{MAX_NAME_CHARS, NameError, validate_name};
 pub use reaper::ReapReport;
+pub use search::{Outcome, SessionSearch};
 pub use upkeep::Upkeep;
 
 use crate::clock::{Millis, now_millis};

@@ -25,7 +25,8 @@ pub use messages::*;
 /// 3: a view tells the job what its terminal is like (`ClientMsg::Terminal`).
 /// 4: a client may watch without being a view (`ClientMsg::Watch`), and a
 /// view tells the job its agent socket (`ClientMsg::Environment`).
-pub const PROTOCOL_VERSION: u16 = 4;
+/// 5: a job searches its history and screen (`ClientMsg::Search`).
+pub const PROTOCOL_VERSION: u16 = 5;
 /// The first version whose resync carries only the missed history.
 pub const RESYNC_APPENDS: u16 = 2;
 /// The first version that takes `ClientMsg::Terminal`; an older job would
@@ -35,6 +36,9 @@ pub const TERMINAL_FACTS: u16 = 3;
 pub const WATCH: u16 = 4;
 /// The first version that takes `ClientMsg::Environment`.
 pub const ENVIRONMENT: u16 = 4;
+/// The first version that takes `ClientMsg::Search`; an older job is not
+/// sent one, and its session is reported as not searchable.
+pub const SEARCH: u16 = 5;
 /// The oldest version this build still speaks.
 pub const MIN_PROTOCOL_VERSION: u16 = 1;
 

@@ -95,6 +95,11 @@ impl History {
         })
     }
 
+    /// Every row, oldest first, with whether it wraps onto the next.
+    pub fn rows(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.rows.iter().map(|r| (&*r.text, r.wrapped))
+    }
+
     pub fn extend(&mut self, lines: impl IntoIterator<Item = HistoryLine>) {
         for l in lines {
             self.push(&l.text, l.wrapped);

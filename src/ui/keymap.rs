@@ -24,6 +24,7 @@ pub enum ListAction {
     Retry,
     /// Show or hide the selected session's live preview.
     Preview,
+    Search,
 }
 
 /// What a key does after the prefix in an attached view.
@@ -56,6 +57,8 @@ pub enum ScrollAction {
     Top,
     Bottom,
     Exit,
+    NextMatch,
+    PrevMatch,
 }
 
 const LIST: &[(ListAction, &str, &[&str])] = &[
@@ -72,6 +75,7 @@ const LIST: &[(ListAction, &str, &[&str])] = &[
     (ListAction::Quit, "quit", &["q"]),
     (ListAction::Retry, "retry", &["R"]),
     (ListAction::Preview, "preview", &["p"]),
+    (ListAction::Search, "search", &["S"]),
 ];
 
 const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
@@ -100,6 +104,8 @@ const SCROLL: &[(ScrollAction, &str, &[&str])] = &[
     (ScrollAction::Top, "top", &["Home", "g"]),
     (ScrollAction::Bottom, "bottom", &["End", "G"]),
     (ScrollAction::Exit, "exit", &["q", "Esc"]),
+    (ScrollAction::NextMatch, "next-match", &["n"]),
+    (ScrollAction::PrevMatch, "prev-match", &["N"]),
 ];
 
 pub use crate::config::{KeySpecs, KeysConfig};

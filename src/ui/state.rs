@@ -55,6 +55,10 @@ pub struct Ui {
     /// Opened for one session (`sessui attach`, `new --attach`): detaching
     /// returns to the shell sessui was started from, as `tmux attach` does.
     pub detach_quits: bool,
+    /// The list's search mode, while open.
+    pub search: Option<super::update::search::SearchMode>,
+    /// Where the view being attached should open (chosen in search mode).
+    pub landing: Option<super::update::search::Landing>,
     /// Wall clock for relative times, updated on ticks.
     pub now: Millis,
     pub spinner: usize,
@@ -111,6 +115,9 @@ pub struct View {
     pub resyncing: bool,
     /// Typed keys shown before their echo, and the link's round trip.
     pub predict: super::predict::Predictor,
+    /// Opened from a search: its matches here and the one highlighted,
+    /// which the painter marks and `n`/`N` move.
+    pub found: Option<super::update::search::Found>,
 }
 
 impl View {
@@ -139,6 +146,7 @@ impl View {
             resync_appends: false,
             resyncing: false,
             predict: Default::default(),
+            found: None,
         }
     }
 }
@@ -270,6 +278,8 @@ impl Ui {
             db_error: None,
             quit: false,
             detach_quits: false,
+            search: None,
+            landing: None,
             now: crate::clock::now_millis(),
             spinner: 0,
             next_generation: 1,

@@ -58,6 +58,11 @@ pub fn db_unreadable(why: &str) -> String {
     format!("cannot read the session list: {why}")
 }
 
+pub const SEARCH_TITLE: &str = "search every session";
+pub const SEARCH_PLACEHOLDER: &str = "text to find in every session's screen and history";
+pub const SEARCH_HINT: &str = " type to search; lower case ignores case, a capital makes it exact";
+pub const NOT_SEARCHED_UNREACHABLE: &str = "not searched (host unreachable)";
+
 pub fn lagged(bytes: u64) -> String {
     format!(
         "output skipped: {bytes} bytes arrived faster than this view could draw; screen resynced"

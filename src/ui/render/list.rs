@@ -227,11 +227,12 @@ pub fn render(ui: &Ui, f: &mut Frame, area: Rect) {
         (k.list_key(ListAction::Rename), "rename"),
         (k.list_key(ListAction::Delete), "delete"),
         (k.list_key(ListAction::Filter), "filter"),
+        (k.list_key(ListAction::Search), "search"),
         (k.list_key(ListAction::Help), "help"),
         (k.list_key(ListAction::Quit), "quit"),
     ];
     if super::preview_room(ui.size).is_some() {
-        keys.insert(6, (k.list_key(ListAction::Preview), "preview"));
+        keys.insert(7, (k.list_key(ListAction::Preview), "preview"));
     }
     f.render_widget(Paragraph::new(hints(&keys)), footer);
 }

@@ -5,6 +5,7 @@ mod list;
 mod paint;
 mod popups;
 mod preview;
+mod search;
 mod session;
 mod view;
 
@@ -78,7 +79,10 @@ fn draw(ui: &Ui, f: &mut Frame, direct: bool) {
     }
     match &ui.view {
         Some(v) => view::render(ui, v, f, area, direct),
-        None => list::render(ui, f, area),
+        None => match &ui.search {
+            Some(mode) => search::render(ui, mode, f, area),
+            None => list::render(ui, f, area),
+        },
     }
     if let Some((b, text)) = error_box(ui, area) {
         f.render_widget(Clear, b);

@@ -219,6 +219,10 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         (ListAction::Rename, "rename in place"),
         (ListAction::Delete, "delete (asks first)"),
         (ListAction::Filter, "filter by name, host, id (Esc clears)"),
+        (
+            ListAction::Search,
+            "search every session's screen and history",
+        ),
         (ListAction::Retry, "reconnect to unreachable hosts now"),
         (
             ListAction::Preview,
@@ -264,6 +268,8 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         (ScrollAction::PageUp, "page up"),
         (ScrollAction::PageDown, "page down"),
         (ScrollAction::Exit, "back to live"),
+        (ScrollAction::NextMatch, "next match (after a search)"),
+        (ScrollAction::PrevMatch, "previous match"),
     ] {
         lines.push(row(k.scroll_keys(a), what));
     }

@@ -53,6 +53,7 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
             cursor = predicted.or(cursor);
         }
     }
+    super::search::paint_found(v, f.buffer_mut(), screen);
     if let Some((x, y)) = cursor
         && ui.popup.is_none()
         && v.ended.is_none()

@@ -32,6 +32,8 @@ fn action(keymap: &crate::ui::keymap::Keymap, chord: &Chord) -> Option<CopyActio
             ScrollAction::Top => CopyAction::Top,
             ScrollAction::Bottom => CopyAction::Bottom,
             ScrollAction::Exit => CopyAction::Exit,
+            ScrollAction::NextMatch => CopyAction::SearchNext,
+            ScrollAction::PrevMatch => CopyAction::SearchPrev,
         })
     })
 }

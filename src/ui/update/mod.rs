@@ -4,6 +4,7 @@
 mod copy;
 mod lifecycle;
 mod popup;
+pub mod search;
 mod view;
 
 use lifecycle::{Deletion, on_attached, on_created, on_deleted, quit, start_attach};
@@ -92,6 +93,12 @@ pub enum Effect {
     Send {
         generation: u64,
         msg: ClientMsg,
+    },
+    /// Search every session (after `search::DEBOUNCE`, if `seq` is still
+    /// the newest search then).
+    Search {
+        seq: u64,
+        query: crate::protocol::QuerySpec,
     },
     /// The answer to a host's question (`None`: refused or cancelled).
     Answer {
@@ -189,6 +196,15 @@ pub enum UiEvent {
     PreviewEnded {
         generation: u64,
         why: String,
+    },
+    /// One session's answer to search `seq`.
+    SearchFound {
+        seq: u64,
+        found: Box<crate::manager::SessionSearch>,
+    },
+    /// Every host has answered search `seq`.
+    SearchDone {
+        seq: u64,
     },
     Tick,
     Quit,
@@ -434,6 +450,8 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
         }
         UiEvent::Preview { generation, msgs } => super::preview::on_messages(ui, generation, msgs),
         UiEvent::PreviewEnded { generation, why } => super::preview::on_ended(ui, generation, why),
+        UiEvent::SearchFound { seq, found } => search::found(ui, seq, *found),
+        UiEvent::SearchDone { seq } => search::done(ui, seq),
         UiEvent::Quit => quit(ui, &mut fx),
     }
     fx
@@ -464,6 +482,9 @@ fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if ui.search.is_some() {
+        return search::key(ui, key, fx);
+    }
     let chord = Chord::of(&key);
     if let Some(filter) = &mut ui.filter {
         match key.code {
@@ -528,6 +549,7 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                 ui.notify(strings::PREVIEW_NO_ROOM);
             }
         }
+        ListAction::Search => search::open(ui),
         ListAction::Quit => quit(ui, fx),
         ListAction::Retry => {
             for (host, state) in &ui.hosts {

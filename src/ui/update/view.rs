@@ -43,6 +43,7 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
             }
             v.link = Link::Live;
             v.predict.fail();
+            search::land(&mut ui.landing, v, ui.keymap.mode_keys);
             if !v.loaded {
                 v.loaded = true;
                 // Keys typed while attaching go in now, in order.
@@ -88,7 +89,7 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
         ServerMsg::Lagged { dropped_bytes } => ui.notify(strings::lagged(dropped_bytes)),
         ServerMsg::Error { message } => ui.error(message),
         ServerMsg::Pong(n) => v.predict.pong(n, Instant::now()),
-        ServerMsg::Captured { .. } | ServerMsg::Info(_) => {}
+        ServerMsg::Captured { .. } | ServerMsg::Info(_) | ServerMsg::Found(_) => {}
     }
 }
 
@@ -118,6 +119,14 @@ pub(super) fn view_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
     if chord == prefix {
         v.prefix_armed = true;
         return;
+    }
+    // `n`/`N` step through the matches of the search the view was opened from.
+    if v.found.is_some() {
+        match ui.keymap.scroll(&chord) {
+            Some(ScrollAction::NextMatch) => return search::step(ui, false),
+            Some(ScrollAction::PrevMatch) => return search::step(ui, true),
+            _ => {}
+        }
     }
     if v.copy.is_some() {
         super::copy::key(ui, key, fx);
