@@ -338,6 +338,8 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
         (vec!["kill", "ghost"], 1, "ghost"),
         (vec!["capture", "ghost"], 1, "ghost"),
         (vec!["new", "--cwd", "/no/such/dir"], 1, "not a directory"),
+        (vec!["new", "--name", ""], 2, "cannot be empty"),
+        (vec!["new", "--name", "   "], 2, "cannot be empty"),
     ] {
         let err = s.fails(&args, code);
         assert!(err.contains(says), "{args:?}: {err}");
@@ -345,8 +347,7 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let rows = s.ls_json();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["name"], "taken");
-    // blank names are anonymous; rename --clear likewise
-    s.ok(&["new", "--name", "   "]);
+    // a blank name is refused above; an anonymous session has no --name
     s.ok(&["rename", "taken", "--clear"]);
     assert!(s.ls_json().iter().all(|r| r["name"].is_null()));
 }
