@@ -68,8 +68,8 @@ fn search_mode_lists_matches_by_session_and_enter_lands_at_the_match() {
     // its line number counts the command line's rows and 201 rows above it
     assert!(target.contains(" 204: "), "{target}");
     t.keys("\r");
-    // the view opens scrolled back into history, the match marked
-    t.wait_for("history ");
+    // the view opens in copy mode back in history, the match marked
+    t.wait_for(" COPY ");
     let row = row_of(&t, "the migration 42 ran").expect("the match is on screen");
     assert!(marked(&t, row, 4), "'migration' is not highlighted");
     assert!(marked(&t, row, 15), "'42' is not highlighted");
