@@ -50,4 +50,14 @@ pub(super) const V2: &str = "ALTER TABLE sessions ADD COLUMN starter_pid INTEGER
     ALTER TABLE sessions ADD COLUMN job_outdated INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE pending_stops ADD COLUMN session_id TEXT;";
 
-pub(super) const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2)];
+/// Each session's number: short, shown in lists and accepted wherever a
+/// name is, the smallest one free when it is created (as tmux numbers its
+/// sessions), never reused while the session exists. Sessions of earlier
+/// releases are numbered by age.
+pub(super) const V3: &str = "ALTER TABLE sessions ADD COLUMN number INTEGER;
+    UPDATE sessions SET number = (SELECT COUNT(*) FROM sessions t
+        WHERE t.created_at < sessions.created_at
+           OR (t.created_at = sessions.created_at AND t.id < sessions.id));
+    CREATE UNIQUE INDEX sessions_by_number ON sessions (number);";
+
+pub(super) const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
