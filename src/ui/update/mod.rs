@@ -478,7 +478,7 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         ListAction::Filter => {
             ui.filter = Some(text_input(strings::FILTER_PLACEHOLDER, "", false));
         }
-        ListAction::Help => ui.popup = Some(Popup::Help),
+        ListAction::Help => ui.popup = Some(Popup::Help { scroll: 0 }),
         ListAction::Quit => quit(ui, fx),
         ListAction::Retry => {
             for (host, state) in &ui.hosts {

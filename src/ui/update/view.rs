@@ -183,7 +183,7 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
             send_input(ui, bytes, fx);
         }
         PrefixAction::Scroll => v.scroll = Some(0),
-        PrefixAction::Help => ui.popup = Some(Popup::Help),
+        PrefixAction::Help => ui.popup = Some(Popup::Help { scroll: 0 }),
         PrefixAction::Switch => {
             ui.selected = Some(v.session.id.clone());
             ui.filter = None;
