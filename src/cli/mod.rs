@@ -28,7 +28,7 @@ pub use prompt::CliPrompter;
     version,
     about = "Terminal sessions that outlive the UI, locally and over SSH",
     long_about = "Run `sessui` with no command to open the session list.\n\
-                  Sessions are named by name, full id, or a unique id prefix (4+ characters)."
+                  Sessions are named by name, number, full id, or a unique id prefix (4+ characters)."
 )]
 pub struct Cli {
     /// Open the UI even inside a sessui session.
@@ -50,7 +50,7 @@ pub enum Command {
     Ls(ls::Args),
     /// Open the UI attached to a session (like `tmux attach -t`).
     Attach {
-        /// Name, id or id prefix.
+        /// Name, number, id or id prefix.
         session: String,
     },
     /// Type text into a session (like `tmux send-keys`).

@@ -3,6 +3,7 @@
 
 pub mod conn;
 pub mod local;
+pub mod procs;
 pub mod ssh;
 
 use async_trait::async_trait;
