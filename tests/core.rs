@@ -567,3 +567,48 @@ async fn a_view_that_falls_behind_is_resynced_and_told_what_it_missed() {
         "the view's history differs from the job's"
     );
 }
+
+/// Without a terminal (a script, cron), `sessui new` takes the default size
+/// at once: crossterm's `size` would run `tput` twice first, two processes
+/// on the way to every new session.
+#[test]
+fn new_without_a_terminal_starts_no_tput() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    let fake = s.home.join("fake-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let marker = fake.join("tput-callers");
+    // Records who ran it: the CLI's process is `sessui`; the job's shell
+    // may run tput for its own reasons.
+    let script = fake.join("tput");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncat /proc/$PPID/comm >> '{}'\necho 80\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    // `setsid`: no controlling terminal, as under cron, wherever the test runs.
+    let mut cmd = s.command(std::path::Path::new("setsid"));
+    cmd.arg("-w")
+        .arg(common::bin())
+        .args(["new", "--name", "quiet"])
+        .env("PATH", path);
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "sessui new failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let callers = std::fs::read_to_string(&marker).unwrap_or_default();
+    assert!(
+        !callers.lines().any(|c| c == "sessui"),
+        "sessui new ran tput: {callers:?}"
+    );
+    // The session has the default size.
+    s.ok(&["send", "quiet", "echo size-$(stty size | tr ' ' x)\\n"]);
+    s.wait_screen("quiet", "size-24x80");
+}

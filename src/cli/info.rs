@@ -8,6 +8,7 @@ use super::{CmdResult, Failure};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Name, number, id or id prefix.
+    #[arg(add = super::complete::sessions())]
     pub session: String,
     #[arg(long)]
     pub json: bool,

@@ -15,6 +15,9 @@ pub struct Args {
     /// Print JSON: full ids, RFC 3339 timestamps.
     #[arg(long)]
     pub json: bool,
+    /// Keep the list on screen, redrawn when anything changes (Ctrl-C ends).
+    #[arg(long, conflicts_with = "json")]
+    pub watch: bool,
 }
 
 pub fn session_json(mgr: &Manager, s: &SessionRow) -> Value {
@@ -41,13 +44,16 @@ pub fn session_json(mgr: &Manager, s: &SessionRow) -> Value {
 }
 
 pub async fn run(app: &App, args: Args) -> CmdResult {
+    if args.watch {
+        return watch(app).await;
+    }
     // Show the truth: jobs that died since anyone looked are marked done
     // first, and running ones the database lost are listed again.
     match app.manager.reconcile().await {
         Ok(report) => super::tell_adopted(&report.adopted),
         Err(e) => tracing::warn!("reconcile before ls failed: {e}"),
     }
-    let sessions = app.manager.list()?;
+    let sessions = app.manager.sessions().await?;
     if args.json {
         let all: Vec<Value> = sessions
             .iter()
@@ -57,9 +63,47 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
         println!("{text}");
         return Ok(());
     }
+    print!("{}", table_text(&app.manager, &sessions));
+    Ok(())
+}
+
+/// `ls --watch`: the table again whenever the database changes, and each
+/// second for the ages; jobs are checked as `ls` does, every few seconds.
+async fn watch(app: &App) -> CmdResult {
+    use std::time::{Duration, Instant};
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let mut version = None;
+    let mut drawn: Option<Instant> = None;
+    let mut reconciled: Option<Instant> = None;
+    loop {
+        if reconciled.is_none_or(|t| t.elapsed() >= super::events::RECONCILE_EVERY) {
+            reconciled = Some(Instant::now());
+            match app.manager.reconcile().await {
+                Ok(report) => super::tell_adopted(&report.adopted),
+                Err(e) => tracing::warn!("reconcile in ls --watch failed: {e}"),
+            }
+        }
+        let now = app.manager.db_version().await?;
+        if version != Some(now) || drawn.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+            version = Some(now);
+            drawn = Some(Instant::now());
+            let text = table_text(&app.manager, &app.manager.sessions().await?);
+            // On a terminal the table replaces itself; into a pipe each
+            // drawing follows the last, a blank line apart.
+            let frame = if tty {
+                format!("\x1b[H\x1b[2J{}", text.trim_end())
+            } else {
+                text
+            };
+            super::out_line(&frame)?;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn table_text(manager: &crate::manager::Manager, sessions: &[SessionRow]) -> String {
     if sessions.is_empty() {
-        println!("no sessions (create one with `sessui new --name NAME` or run `sessui`)");
-        return Ok(());
+        return "no sessions (create one with `sessui new --name NAME` or run `sessui`)\n".into();
     }
     // Names and hosts were checked when stored, but an older sessui (or a
     // hand-edited database) may have stored anything; exit reasons come
@@ -81,7 +125,7 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
                     String::new()
                 },
                 format_age(since(s.last_active_at)),
-                app.manager
+                manager
                     .reap_deadline(s)
                     .map(|at| format_countdown(since_until(at)))
                     .unwrap_or_default(),
@@ -93,8 +137,7 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
             ]
         })
         .collect();
-    print!("{}", table(HEADER, &rows));
-    Ok(())
+    table(HEADER, &rows)
 }
 
 /// The table's columns: the order the TUI's list shows them in.

@@ -4,6 +4,7 @@
 pub mod conn;
 pub mod local;
 pub mod procs;
+pub mod search;
 pub mod ssh;
 
 use async_trait::async_trait;
@@ -175,4 +176,14 @@ pub trait Host: Send + Sync {
     /// once the end is in the database: another process that finds the job
     /// gone meanwhile must still read how it ended, not record it as gone.
     async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo>;
+
+    /// Searches each job's history and screen, all at once. A host fails
+    /// as a whole only when it cannot be reached at all.
+    async fn search(
+        &self,
+        jobs: &[JobRef],
+        query: &crate::protocol::QuerySpec,
+    ) -> Result<Vec<search::JobHits>, HostError> {
+        Ok(search::search_jobs(self, jobs, query).await)
+    }
 }

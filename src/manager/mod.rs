@@ -12,6 +12,7 @@ mod hosts;
 mod names;
 mod reaper;
 mod requests;
+mod search;
 mod sync;
 mod upkeep;
 
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub use cwd::{NotADirectory, new_session_cwd};
 pub use names::{MAX_NAME_CHARS, NameError, validate_name};
 pub use reaper::ReapReport;
+pub use search::{Outcome, SessionSearch};
 pub use upkeep::Upkeep;
 
 use crate::clock::{Millis, now_millis};
@@ -45,7 +47,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
-    #[error("no session named or with id '{0}' (see `sessui ls`)")]
+    #[error("no session named or with id '{0}' (see `sessui ls`){hint}", hint = short_id_hint(.0))]
     NotFound(String),
     #[error("'{key}' matches several sessions: {}; use more of the id", candidates.join(", "))]
     Ambiguous {
@@ -482,6 +484,15 @@ impl Manager {
 }
 
 /// The one session `key` names among those it matched, or why not.
+/// A key that could be the start of an id but is too short to be looked up as one.
+fn short_id_hint(key: &str) -> &'static str {
+    if !key.is_empty() && key.len() < 4 && key.chars().all(|c| c.is_ascii_hexdigit()) {
+        "; an id prefix needs 4 or more characters"
+    } else {
+        ""
+    }
+}
+
 fn pick(key: &str, found: Vec<SessionRow>) -> Result<SessionRow> {
     if let Some(exact) = found
         .iter()

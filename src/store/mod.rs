@@ -2,7 +2,9 @@
 //! the manager decides, the store records atomically.
 
 mod error;
+mod events;
 mod exec;
+mod health;
 mod model;
 mod pending;
 mod schema;
@@ -16,8 +18,10 @@ use rusqlite_migration::Migrations;
 
 pub use error::StoreError;
 use error::classify;
+pub use events::EventRow;
 pub use exec::StoreExec;
 pub use model::{ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Starter, Status, ViewRow};
+pub use schema::EVENTS_KEPT;
 
 use crate::clock::Millis;
 use crate::ids::{JobId, SessionId};

@@ -382,7 +382,7 @@ fn an_older_database_gets_numbers_by_age() {
     let path = dir.path().join("sessions.db");
     {
         let mut conn = rusqlite::Connection::open(&path).unwrap();
-        rusqlite_migration::Migrations::from_slice(&super::schema::MIGRATIONS[..2])
+        rusqlite_migration::Migrations::from_slice(&super::schema::MIGRATIONS[..3])
             .to_latest(&mut conn)
             .unwrap();
         for (id, at) in [("b", 20), ("a", 10), ("c", 30)] {
@@ -405,4 +405,66 @@ fn an_older_database_gets_numbers_by_age() {
         })
         .collect();
     assert_eq!(numbers, [Some(0), Some(1), Some(2)]);
+}
+
+/// The change feed holds every change, in order, with what a script needs
+/// to act on it; a reader on another connection sees them all.
+#[test]
+fn every_change_lands_in_the_feed_in_order() {
+    let (dir, mut store) = file_store();
+    let reader = Store::open(&dir.path().join("sessions.db")).unwrap();
+    let start = reader.last_event().unwrap();
+    let s = session(Some("feed"), 1);
+    store.insert_session(&s).unwrap();
+    store.rename(&s.id, Some("fed")).unwrap();
+    assert!(
+        store
+            .transition(&s.id, &[Status::Init], Status::Running, 5)
+            .unwrap()
+    );
+    let v = ViewRow {
+        id: ViewId::new(),
+        session: s.id.clone(),
+        pid: 77,
+        start_token: "b:1".into(),
+        attached_at: 10,
+    };
+    store.add_view(&v).unwrap();
+    store.remove_view(&v.id, 20).unwrap();
+    store.delete(&s.id).unwrap();
+    let got = reader.events_after(start).unwrap();
+    let kinds: Vec<(&str, Option<&str>, Option<&str>)> = got
+        .iter()
+        .map(|e| (e.kind.as_str(), e.name.as_deref(), e.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("created", Some("feed"), None),
+            ("renamed", Some("fed"), Some("feed")),
+            ("state-changed", Some("fed"), Some("init")),
+            ("attached", Some("fed"), Some("77")),
+            ("detached", Some("fed"), Some("77")),
+            ("removed", Some("fed"), None),
+        ]
+    );
+    assert!(got.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert!(got.iter().all(|e| e.session_id == s.id.as_str()));
+    assert_eq!(got[2].state.as_deref(), Some("running"));
+    assert_eq!(reader.last_event().unwrap(), got[5].seq);
+    assert!(reader.events_after(got[5].seq).unwrap().is_empty());
+}
+
+/// The feed keeps the newest events only: it never grows without bound.
+#[test]
+fn the_feed_keeps_only_the_newest_events() {
+    let (_dir, store) = file_store();
+    let s = session(None, 1);
+    store.insert_session(&s).unwrap();
+    for i in 0..(EVENTS_KEPT + 50) {
+        store.rename(&s.id, Some(&format!("n{i}"))).unwrap();
+    }
+    let all = store.events_after(0).unwrap();
+    let last = store.last_event().unwrap();
+    assert_eq!(all.first().map(|e| e.seq), Some(last - EVENTS_KEPT + 1));
 }

@@ -113,6 +113,7 @@ fn start(busy: Duration) -> Running {
         attach: None,
         prompter: None,
         facts: Default::default(),
+        predict: Default::default(),
     };
     let ui = tokio::spawn(async move { run_loop(&mut screen, events, ctx).await });
     Running {

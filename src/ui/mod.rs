@@ -5,6 +5,8 @@
 
 mod background;
 mod bootstrap;
+pub(crate) mod copy;
+mod copy_command;
 mod effects;
 mod event_loop;
 mod filter;
@@ -14,6 +16,9 @@ pub mod keys;
 pub(crate) mod mouse;
 mod outer;
 mod pacing;
+mod predict;
+mod preview;
+mod preview_watch;
 mod probe;
 mod prompter;
 pub(crate) mod render;
@@ -24,6 +29,8 @@ mod terminal;
 mod update;
 
 #[cfg(test)]
+mod copy_tests;
+#[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
 mod input_tests;
@@ -31,6 +38,14 @@ mod input_tests;
 mod list_tests;
 #[cfg(test)]
 mod loop_tests;
+#[cfg(test)]
+mod pictures;
+#[cfg(test)]
+mod predict_tests;
+#[cfg(test)]
+mod preview_tests;
+#[cfg(test)]
+mod question_tests;
 #[cfg(test)]
 mod tests;
 
@@ -63,4 +78,6 @@ pub struct Context {
     pub prompter: Option<Arc<UiPrompter>>,
     /// The outer terminal's colours and cell size, told to each job attached.
     pub facts: crate::protocol::TerminalFacts,
+    /// Predictive local echo in attached views.
+    pub predict: predict::Settings,
 }

@@ -413,10 +413,10 @@ fn the_wheel_scrolls_history_unless_the_program_wants_the_mouse() {
         })
     };
     update(&mut ui, wheel(MouseEventKind::ScrollUp));
-    assert_eq!(ui.view.as_ref().unwrap().scroll, Some(3));
+    assert_eq!(ui.view.as_ref().unwrap().scroll(), Some(3));
     insta::assert_snapshot!(draw(&ui).backend());
     update(&mut ui, wheel(MouseEventKind::ScrollDown));
-    assert_eq!(ui.view.as_ref().unwrap().scroll, None);
+    assert_eq!(ui.view.as_ref().unwrap().scroll(), None);
     // the program asks for SGR mouse reports: the wheel goes to it
     update(
         &mut ui,

@@ -15,6 +15,10 @@ use crate::ui::state::{Popup, Ui};
 use crate::ui::strings;
 
 pub fn render(ui: &Ui, f: &mut Frame, area: Rect) {
+    let (area, preview) = super::preview::split(ui, area);
+    if let Some(p) = preview {
+        super::preview::render(ui, f, p);
+    }
     f.render_widget(Paragraph::new(title_line(ui)), Rect { height: 1, ..area });
     // A long notice wraps onto more rows (up to a third of the list) rather
     // than being cut.
@@ -86,7 +90,7 @@ fn footer_line(ui: &Ui) -> Line<'static> {
         ]);
     }
     let k = &ui.keymap;
-    hints(&[
+    let mut keys = vec![
         (
             k.list_keys(ListAction::Up) + "/" + &k.list_keys(ListAction::Down),
             "move",
@@ -98,7 +102,13 @@ fn footer_line(ui: &Ui) -> Line<'static> {
         (k.list_key(ListAction::Filter), "filter"),
         (k.list_key(ListAction::Help), "help"),
         (k.list_key(ListAction::Quit), "quit"),
-    ])
+        // Last, so a narrow footer cuts these and never the way to help.
+        (k.list_key(ListAction::Search), "search"),
+    ];
+    if super::preview_room(ui.size).is_some() {
+        keys.push((k.list_key(ListAction::Preview), "preview"));
+    }
+    hints(&keys)
 }
 
 /// Rows the notice needs at this width (1 when there is none).

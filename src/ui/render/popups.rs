@@ -220,7 +220,15 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
         (ListAction::Rename, "rename in place"),
         (ListAction::Delete, "delete (asks first)"),
         (ListAction::Filter, "filter by name, host, id (Esc clears)"),
+        (
+            ListAction::Search,
+            "search every session's screen and history",
+        ),
         (ListAction::Retry, "reconnect to unreachable hosts now"),
+        (
+            ListAction::Preview,
+            "live preview of the selected session on/off",
+        ),
         (ListAction::Quit, "quit (sessions keep running)"),
     ] {
         lines.push(row(k.list_keys(a), what));
@@ -231,31 +239,48 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
         bold().fg(Color::Cyan),
     ));
     for (a, what) in [
-        (PrefixAction::Detach, "detach to the list"),
+        (
+            PrefixAction::Detach,
+            "detach: back to the list or the shell",
+        ),
         (PrefixAction::Switch, "switch session (list overlay)"),
         (PrefixAction::Next, "next session on this host"),
         (PrefixAction::Prev, "previous session on this host"),
         (PrefixAction::New, "create a session and attach"),
         (PrefixAction::Rename, "rename this session"),
-        (PrefixAction::Scroll, "scroll history"),
+        (
+            PrefixAction::Scroll,
+            "copy mode: scroll, search, select, copy",
+        ),
+        (PrefixAction::Paste, "paste the last copy"),
         (PrefixAction::Retry, "reconnect now"),
+        (PrefixAction::Fit, "resize the session to this view"),
     ] {
         lines.push(row(k.prefix_keys(a), what));
     }
     lines.push(row(format!("{p} {p}"), "send the prefix key itself"));
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Scrolling history", bold().fg(Color::Cyan)));
+    lines.push(Line::styled(
+        "Copy mode (vi keys; emacs with ui.mode_keys)",
+        bold().fg(Color::Cyan),
+    ));
     for (a, what) in [
         (ScrollAction::Up, "line up"),
         (ScrollAction::PageUp, "page up"),
         (ScrollAction::PageDown, "page down"),
         (ScrollAction::Exit, "back to live"),
+        (ScrollAction::NextMatch, "next match (after a search)"),
+        (ScrollAction::PrevMatch, "previous match"),
     ] {
         lines.push(row(k.scroll_keys(a), what));
     }
     lines.push(row(
+        "v V C-v / ? n y".into(),
+        "select, by line, block; search; copy",
+    ));
+    lines.push(row(
         "wheel".into(),
-        "scroll (unless the program uses the mouse)",
+        "scroll; drag to copy (if the program allows)",
     ));
     lines
 }
@@ -362,10 +387,16 @@ fn question(q: &Question, f: &mut Frame, area: Rect) {
     );
     let bottom = inner.y + inner.height.saturating_sub(1);
     match q.kind {
-        QuestionKind::YesNo => f.render_widget(
-            Paragraph::new(hints(&[("y".into(), "yes"), ("n/Esc".into(), "no")])),
-            Rect::new(inner.x, bottom, inner.width, 1),
-        ),
+        QuestionKind::YesNo => {
+            input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
+            f.render_widget(
+                Paragraph::new(hints(&[
+                    ("yes Enter".into(), "trust"),
+                    ("no Enter/Esc".into(), "refuse"),
+                ])),
+                Rect::new(inner.x, bottom, inner.width, 1),
+            );
+        }
         QuestionKind::Secret | QuestionKind::Text => {
             input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
             f.render_widget(

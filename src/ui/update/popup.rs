@@ -144,11 +144,18 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         Popup::Question(mut q) => {
             let answer = match (q.kind, key.code) {
                 (_, KeyCode::Esc) => Some(None),
-                (QuestionKind::YesNo, KeyCode::Char('y') | KeyCode::Char('Y')) => {
-                    Some(Some("yes".to_string()))
+                // The word typed out, as OpenSSH asks: a single key meant
+                // for the list or a session never answers a host-key question.
+                (QuestionKind::YesNo, KeyCode::Enter) => {
+                    match input_text(&q.input).trim().to_ascii_lowercase().as_str() {
+                        "yes" => Some(Some("yes".to_string())),
+                        "no" => Some(None),
+                        _ => {
+                            q.input = text_input(strings::TYPE_YES_OR_NO, "", false);
+                            None
+                        }
+                    }
                 }
-                (QuestionKind::YesNo, KeyCode::Char('n') | KeyCode::Char('N')) => Some(None),
-                (QuestionKind::YesNo, _) => None,
                 (_, KeyCode::Enter) => Some(Some(input_text(&q.input))),
                 _ => {
                     edit(&mut q.input, key);
