@@ -29,7 +29,7 @@ fn create_send_capture_round_trip() {
     s.ok(&["send", "build", "echo hi-$((6*7))\\n"]);
     s.wait_screen("build", "hi-42");
     let table = s.ok(&["ls"]);
-    assert!(table.starts_with("NAME"), "{table}");
+    assert!(table.starts_with("#  NAME"), "{table}");
     assert!(
         table.contains("build") && table.contains("running"),
         "{table}"

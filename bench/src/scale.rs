@@ -55,6 +55,7 @@ fn fill(s: &Sessui, n: usize) -> Result<(), String> {
                 last_active_at: active,
                 idle_since: None,
                 done_at: Some(now),
+                number: None,
                 views: 0,
             })
             .map_err(|e| e.to_string())?;

@@ -34,7 +34,7 @@ pub use prompt::CliPrompter;
     version,
     about = "Terminal sessions that outlive the UI, locally and over SSH",
     long_about = "Run `sessui` with no command to open the session list.\n\
-                  Sessions are named by name, full id, or a unique id prefix (4+ characters)."
+                  Sessions are named by name, number, full id, or a unique id prefix (4+ characters)."
 )]
 pub struct Cli {
     /// Open the UI even inside a sessui session.
@@ -57,7 +57,7 @@ pub enum Command {
     /// Open the UI attached to a session (like `tmux attach -t`); detaching
     /// returns to this shell.
     Attach {
-        /// Name, id or id prefix.
+        /// Name, number, id or id prefix.
         #[arg(add = complete::sessions())]
         session: String,
         /// Open it even inside a sessui session.

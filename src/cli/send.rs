@@ -6,7 +6,7 @@ use super::{CmdResult, Failure, unescape};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Name, id or id prefix.
+    /// Name, number, id or id prefix.
     #[arg(add = super::complete::sessions())]
     pub session: String,
     /// Text to type; several are joined. Escapes: \n (Enter), \r, \t, \e, \\, \xNN.

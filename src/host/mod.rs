@@ -3,6 +3,7 @@
 
 pub mod conn;
 pub mod local;
+pub mod procs;
 pub mod search;
 pub mod ssh;
 

@@ -279,7 +279,7 @@ impl Manager {
         Ok(self.db(|st| st.data_version()).await?)
     }
 
-    /// A session by name, full id, or unique id prefix of at least 4 characters.
+    /// A session by name, number, full id, or unique id prefix of at least 4 characters.
     /// A key that matches nothing may name a running session the database
     /// lost: the jobs on record here are asked before saying it is not found.
     pub async fn resolve_or_adopt(&self, key: &str) -> Result<(SessionRow, Vec<String>)> {
@@ -292,14 +292,14 @@ impl Manager {
         }
     }
 
-    /// A session by name, full id, or unique id prefix of at least 4
+    /// A session by name, number, full id, or unique id prefix of at least 4
     /// characters. Blocks the calling thread: async code uses `find`.
     pub fn resolve(&self, key: &str) -> Result<SessionRow> {
         let key = key.trim();
         pick(key, self.store.call_blocking(|st| st.lookup(key))?)
     }
 
-    /// A session by name, full id, or unique id prefix of at least 4 characters.
+    /// A session by name, number, full id, or unique id prefix of at least 4 characters.
     pub async fn find(&self, key: &str) -> Result<SessionRow> {
         let key = key.trim().to_string();
         let lookup = key.clone();
@@ -359,6 +359,7 @@ impl Manager {
             done_at: None,
             starter: Some(self.starter()),
             job_outdated: false,
+            number: None,
             views: 0,
         };
         // The record first: a name taken meanwhile fails here, before any shell starts.

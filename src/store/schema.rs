@@ -105,4 +105,14 @@ pub(super) const V3: &str = "CREATE TABLE events (
 /// ordinary use, a few megabytes at most.
 pub const EVENTS_KEPT: i64 = 10_000;
 
-pub(super) const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3)];
+/// Each session's number: short, shown in lists and accepted wherever a
+/// name is, the smallest one free when it is created (as tmux numbers its
+/// sessions), never reused while the session exists. Sessions of earlier
+/// releases are numbered by age.
+pub(super) const V4: &str = "ALTER TABLE sessions ADD COLUMN number INTEGER;
+    UPDATE sessions SET number = (SELECT COUNT(*) FROM sessions t
+        WHERE t.created_at < sessions.created_at
+           OR (t.created_at = sessions.created_at AND t.id < sessions.id));
+    CREATE UNIQUE INDEX sessions_by_number ON sessions (number);";
+
+pub(super) const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];

@@ -35,6 +35,8 @@ mod fault_tests;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]
+mod list_tests;
+#[cfg(test)]
 mod loop_tests;
 #[cfg(test)]
 mod pictures;

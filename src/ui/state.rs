@@ -176,7 +176,10 @@ pub enum Popup {
         label: String,
         why: String,
     },
-    Help,
+    /// The keys, scrolled down this many rows (it is longer than 24 rows).
+    Help {
+        scroll: u16,
+    },
     /// The session list over an attached view, to switch.
     Switcher,
     /// A question from a host while connecting (host key, passphrase).

@@ -9,7 +9,6 @@ pub const FIRST_RUN: &str = "No sessions yet — press n to start your first ses
 pub const FIRST_RUN_DETAIL: &str =
     "Sessions keep running when you quit sessui; come back any time with `sessui`.";
 pub const NO_MATCH: &str = "No session matches the filter (Esc clears it).";
-pub const ANONYMOUS: &str = "(anonymous)";
 pub const TOO_SMALL: &str = "terminal too small";
 pub const CREATING: &str = "creating…";
 pub const ATTACHING: &str = "attaching…";

@@ -67,6 +67,7 @@ pub(super) fn row(
         done_at: None,
         starter: None,
         job_outdated: false,
+        number: None,
         views: 0,
     }
 }

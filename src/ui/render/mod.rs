@@ -1,5 +1,6 @@
 //! Drawing: `render(&ui, frame)` paints the whole screen from state and does no I/O.
 
+mod columns;
 mod copy;
 mod list;
 mod paint;
@@ -10,6 +11,7 @@ mod session;
 mod view;
 
 pub use paint::Painted;
+pub(crate) use popups::{help_len, help_page};
 pub use preview::room as preview_room;
 /// The attached view's screen drawn into a buffer (the fuzz targets draw it too).
 pub(crate) use session::draw as draw_session;
@@ -184,4 +186,10 @@ pub fn hints(pairs: &[(String, &str)]) -> Line<'static> {
         spans.push(Span::styled(format!(" {label}"), dim()));
     }
     Line::from(spans)
+}
+
+/// The list's column titles, left to right (`sessui ls` prints the same).
+#[cfg(test)]
+pub(crate) fn list_titles() -> Vec<&'static str> {
+    columns::COLUMNS.iter().map(|c| c.title).collect()
 }

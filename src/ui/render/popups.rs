@@ -19,7 +19,7 @@ pub fn render(ui: &Ui, popup: &Popup, f: &mut Frame, area: Rect) {
         Popup::Rename(_) => {}
         Popup::ConfirmDelete { label, .. } => confirm(label, f, area),
         Popup::ConfirmForce { label, why, .. } => confirm_force(label, why, f, area),
-        Popup::Help => help(ui, f, area),
+        Popup::Help { scroll } => help(ui, *scroll, f, area),
         Popup::Switcher => switcher(ui, f, area),
         Popup::Question(q) => question(q, f, area),
     }
@@ -168,7 +168,7 @@ fn confirm(label: &str, f: &mut Frame, area: Rect) {
 
 /// Rows `text` takes wrapped at `width` (a word never splits a row early
 /// by more than its own length, so this is at most one row short per line).
-fn wrapped_rows(text: &str, width: u16) -> u16 {
+pub(super) fn wrapped_rows(text: &str, width: u16) -> u16 {
     let width = usize::from(width.max(1));
     text.lines()
         .map(|l| l.chars().count().div_ceil(width).max(1) + usize::from(l.len() > width))
@@ -201,7 +201,8 @@ pub fn busy(ui: &Ui, text: &str, f: &mut Frame, area: Rect) {
     );
 }
 
-fn help(ui: &Ui, f: &mut Frame, area: Rect) {
+/// The help's lines, top to bottom.
+fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
     let k = &ui.keymap;
     let p = k.prefix.label();
     let row = |keys: String, what: &str| -> Line<'static> {
@@ -281,11 +282,46 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         "wheel".into(),
         "scroll; drag to copy (if the program allows)",
     ));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("  any key closes this help", dim()));
-    let h = lines.len() as u16 + 2;
-    let inner = frame_box("Keys", f, area, 70, h);
-    f.render_widget(Paragraph::new(lines), inner);
+    lines
+}
+
+/// Rows of help there are.
+pub fn help_len(ui: &Ui) -> u16 {
+    help_lines(ui).len() as u16
+}
+
+/// Rows of help one screen shows: all but the box's borders and a margin.
+pub fn help_page(size: (u16, u16)) -> u16 {
+    size.1.saturating_sub(2 + 2).max(1)
+}
+
+/// The help in a box as tall as the screen allows, scrolled to `scroll`;
+/// its bottom edge says how to scroll and where the view is.
+fn help(ui: &Ui, scroll: u16, f: &mut Frame, area: Rect) {
+    let lines = help_lines(ui);
+    let total = lines.len() as u16;
+    let page = help_page((area.width, area.height)).min(total);
+    let scroll = scroll.min(total - page);
+    let b = centered(area, 70, page + 2);
+    f.render_widget(Clear, b);
+    let mut block = Block::bordered()
+        .title(Span::styled(" Keys ", bold()))
+        .border_style(Style::new().fg(Color::Cyan));
+    let end = scroll + page;
+    block = block.title_bottom(Span::styled(
+        if page < total {
+            format!(
+                " ↑↓ PgUp PgDn scroll · other keys close · {}-{end} of {total} ",
+                scroll + 1
+            )
+        } else {
+            " any key closes this help ".to_string()
+        },
+        dim(),
+    ));
+    let inner = block.inner(b);
+    f.render_widget(block, b);
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
 }
 
 fn switcher(ui: &Ui, f: &mut Frame, area: Rect) {
@@ -313,7 +349,7 @@ fn switcher(ui: &Ui, f: &mut Frame, area: Rect) {
                 base.patch(status_style(s.status)),
             ),
             Span::styled(
-                format!(" {}", format_age(super::list::age(ui, s.last_active_at))),
+                format!(" {}", format_age(super::columns::age(ui, s.last_active_at))),
                 base,
             ),
         ]);

@@ -542,7 +542,7 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         ListAction::Filter => {
             ui.filter = Some(text_input(strings::FILTER_PLACEHOLDER, "", false));
         }
-        ListAction::Help => ui.popup = Some(Popup::Help),
+        ListAction::Help => ui.popup = Some(Popup::Help { scroll: 0 }),
         ListAction::Preview => {
             ui.preview.on = !ui.preview.on;
             if ui.preview.on && super::render::preview_room(ui.size).is_none() {

@@ -7,7 +7,26 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let keep = match popup {
-        Popup::Help => false,
+        Popup::Help { scroll } => {
+            // Scroll keys move the help; any other key closes it.
+            let page = crate::ui::render::help_page(ui.size);
+            let last = crate::ui::render::help_len(ui).saturating_sub(page);
+            let to = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => Some(scroll.saturating_add(1)),
+                KeyCode::Up | KeyCode::Char('k') => Some(scroll.saturating_sub(1)),
+                KeyCode::PageDown | KeyCode::Char(' ') => Some(scroll.saturating_add(page)),
+                KeyCode::PageUp => Some(scroll.saturating_sub(page)),
+                KeyCode::Home | KeyCode::Char('g') => Some(0),
+                KeyCode::End | KeyCode::Char('G') => Some(last),
+                _ => None,
+            };
+            if let Some(to) = to {
+                ui.popup = Some(Popup::Help {
+                    scroll: to.min(last),
+                });
+            }
+            return;
+        }
         Popup::ConfirmDelete { target, label } => {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
                 fx.push(Effect::Delete {

@@ -199,7 +199,7 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
         }
         PrefixAction::Scroll => super::copy::enter(ui, false),
         PrefixAction::Paste => super::copy::paste(ui, fx),
-        PrefixAction::Help => ui.popup = Some(Popup::Help),
+        PrefixAction::Help => ui.popup = Some(Popup::Help { scroll: 0 }),
         PrefixAction::Switch => {
             ui.selected = Some(v.session.id.clone());
             ui.filter = None;
