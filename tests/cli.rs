@@ -310,9 +310,11 @@ fn ls_watch_redraws_when_a_session_is_created() {
     let s = Sandbox::new();
     s.ok(&["new", "--name", "first"]);
     let mut w = Follower::start(&s, &["ls", "--watch"]);
-    w.until("the first table", |l| l.starts_with("first"));
+    // rows start with the session's number, then its name
+    let named = |name: &'static str| move |l: &str| l.split_whitespace().nth(1) == Some(name);
+    w.until("the first table", named("first"));
     s.ok(&["new", "--name", "second"]);
-    w.until("the second session", |l| l.starts_with("second"));
+    w.until("the second session", named("second"));
 }
 
 #[test]
