@@ -44,6 +44,10 @@ fn sessui_runs(ctx: &Ctx) -> Result<Vec<f64>, String> {
     ui.send(b"\x02d")?;
     ui.wait_text(PATIENCE, "1 session")?;
     let expected = lines(&s.run(&["capture", "full"])?);
+    // The list's live preview would show the session's screen before Enter.
+    ui.send(b"p")?;
+    let hidden = expected.clone();
+    ui.wait(PATIENCE, move |e| !shows(e, &hidden))?;
     let mut samples = Vec::new();
     for _ in 0..ctx.sizes.runs {
         let exp = expected.clone();
