@@ -74,5 +74,5 @@ else
 fi
 
 cargo build --workspace --all-targets
-cargo test --workspace --all-targets -- --test-threads="${SESSUI_TEST_THREADS:-4}"
+cargo test --workspace --all-targets --no-fail-fast -- --test-threads="${SESSUI_TEST_THREADS:-4}"
 echo "all tests passed in $(( $(date +%s) - start )) s"

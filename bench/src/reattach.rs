@@ -40,7 +40,11 @@ fn sessui_runs(ctx: &Ctx) -> Result<Vec<f64>, String> {
     // A first attach gives the job the view's size; the screen to expect is
     // the one it has at that size.
     ui.send(b"\r")?;
-    ui.wait_text(PATIENCE, "SEQ-2")?;
+    // The list's preview shows `SEQ-2` too: wait for the view itself.
+    ui.wait(PATIENCE, |e| {
+        let text = e.screen_text();
+        text.contains("SEQ-2") && !text.contains("1 session")
+    })?;
     ui.send(b"\x02d")?;
     ui.wait_text(PATIENCE, "1 session")?;
     let expected = lines(&s.run(&["capture", "full"])?);

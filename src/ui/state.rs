@@ -40,8 +40,9 @@ pub struct Ui {
     pub notice: Option<Notice>,
     /// An attach or create under way.
     pub pending: Option<Pending>,
-    /// Keys typed while `pending`, for the session once it shows.
-    pub early: Vec<Vec<u8>>,
+    /// Input while `pending`, for the session once it shows: keys go
+    /// through the view's bindings then, so a prefix typed ahead still works.
+    pub early: Vec<Early>,
     /// Order for next/previous, fixed while cycling so switching (which
     /// records activity) does not reorder the cycle.
     pub cycle: Option<Vec<SessionId>>,
@@ -80,6 +81,13 @@ pub struct Notice {
     pub text: String,
     pub error: bool,
     pub until: Instant,
+}
+
+/// Input that came while a session was being created or attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Early {
+    Key(KeyEvent),
+    Paste(Vec<u8>),
 }
 
 pub enum Pending {

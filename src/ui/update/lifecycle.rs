@@ -123,7 +123,6 @@ pub(super) fn on_attached(
                 // Only now that the new view is live does the old one go.
                 fx.push(Effect::Detach { view: old.view_id });
             }
-            view.early_keys.extend(early);
             ui.selected = Some(view.session.id.clone());
             ui.cycle = ui.cycle.take().filter(|_| !reattach);
             ui.cycle_at = None;
@@ -137,6 +136,14 @@ pub(super) fn on_attached(
             });
             fx.push(Effect::Touch(view.session.id.clone()));
             ui.view = Some(view);
+            // Input typed meanwhile, in order, as if typed now: keys through
+            // the view's bindings (held until the screen is there).
+            for input in early {
+                match input {
+                    Early::Key(key) => super::view::view_key(ui, key, fx),
+                    Early::Paste(bytes) => super::view::send_input(ui, bytes, fx),
+                }
+            }
         }
         Err(AttachFailure::Ended(exit)) => {
             if reattach {

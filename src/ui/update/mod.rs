@@ -464,12 +464,9 @@ fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
     if ui.pending.is_some() {
         // Keys typed while a session is being created or attached belong to
-        // it, never to the list. Encoded in normal cursor mode: the program's
-        // mode is not known yet, and a shell (the usual first program) uses it.
-        let bytes = encode(&key, false);
-        if !bytes.is_empty() {
-            ui.early.push(bytes);
-        }
+        // its view, never to the list: they go through the view's bindings
+        // once it exists, so `prefix d` typed ahead detaches.
+        ui.early.push(Early::Key(key));
         return;
     }
     if ui.popup.is_some() {

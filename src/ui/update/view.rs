@@ -182,7 +182,14 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
     match action {
         PrefixAction::Detach if ui.detach_quits => quit(ui, fx),
         PrefixAction::Detach => {
-            if let Some(v) = ui.view.take() {
+            if let Some(mut v) = ui.view.take() {
+                // Text typed ahead of a screen that never came still goes in.
+                for bytes in std::mem::take(&mut v.early_keys) {
+                    fx.push(Effect::Send {
+                        generation: v.generation,
+                        msg: ClientMsg::Input(bytes),
+                    });
+                }
                 ui.selected = Some(v.session.id.clone());
                 fx.push(Effect::Detach { view: v.view_id });
                 fx.push(Effect::Refresh);
@@ -292,7 +299,7 @@ pub(super) fn on_paste(ui: &mut Ui, text: String, fx: &mut Vec<Effect>) {
     }
     let Some(v) = &ui.view else {
         if ui.pending.is_some() {
-            ui.early.push(encode_paste(&text, false));
+            ui.early.push(Early::Paste(encode_paste(&text, false)));
         }
         return;
     };
