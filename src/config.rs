@@ -71,6 +71,26 @@ pub struct UiConfig {
     /// Answer a program's clipboard query (`OSC 52 ; c ; ?`) with what that
     /// session last copied. Off: a program may not read back copies.
     pub clipboard_read: bool,
+    /// Copy-mode keys: `vi` or `emacs`, as tmux's `mode-keys`.
+    pub mode_keys: crate::ui::copy::ModeKeys,
+    /// A command each copy is piped to besides the terminal's clipboard
+    /// (`wl-copy`, `xclip -selection clipboard`, `pbcopy`); empty for none.
+    pub copy_command: String,
+    /// Predictive local echo in an attached view: `adaptive` (when the
+    /// link's round trip is above `predict_threshold_ms`), `always`, `never`.
+    pub predict: PredictMode,
+    /// The round trip above which `adaptive` predicts.
+    pub predict_threshold_ms: u64,
+}
+
+/// When typed keys are shown before the session echoes them.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PredictMode {
+    #[default]
+    Adaptive,
+    Always,
+    Never,
 }
 
 /// Where an attached view's status bar sits. Spelled in lower case; any
@@ -137,6 +157,11 @@ impl Default for UiConfig {
             max_fps: 60,
             mouse: true,
             clipboard_read: false,
+            mode_keys: crate::ui::copy::ModeKeys::Vi,
+            copy_command: String::new(),
+            predict: PredictMode::Adaptive,
+            // Below this a round trip is hardly felt (mosh's choice too).
+            predict_threshold_ms: 30,
         }
     }
 }
@@ -266,6 +291,25 @@ mod tests {
         );
         let c = Config::parse("[ui]\nprefix = \"C-a\"\n[keys.prefix]\ndetach = \"x\"\n").unwrap();
         assert_eq!(c.ui.prefix, "C-a");
+    }
+
+    #[test]
+    fn predictive_echo_is_adaptive_at_30_ms_unless_told_otherwise() {
+        let c = Config::default();
+        assert_eq!(
+            (c.ui.predict, c.ui.predict_threshold_ms),
+            (PredictMode::Adaptive, 30)
+        );
+        let c = Config::parse("[ui]\npredict = \"never\"\npredict_threshold_ms = 80").unwrap();
+        assert_eq!(
+            (c.ui.predict, c.ui.predict_threshold_ms),
+            (PredictMode::Never, 80)
+        );
+        let err = Config::parse("[ui]\npredict = \"sometimes\"").unwrap_err();
+        assert!(
+            err.contains("predict") && err.contains("sometimes"),
+            "{err}"
+        );
     }
 
     /// A value sessui would quietly read as another (any status bar but

@@ -143,7 +143,9 @@ pub fn format_countdown(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m", s.div_ceil(60)),
+        // Whole minutes left, rounded down: 59m40s is `59m`, so a session
+        // detached a few seconds ago does not look untouched at `60m`.
+        60..=3599 => format!("{}m", s / 60),
         3600..=86_399 => format!("{}h", s / 3600),
         _ => format!("{}d", s / 86_400),
     }
@@ -197,6 +199,8 @@ mod tests {
             assert_eq!(format_duration(d), text);
         }
         assert_eq!(format_age(Duration::from_secs(125)), "2m ago");
-        assert_eq!(format_countdown(Duration::from_secs(41 * 60 + 5)), "42m");
+        assert_eq!(format_countdown(Duration::from_secs(41 * 60 + 5)), "41m");
+        // Detached 40 s ago with an hour's timeout: not the whole hour.
+        assert_eq!(format_countdown(Duration::from_secs(3600 - 40)), "59m");
     }
 }

@@ -373,16 +373,24 @@ pub fn check_file(path: &Path) -> Result<bool, PathError> {
 /// As `check_file`, and readable by the user alone from now on: a file that
 /// holds commands and directories (the database) loses every bit for others.
 pub fn check_private_file(path: &Path) -> Result<(), PathError> {
-    if check_file(path)? {
-        let mode = fs::metadata(path)
-            .map_err(|e| PathError::io(path, e))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            // Only others' bits go: a file the user made read-only stays so
-            // (sessui then says it cannot write, rather than undo the choice).
-            fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o700))
-                .map_err(|e| PathError::io(path, e))?;
+    if !check_file(path)? {
+        return Ok(());
+    }
+    // Another process may remove the file meanwhile (SQLite deletes `-shm`
+    // and `-wal` as the last connection closes): a file gone is nothing to
+    // tighten.
+    let gone = |e: &io::Error| e.kind() == io::ErrorKind::NotFound;
+    let mode = match fs::metadata(path) {
+        Ok(m) => m.permissions().mode(),
+        Err(e) if gone(&e) => return Ok(()),
+        Err(e) => return Err(PathError::io(path, e)),
+    };
+    if mode & 0o077 != 0 {
+        // Only others' bits go: a file the user made read-only stays so
+        // (sessui then says it cannot write, rather than undo the choice).
+        match fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o700)) {
+            Err(e) if !gone(&e) => return Err(PathError::io(path, e)),
+            _ => {}
         }
     }
     Ok(())

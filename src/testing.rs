@@ -35,8 +35,8 @@ pub mod job {
 /// Wire frames between sessui and its jobs and agents.
 pub mod protocol {
     pub use crate::protocol::{
-        ClientMsg, ExitInfo, ExitReason, HistoryLine, JobInfo, MAGIC, MAX_FRAME, RESYNC_APPENDS,
-        ServerMsg, encode_frame,
+        ClientMsg, ExitInfo, ExitReason, HistoryLine, JobInfo, MAGIC, MAX_FRAME, QuerySpec,
+        RESYNC_APPENDS, ServerMsg, encode_frame,
     };
 
     /// The agent's requests and replies.
@@ -50,7 +50,12 @@ pub mod protocol {
 
 /// The terminal model every view and job keeps.
 pub mod term {
-    pub use crate::term::{Emulator, Snapshot, in_emulator};
+    pub use crate::term::{Emulator, Snapshot, attr, in_emulator};
+
+    /// Search through a screen and its history.
+    pub mod search {
+        pub use crate::term::search::Query;
+    }
 }
 
 /// Settings read from `config.toml`.

@@ -177,6 +177,18 @@ pub fn json_pretty<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, se
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
+/// As `json_pretty`, on one line: for output with one object per line.
+pub fn json_line<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    let mut out = Vec::with_capacity(256);
+    let mut ser = serde_json::Serializer::with_formatter(
+        &mut out,
+        SafeJson(serde_json::ser::CompactFormatter),
+    );
+    value.serialize(&mut ser)?;
+    // Valid UTF-8: serde_json writes only what it was given and ASCII escapes.
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// A serde_json formatter that escapes unsafe characters in strings and
 /// leaves layout to the formatter it wraps.
 struct SafeJson<F>(F);

@@ -29,7 +29,7 @@ fn create_send_capture_round_trip() {
     s.ok(&["send", "build", "echo hi-$((6*7))\\n"]);
     s.wait_screen("build", "hi-42");
     let table = s.ok(&["ls"]);
-    assert!(table.starts_with("NAME"), "{table}");
+    assert!(table.starts_with("#  NAME"), "{table}");
     assert!(
         table.contains("build") && table.contains("running"),
         "{table}"
@@ -338,6 +338,8 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
         (vec!["kill", "ghost"], 1, "ghost"),
         (vec!["capture", "ghost"], 1, "ghost"),
         (vec!["new", "--cwd", "/no/such/dir"], 1, "not a directory"),
+        (vec!["new", "--name", ""], 2, "cannot be empty"),
+        (vec!["new", "--name", "   "], 2, "cannot be empty"),
     ] {
         let err = s.fails(&args, code);
         assert!(err.contains(says), "{args:?}: {err}");
@@ -345,8 +347,7 @@ fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let rows = s.ls_json();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["name"], "taken");
-    // blank names are anonymous; rename --clear likewise
-    s.ok(&["new", "--name", "   "]);
+    // a blank name is refused above; an anonymous session has no --name
     s.ok(&["rename", "taken", "--clear"]);
     assert!(s.ls_json().iter().all(|r| r["name"].is_null()));
 }
@@ -566,4 +567,49 @@ async fn a_view_that_falls_behind_is_resynced_and_told_what_it_missed() {
         view_lines[1..] == job_lines[1..],
         "the view's history differs from the job's"
     );
+}
+
+/// Without a terminal (a script, cron), `sessui new` takes the default size
+/// at once: crossterm's `size` would run `tput` twice first, two processes
+/// on the way to every new session.
+#[test]
+fn new_without_a_terminal_starts_no_tput() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    let fake = s.home.join("fake-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let marker = fake.join("tput-callers");
+    // Records who ran it: the CLI's process is `sessui`; the job's shell
+    // may run tput for its own reasons.
+    let script = fake.join("tput");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncat /proc/$PPID/comm >> '{}'\necho 80\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", fake.display(), std::env::var("PATH").unwrap());
+    // `setsid`: no controlling terminal, as under cron, wherever the test runs.
+    let mut cmd = s.command(std::path::Path::new("setsid"));
+    cmd.arg("-w")
+        .arg(common::bin())
+        .args(["new", "--name", "quiet"])
+        .env("PATH", path);
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "sessui new failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let callers = std::fs::read_to_string(&marker).unwrap_or_default();
+    assert!(
+        !callers.lines().any(|c| c == "sessui"),
+        "sessui new ran tput: {callers:?}"
+    );
+    // The session has the default size.
+    s.ok(&["send", "quiet", "echo size-$(stty size | tr ' ' x)\\n"]);
+    s.wait_screen("quiet", "size-24x80");
 }

@@ -73,6 +73,8 @@ else
     "fetched from this machine; licences, bans and sources were checked"
 fi
 
+# The library as users build it (no test hooks): what nothing uses is an error.
+cargo clippy -p sessui --lib --bins -- -D warnings
 cargo build --workspace --all-targets
-cargo test --workspace --all-targets -- --test-threads="${SESSUI_TEST_THREADS:-4}"
+cargo test --workspace --all-targets --no-fail-fast -- --test-threads="${SESSUI_TEST_THREADS:-4}"
 echo "all tests passed in $(( $(date +%s) - start )) s"

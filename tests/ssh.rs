@@ -871,7 +871,8 @@ fn the_tui_creates_a_remote_session_asking_about_the_host_key_in_a_popup() {
     // the unknown key is shown with its fingerprint; nothing is typed anywhere else
     t.wait_for("can't be established");
     t.wait_for(&fingerprint(&sshd));
-    t.keys("y");
+    // As OpenSSH asks: the word typed out, never a single key.
+    t.type_line("yes");
     t.wait_for(" r1 ");
     t.wait_for(" box ");
     t.type_line("echo remote-tui-$((6*7))");

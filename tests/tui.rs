@@ -109,10 +109,12 @@ fn sessui_attach_opens_attached_and_a_full_screen_program_comes_back_exactly() {
     let trimmed =
         |s: String| -> Vec<String> { s.lines().map(|l| l.trim_end().to_string()).collect() };
     let before = trimmed(t.screen());
+    // detach goes back to the shell; a fresh `sessui attach` shows vi again
     t.keys(CTRL_B);
     t.keys("d");
-    t.wait_for("LAST ACTIVE");
-    t.keys("\r");
+    assert!(t.wait_exit());
+    t.assert_terminal_restored();
+    let mut t = Tui::start(&s, &["attach", "ed"], 90, 24);
     t.wait_for("hello from vi");
     assert_eq!(trimmed(t.screen()), before, "the reattached screen differs");
     // keys still reach vi
@@ -121,7 +123,7 @@ fn sessui_attach_opens_attached_and_a_full_screen_program_comes_back_exactly() {
 }
 
 #[test]
-fn new_with_attach_opens_the_new_session_attached_and_detach_lists_it() {
+fn new_with_attach_opens_the_new_session_attached_and_detach_leaves_it_running() {
     let s = Sandbox::new();
     let mut t = Tui::start(&s, &["new", "--name", "na", "--attach"], 100, 30);
     // attached at once: the shell takes commands, no list in between
@@ -131,8 +133,8 @@ fn new_with_attach_opens_the_new_session_attached_and_detach_lists_it() {
     t.wait_for("from-42");
     t.keys(CTRL_B);
     t.keys("d");
-    t.wait_for("LAST ACTIVE");
-    t.wait_for("na");
+    assert!(t.wait_exit());
+    t.assert_terminal_restored();
     assert_eq!(s.session_json("na")["state"], "running");
     assert!(s.capture("na").contains("from-42"));
 }
@@ -165,11 +167,10 @@ fn two_windows_show_one_session_and_detaching_one_leaves_the_other() {
     assert!(wait_until(PATIENCE, || s.session_json("shared")["views"] == 2));
     a.keys(CTRL_B);
     a.keys("d");
-    a.wait_for("LAST ACTIVE");
+    assert!(a.wait_exit());
     assert!(wait_until(PATIENCE, || s.session_json("shared")["views"] == 1));
     b.type_line("echo still-$((3+3))");
     b.wait_for("still-6");
-    a.wait_for("shared");
 }
 
 #[test]
@@ -274,7 +275,7 @@ fn resizing_the_terminal_resizes_the_session() {
 }
 
 #[test]
-fn scrollback_mode_shows_history_and_q_leaves() {
+fn copy_mode_scrolls_history_and_q_leaves() {
     let s = Sandbox::new();
     s.ok(&["new", "--name", "hist"]);
     let mut t = Tui::start(&s, &["attach", "hist"], 80, 20);
@@ -284,14 +285,63 @@ fn scrollback_mode_shows_history_and_q_leaves() {
     assert!(!t.screen().contains("n150\n"));
     t.keys(CTRL_B);
     t.keys("[");
-    t.wait_for("history 0/");
-    // two pages of 18 rows up: n147..n165 are in view
+    t.wait_for(" COPY  0/");
+    // two pages of 19 rows up: n150 is in view
     t.keys("\x1b[5~");
     t.keys("\x1b[5~");
     t.wait_for("n150");
     t.keys("q");
-    t.wait_gone("history ");
+    t.wait_gone(" COPY ");
     t.wait_for("n200");
+}
+
+/// The whole copy path as a tmux user runs it: enter copy mode, search
+/// back into history, select to the end of the line, copy; the outer
+/// terminal gets the text by OSC 52, the copy command gets it on its
+/// input, and the prefix's paste types it into the shell.
+#[test]
+fn copy_mode_searches_selects_copies_to_the_clipboard_and_the_command_and_pastes() {
+    let s = Sandbox::new();
+    let copied = s.home.join("copied.txt");
+    s.write_config(&format!(
+        "[ui]\ncopy_command = \"cat > '{}'\"\n",
+        copied.display()
+    ));
+    s.ok(&["new", "--name", "cp"]);
+    let mut t = Tui::start(&s, &["attach", "cp"], 80, 20);
+    in_session(&mut t, "cp");
+    // The text to find is only in the output, never in the typed command.
+    t.type_line("printf 'the-%s here\\n' needle; seq 1 30 | sed 's/^/row/'");
+    t.wait_for("row30");
+    assert!(!t.screen().contains("the-needle"), "{}", t.screen());
+    t.keys(CTRL_B);
+    t.keys("[");
+    t.wait_for(" COPY ");
+    t.keys("?the-needle\r");
+    t.wait_for("the-needle here");
+    t.keys("v$");
+    t.wait_for("1 line, 15 chars");
+    t.keys("y");
+    t.wait_gone(" COPY ");
+    // base64 of "the-needle here"
+    let osc = b"\x1b]52;c;dGhlLW5lZWRsZSBoZXJl\x1b\\";
+    let sent = wait_until(PATIENCE, || {
+        t.raw_output().windows(osc.len()).any(|w| w == osc)
+    });
+    assert!(sent, "no OSC 52 with the copied text reached the terminal");
+    let piped = wait_until(PATIENCE, || {
+        std::fs::read_to_string(&copied).is_ok_and(|c| c == "the-needle here")
+    });
+    assert!(
+        piped,
+        "the copy command got {:?}",
+        std::fs::read_to_string(&copied)
+    );
+    t.keys("echo pasted:");
+    t.keys(CTRL_B);
+    t.keys("]");
+    t.keys("\r");
+    t.wait_for("pasted:the-needle here");
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! while another session of the same server or installation floods output.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::term::{Term, near_cursor, row_text};
 use super::world::{PATIENCE, Sandbox, Sessui, Tmux, bare_bash, poll, ready, unique};
@@ -160,6 +161,15 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
             mbps.of(*kind).push(v);
         }
     }
+    // Short lines: every byte scrolls the screen (and the history).
+    let (seq, seq_bytes) = seq_file(ctx, ctx.sizes.throughput_bytes)?;
+    let mut seq_mbps = Samples::default();
+    for _ in 0..ctx.sizes.heavy_runs {
+        for (kind, term) in &mut panes.panes {
+            let v = throughput_once(term, &seq, seq_bytes)?;
+            seq_mbps.of(*kind).push(v);
+        }
+    }
     // The ceiling a job can reach: its emulator alone (the job keeps
     // history), and a view's without history, on the same bytes.
     let text = std::fs::read(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
@@ -183,6 +193,21 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
         }),
     );
     ctx.rows.push(
+        seq_mbps
+            .row(
+                "throughput",
+                format!(
+                    "cat {:.1} MB of `seq` output (short lines), 120x40",
+                    seq_bytes as f64 / 1e6
+                ),
+                Unit::MBps,
+            )
+            .target(Target::Throughput {
+                tmux: 1.0,
+                bare: 0.0,
+            }),
+    );
+    ctx.rows.push(
         Row::new(
             "throughput",
             format!(
@@ -202,6 +227,24 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
         .sessui(&bare_parser),
     );
     Ok(())
+}
+
+/// `seq 1 N` output of at least `bytes` bytes, written once: the short-line
+/// workload, where every line scrolls.
+fn seq_file(ctx: &Ctx, bytes: u64) -> Result<(std::path::PathBuf, u64), String> {
+    let path = ctx.data.root().join(format!("seq-{bytes}.txt"));
+    if let Ok(m) = std::fs::metadata(&path) {
+        return Ok((path, m.len()));
+    }
+    let mut text = String::with_capacity(bytes as usize + 16);
+    let mut n = 1u64;
+    while (text.len() as u64) < bytes {
+        text.push_str(&n.to_string());
+        text.push('\n');
+        n += 1;
+    }
+    std::fs::write(&path, &text).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok((path, text.len() as u64))
 }
 
 /// MB/s of `text` through an emulator of the attached view's size, in the
@@ -227,10 +270,9 @@ fn line_done(e: &sessui::testing::term::Emulator, line: &str) -> bool {
     r > 1 && row_text(e, r).is_empty() && row_text(e, r - 1) == line && row_text(e, r - 2) == line
 }
 
-/// Latencies (ms) of `keys` single keystrokes echoed by the tty under `cat`.
-fn echo_once(term: &mut Term, keys: usize, gap: Duration) -> Result<Vec<f64>, String> {
+/// Starts `cat` and waits until it reads, so every key after is cat's.
+fn start_cat(term: &mut Term) -> Result<(), String> {
     term.send(b"cat\r")?;
-    // cat reads once its copy of a line comes back; then every key is cat's.
     let warm = format!("warm{}", unique());
     term.wait(PATIENCE, {
         move |e| {
@@ -240,7 +282,20 @@ fn echo_once(term: &mut Term, keys: usize, gap: Duration) -> Result<Vec<f64>, St
     })?;
     std::thread::sleep(Duration::from_millis(100));
     term.send(format!("{warm}\r").as_bytes())?;
-    term.wait(PATIENCE, move |e| line_done(e, &warm))?;
+    term.wait(PATIENCE, move |e| line_done(e, &warm))
+        .map(|_| ())
+}
+
+/// Ends `cat` (end of input at the start of a line) and waits for the prompt.
+fn end_cat(term: &mut Term) -> Result<(), String> {
+    term.send(b"\x04")?;
+    ready(term)
+}
+
+/// Latencies (ms) of `keys` single keystrokes echoed by the tty under `cat`,
+/// each typed `gap` after the previous one showed.
+fn echo_once(term: &mut Term, keys: usize, gap: Duration) -> Result<Vec<f64>, String> {
+    start_cat(term)?;
     let mut samples = Vec::with_capacity(keys);
     let mut line = String::new();
     for i in 0..keys {
@@ -259,39 +314,127 @@ fn echo_once(term: &mut Term, keys: usize, gap: Duration) -> Result<Vec<f64>, St
         }
         std::thread::sleep(gap);
     }
-    // End of input at the start of a line ends cat.
-    term.send(b"\x04")?;
-    ready(term)?;
+    end_cat(term)?;
     Ok(samples)
 }
 
-pub fn echo(ctx: &mut Ctx) -> Result<(), String> {
-    let (keys, gap, runs) = (ctx.sizes.keys, ctx.sizes.key_gap, ctx.sizes.heavy_runs);
-    let mut panes = Panes::open(ctx)?;
-    let quantiles = [
-        (0.5, "p50", Some(0.3)),
-        (0.9, "p90", None),
-        (0.99, "p99", Some(1.0)),
-    ];
-    let mut idle: [Samples; 3] = Default::default();
-    for _ in 0..runs {
-        for (kind, term) in &mut panes.panes {
-            let lat = echo_once(term, keys, gap)?;
-            for (i, (q, _, _)) in quantiles.iter().enumerate() {
-                idle[i].of(*kind).push(percentile(&lat, *q));
+/// Latencies (ms) of `keys` keystrokes written in bursts of `burst` at once
+/// (one write each): from the write to each key's echo showing.
+fn burst_once(term: &mut Term, keys: usize, burst: usize) -> Result<Vec<f64>, String> {
+    start_cat(term)?;
+    let mut samples = Vec::with_capacity(keys);
+    let mut sent = 0;
+    while sent < keys {
+        let n = burst.min(keys - sent).min(LINE);
+        let line: String = (sent..sent + n)
+            .map(|i| char::from(KEYS[i % KEYS.len()]))
+            .collect();
+        // The probe runs after every bite the harness parses: it stamps each
+        // key the first time the row shows it.
+        let stamps = Arc::new(Mutex::new(Vec::with_capacity(n)));
+        let seen = Arc::clone(&stamps);
+        let expect = line.clone();
+        term.arm(move |e| {
+            let (r, _) = e.cursor_position();
+            let shown = row_text(e, r);
+            let upto = if expect.starts_with(&shown) {
+                shown.len()
+            } else {
+                0
+            };
+            let now = Instant::now();
+            let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+            while seen.len() < upto {
+                seen.push(now);
             }
+            upto == n
+        })?;
+        let start = Instant::now();
+        term.send(line.as_bytes())?;
+        term.wait_hit(Duration::from_secs(10))?;
+        let stamps = stamps.lock().unwrap_or_else(|p| p.into_inner());
+        samples.extend(
+            stamps
+                .iter()
+                .map(|t| ms(t.saturating_duration_since(start))),
+        );
+        drop(stamps);
+        term.send(b"\r")?;
+        term.wait(PATIENCE, move |e| line_done(e, &line))?;
+        sent += n;
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    end_cat(term)?;
+    Ok(samples)
+}
+
+/// How keys are typed for one set of echo figures.
+#[derive(Clone, Copy)]
+enum Typing {
+    Gap(Duration),
+    Burst(usize),
+}
+
+impl Typing {
+    fn name(self) -> String {
+        match self {
+            Typing::Gap(g) => format!("a key every {} ms", g.as_millis()),
+            Typing::Burst(n) => format!("bursts of {n} keys"),
         }
     }
-    for (i, (_, name, target)) in quantiles.iter().enumerate() {
-        let mut row = idle[i].row(
-            "echo latency",
-            format!("idle, {name} of {keys} keys"),
-            Unit::Ms,
-        );
-        if let Some(t) = target {
-            row = row.target(Target::AtMost(*t));
+
+    fn run(self, term: &mut Term, keys: usize) -> Result<Vec<f64>, String> {
+        match self {
+            Typing::Gap(g) => echo_once(term, keys, g),
+            Typing::Burst(n) => burst_once(term, keys, n),
         }
-        ctx.rows.push(row);
+    }
+}
+
+pub fn echo(ctx: &mut Ctx) -> Result<(), String> {
+    let (keys, runs) = (ctx.sizes.keys, ctx.sizes.heavy_runs);
+    let gap = ctx
+        .sizes
+        .echo_gaps
+        .first()
+        .copied()
+        .unwrap_or(Duration::from_millis(25));
+    let mut typings: Vec<Typing> = ctx
+        .sizes
+        .echo_gaps
+        .iter()
+        .map(|g| Typing::Gap(*g))
+        .collect();
+    typings.push(Typing::Burst(ctx.sizes.burst));
+    let mut panes = Panes::open(ctx)?;
+    // The echo of a key at or below tmux's at every typing rate; the tail
+    // within half again.
+    let quantiles = [
+        (0.5, "p50", Target::TimesTmux(1.0)),
+        (0.9, "p90", Target::TimesTmux(1.0)),
+        (0.99, "p99", Target::TimesTmux(1.5)),
+    ];
+    for typing in typings {
+        let mut idle: [Samples; 3] = Default::default();
+        for _ in 0..runs {
+            for (kind, term) in &mut panes.panes {
+                let lat = typing.run(term, keys)?;
+                for (i, (q, _, _)) in quantiles.iter().enumerate() {
+                    idle[i].of(*kind).push(percentile(&lat, *q));
+                }
+            }
+        }
+        for (i, (_, name, target)) in quantiles.iter().enumerate() {
+            ctx.rows.push(
+                idle[i]
+                    .row(
+                        "echo latency",
+                        format!("idle, {}, {name} of {keys} keys", typing.name()),
+                        Unit::Ms,
+                    )
+                    .target(*target),
+            );
+        }
     }
 
     let flood_quantiles = [
@@ -333,10 +476,13 @@ pub fn echo(ctx: &mut Ctx) -> Result<(), String> {
         ctx.rows.push(row);
     }
     ctx.note(format!(
-        "Echo: one key at a time into `cat` (the tty echoes it), {} ms between keys \
-         (longer than a 60 Hz frame, like a fast typist); latency from writing the key to \
-         the harness's emulator showing it. Each figure is the median over runs of that \
-         run's percentile.",
+        "Echo: keys typed into `cat` (the tty echoes them); latency from writing a key to \
+         the harness's emulator showing it. \"A key every N ms\": one key at a time, N ms \
+         after the previous one showed (25 ms is slower than a 60 Hz frame, like a fast \
+         typist; 10 ms is faster, like a held key). \"Bursts\": {} keys in one write, each \
+         timed from the write. While another session runs `yes`: a key every {} ms. Each \
+         figure is the median over runs of that run's percentile.",
+        ctx.sizes.burst,
         gap.as_millis()
     ));
     Ok(())

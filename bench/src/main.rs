@@ -61,7 +61,7 @@ pub struct Opts {
     /// Size of the throughput file in MB (default 20).
     #[arg(long)]
     pub mb: Option<u64>,
-    /// Keys per echo run (default 500).
+    /// Keys per echo figure and run (default 300).
     #[arg(long)]
     pub keys: Option<usize>,
 }
@@ -72,12 +72,16 @@ pub struct Sizes {
     pub heavy_runs: usize,
     pub throughput_bytes: u64,
     pub keys: usize,
-    /// Between keys: longer than a 60 Hz frame, as a fast typist, so a frame
-    /// cap never holds a key back behind the previous key's frame.
+    /// Between keys where one typing rate is enough (the list's filter).
     pub key_gap: Duration,
+    /// The typing rates echo is measured at: slower than a 60 Hz frame (a
+    /// fast typist) and faster (a held key repeating).
+    pub echo_gaps: Vec<Duration>,
+    /// Keys written at once for the burst figure (they fit on one row).
+    pub burst: usize,
     pub seq_lines: u64,
     pub idle_counts: Vec<usize>,
-    /// The idle count that carries the RSS target.
+    /// The idle count that carries the PSS and private-memory targets.
     pub idle_target_count: usize,
     pub scrollback_lines: u64,
     pub scale_counts: Vec<usize>,
@@ -96,6 +100,8 @@ impl Sizes {
                 throughput_bytes: 256 << 10,
                 keys: 12,
                 key_gap: Duration::from_millis(20),
+                echo_gaps: vec![Duration::from_millis(25), Duration::from_millis(10)],
+                burst: 6,
                 seq_lines: 2000,
                 idle_counts: vec![1, 3],
                 idle_target_count: 3,
@@ -109,11 +115,13 @@ impl Sizes {
                 runs: 5,
                 heavy_runs: 3,
                 throughput_bytes: 20_000_000,
-                keys: 500,
+                keys: 300,
                 key_gap: Duration::from_millis(20),
+                echo_gaps: vec![Duration::from_millis(25), Duration::from_millis(10)],
+                burst: 50,
                 seq_lines: 100_000,
                 idle_counts: vec![1, 20, 100],
-                idle_target_count: 20,
+                idle_target_count: 100,
                 scrollback_lines: 100_000,
                 scale_counts: vec![1000, 10_000],
                 filter_count: 10_000,

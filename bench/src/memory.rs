@@ -7,8 +7,9 @@ use std::time::Duration;
 use super::world::{PATIENCE, Sessui, Tmux, poll, ready};
 use super::{Ctx, Row, Target, Unit};
 
-/// Resident and proportional set size of `pid`, in bytes.
-fn rss_pss(pid: u32) -> (u64, u64) {
+/// Resident, proportional and private (unshared: USS) set size of `pid`,
+/// in bytes.
+fn rss_pss(pid: u32) -> (u64, u64, u64) {
     let field = |text: &str, name: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(name))
@@ -17,17 +18,20 @@ fn rss_pss(pid: u32) -> (u64, u64) {
     };
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    (field(&status, "VmRSS:"), field(&rollup, "Pss:"))
+    let private = field(&rollup, "Private_Clean:") + field(&rollup, "Private_Dirty:");
+    (field(&status, "VmRSS:"), field(&rollup, "Pss:"), private)
 }
 
-fn total(pids: &[u32]) -> (f64, f64) {
-    let (mut rss, mut pss) = (0, 0);
+/// RSS, PSS and private memory of `pids` together, in MB.
+fn total(pids: &[u32]) -> (f64, f64, f64) {
+    let (mut rss, mut pss, mut private) = (0, 0, 0);
     for &p in pids {
-        let (r, s) = rss_pss(p);
+        let (r, s, u) = rss_pss(p);
         rss += r;
         pss += s;
+        private += u;
     }
-    (rss as f64 / 1e6, pss as f64 / 1e6)
+    (rss as f64 / 1e6, pss as f64 / 1e6, private as f64 / 1e6)
 }
 
 #[derive(Default)]
@@ -36,6 +40,9 @@ struct Idle {
     pss: Vec<f64>,
     ui: Vec<f64>,
     job: Vec<f64>,
+    /// Per job (tmux server): PSS and private memory.
+    job_pss: Vec<f64>,
+    job_private: Vec<f64>,
 }
 
 fn sessui_idle(ctx: &Ctx, n: usize) -> Result<Idle, String> {
@@ -60,11 +67,14 @@ fn sessui_idle(ctx: &Ctx, n: usize) -> Result<Idle, String> {
         let ui_pid = ui.pid().ok_or("the UI has no pid")?;
         let mut all = jobs.clone();
         all.push(ui_pid);
-        let (rss, pss) = total(&all);
+        let (rss, pss, _) = total(&all);
         out.rss.push(rss);
         out.pss.push(pss);
         out.ui.push(total(&[ui_pid]).0);
-        out.job.push(total(&jobs).0 / n as f64);
+        let (job_rss, job_pss, job_private) = total(&jobs);
+        out.job.push(job_rss / n as f64);
+        out.job_pss.push(job_pss / n as f64);
+        out.job_private.push(job_private / n as f64);
     }
     Ok(out)
 }
@@ -81,11 +91,14 @@ fn tmux_idle(ctx: &Ctx, n: usize) -> Result<Idle, String> {
         std::thread::sleep(ctx.sizes.settle);
         let server = t.server_pid().ok_or("no tmux server pid")?;
         let client_pid = client.pid().ok_or("no tmux client pid")?;
-        let (rss, pss) = total(&[server, client_pid]);
+        let (rss, pss, _) = total(&[server, client_pid]);
         out.rss.push(rss);
         out.pss.push(pss);
         out.ui.push(total(&[client_pid]).0);
-        out.job.push(total(&[server]).0);
+        let (server_rss, server_pss, server_private) = total(&[server]);
+        out.job.push(server_rss);
+        out.job_pss.push(server_pss);
+        out.job_private.push(server_private);
     }
     Ok(out)
 }
@@ -147,22 +160,22 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
         } else {
             Idle::default()
         };
-        let mut rss = Row::new(
-            "memory",
-            format!("{sessions}: RSS of all processes"),
-            Unit::MB,
-        )
-        .sessui(&s.rss)
-        .tmux(&t.rss);
-        if n == ctx.sizes.idle_target_count {
-            rss = rss.target(Target::AtMost(40.0));
-        }
-        ctx.rows.push(rss);
         ctx.rows.push(
-            Row::new("memory", format!("{sessions}: PSS"), Unit::MB)
-                .sessui(&s.pss)
-                .tmux(&t.pss),
+            Row::new(
+                "memory",
+                format!("{sessions}: RSS of all processes"),
+                Unit::MB,
+            )
+            .sessui(&s.rss)
+            .tmux(&t.rss),
         );
+        let mut pss = Row::new("memory", format!("{sessions}: PSS"), Unit::MB)
+            .sessui(&s.pss)
+            .tmux(&t.pss);
+        if n == ctx.sizes.idle_target_count {
+            pss = pss.target(Target::AtMost(40.0));
+        }
+        ctx.rows.push(pss);
         ctx.rows.push(
             Row::new(
                 "memory",
@@ -181,6 +194,26 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
             .sessui(&s.job)
             .tmux(&t.job),
         );
+        ctx.rows.push(
+            Row::new(
+                "memory",
+                format!("{sessions}: per job (tmux server) PSS"),
+                Unit::MB,
+            )
+            .sessui(&s.job_pss)
+            .tmux(&t.job_pss),
+        );
+        let mut private = Row::new(
+            "memory",
+            format!("{sessions}: per job (tmux server) private"),
+            Unit::MB,
+        )
+        .sessui(&s.job_private)
+        .tmux(&t.job_private);
+        if n == ctx.sizes.idle_target_count {
+            private = private.target(Target::AtMost(0.4));
+        }
+        ctx.rows.push(private);
     }
     let (mut job, mut server) = (Vec::new(), Vec::new());
     let mut notes = Vec::new();
@@ -209,7 +242,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
         "Memory: sessui = the UI (showing the list) plus every job; tmux = server plus one \
          attached client; shells not counted. MB = 10^6 bytes. Scrollback: history limit set \
          to {lines} (sessui `scrollback_lines`, tmux `history-limit`), then `cat` of {lines} \
-         mixed lines; history lines held at the end: {}.",
+         mixed lines; history lines held at the end: {}. Private = Private_Clean + \
+         Private_Dirty of /proc/PID/smaps_rollup (what the process alone holds; the \
+         binary's text is shared once several jobs run).",
         notes.join(", ")
     ));
     Ok(())

@@ -40,10 +40,18 @@ fn sessui_runs(ctx: &Ctx) -> Result<Vec<f64>, String> {
     // A first attach gives the job the view's size; the screen to expect is
     // the one it has at that size.
     ui.send(b"\r")?;
-    ui.wait_text(PATIENCE, "SEQ-2")?;
+    // The list's preview shows `SEQ-2` too: wait for the view itself.
+    ui.wait(PATIENCE, |e| {
+        let text = e.screen_text();
+        text.contains("SEQ-2") && !text.contains("1 session")
+    })?;
     ui.send(b"\x02d")?;
     ui.wait_text(PATIENCE, "1 session")?;
     let expected = lines(&s.run(&["capture", "full"])?);
+    // The list's live preview would show the session's screen before Enter.
+    ui.send(b"p")?;
+    let hidden = expected.clone();
+    ui.wait(PATIENCE, move |e| !shows(e, &hidden))?;
     let mut samples = Vec::new();
     for _ in 0..ctx.sizes.runs {
         let exp = expected.clone();
@@ -102,6 +110,58 @@ fn tmux_runs(ctx: &Ctx) -> Result<Vec<f64>, String> {
     Ok(samples)
 }
 
+/// Whether a row of `base64`'s output (76 characters) is on screen: the
+/// flood is under way.
+fn flooding(e: &Emulator) -> bool {
+    (0..ROWS).any(|r| row_text(e, r).len() == 76)
+}
+
+/// The flood every detach is timed in: as fast as the machine makes text.
+const FLOOD: &str = "cat /dev/urandom | base64\r";
+
+/// Prefix `d` while the attached session floods, until the list is back.
+fn sessui_detach(ctx: &Ctx) -> Result<Vec<f64>, String> {
+    let s = Sessui::new(&ctx.exe)?;
+    s.new_session("flood")?;
+    let mut ui = s.pty(&[])?;
+    ui.wait_text(PATIENCE, "1 session")?;
+    let mut samples = Vec::new();
+    for _ in 0..ctx.sizes.runs {
+        ui.send(b"\r")?;
+        ui.wait(PATIENCE, |e| !e.screen_text().contains("1 session"))?;
+        ui.send(FLOOD.as_bytes())?;
+        ui.wait(PATIENCE, flooding)?;
+        ui.send(b"\x02")?;
+        std::thread::sleep(Duration::from_millis(20));
+        let took = ui.timed(b"d", PATIENCE, |e| e.screen_text().contains("1 session"))?;
+        samples.push(ms(took));
+        s.run(&["send", "flood", "\\x03"])?;
+    }
+    ui.terminate();
+    Ok(samples)
+}
+
+/// The same in tmux: prefix `d` until its client says it detached.
+fn tmux_detach(ctx: &Ctx) -> Result<Vec<f64>, String> {
+    let t = Tmux::new()?;
+    t.run(&["new-session", "-d", "-s", "flood", "-x", "120", "-y", "39"])?;
+    let mut samples = Vec::new();
+    for _ in 0..ctx.sizes.runs {
+        let mut client = t.pty(&["attach-session", "-t", "flood"])?;
+        ready(&mut client)?;
+        client.send(FLOOD.as_bytes())?;
+        client.wait(PATIENCE, flooding)?;
+        // Typed like a person: tmux binds no key of a paste.
+        client.send(b"\x02")?;
+        std::thread::sleep(Duration::from_millis(20));
+        let took = client.timed(b"d", PATIENCE, |e| e.screen_text().contains("[detached"))?;
+        samples.push(ms(took));
+        t.run(&["send-keys", "-t", "flood", "C-c"])?;
+        client.terminate();
+    }
+    Ok(samples)
+}
+
 pub fn run(ctx: &mut Ctx) -> Result<(), String> {
     let sessui = sessui_runs(ctx)?;
     let tmux = if ctx.tmux {
@@ -117,12 +177,30 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
         )
         .sessui(&sessui)
         .tmux(&tmux)
+        .target(Target::TimesTmux(1.0)),
+    );
+    let sessui = sessui_detach(ctx)?;
+    let tmux = if ctx.tmux {
+        tmux_detach(ctx)?
+    } else {
+        Vec::new()
+    };
+    ctx.rows.push(
+        Row::new(
+            "reattach",
+            "detach (prefix d) while the session floods (`base64` of /dev/urandom)",
+            Unit::Ms,
+        )
+        .sessui(&sessui)
+        .tmux(&tmux)
         .target(Target::AtMost(50.0)),
     );
     ctx.note(
         "Reattach: sessui from Enter on the list to every row of the session's screen \
          (as `sessui capture` gives it) on the outer terminal; tmux from Enter on \
-         `switch-client -t full` at its command prompt to the same.",
+         `switch-client -t full` at its command prompt to the same. Detach: from \
+         writing the `d` of prefix `d` (the prefix 20 ms before) during `cat /dev/urandom | base64` to the list (sessui) or \
+         tmux's `[detached` line.",
     );
     Ok(())
 }

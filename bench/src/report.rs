@@ -99,6 +99,9 @@ pub enum Target {
     AtMost(f64),
     /// At least `tmux` times tmux's median and at least `bare` times bare's.
     Throughput { tmux: f64, bare: f64 },
+    /// At most this many times tmux's median (met when tmux was not measured
+    /// is unknown).
+    TimesTmux(f64),
 }
 
 impl Target {
@@ -106,6 +109,7 @@ impl Target {
         match self {
             Target::AtMost(v) => format!("≤ {} {}", unit.show(v), unit.label()),
             Target::Throughput { tmux, bare } => format!("≥ {tmux}× tmux, ≥ {bare}× bare"),
+            Target::TimesTmux(x) => format!("≤ {x}× tmux"),
         }
     }
 }
@@ -166,6 +170,7 @@ impl Row {
         let s = self.sessui?.median;
         match self.target? {
             Target::AtMost(v) => Some(s <= v),
+            Target::TimesTmux(x) => self.tmux.map(|t| s <= x * t.median),
             Target::Throughput { tmux, bare } => {
                 let t = self.tmux.map(|t| s >= tmux * t.median);
                 let b = self.bare.map(|b| s >= bare * b.median);
@@ -415,6 +420,15 @@ mod tests {
             .sessui(&[0.5])
             .target(Target::AtMost(0.3));
         assert_eq!(r.met(), Some(false));
+        let r = Row::new("t", "x", Unit::Ms)
+            .sessui(&[0.6])
+            .tmux(&[0.4])
+            .target(Target::TimesTmux(1.5));
+        assert_eq!(r.met(), Some(true));
+        let r = Row::new("t", "x", Unit::Ms)
+            .sessui(&[0.6])
+            .target(Target::TimesTmux(1.0));
+        assert_eq!(r.met(), None, "no tmux, no judgement");
     }
 
     #[test]

@@ -55,6 +55,7 @@ fn fill(s: &Sessui, n: usize) -> Result<(), String> {
                 last_active_at: active,
                 idle_since: None,
                 done_at: Some(now),
+                number: None,
                 views: 0,
             })
             .map_err(|e| e.to_string())?;
@@ -62,8 +63,6 @@ fn fill(s: &Sessui, n: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// The list's last-but-one row: where the filter input shows.
-const INFO_ROW: u16 = super::world::ROWS - 2;
 /// The first session row, under the title and the header.
 const FIRST_ROW: u16 = 2;
 
@@ -127,10 +126,19 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
     Ok(())
 }
 
+/// The filter's input line: below the list, which is not the screen's
+/// bottom when a preview shares the screen.
+fn filter_row(e: &sessui::testing::term::Emulator) -> Option<String> {
+    (0..super::world::ROWS)
+        .map(|r| row_text(e, r))
+        .find(|t| t.starts_with(" /"))
+}
+
 /// Times each of four filter keystrokes; leaves the filter cleared.
 fn filter_keys(ui: &mut super::term::Term, gap: Duration) -> Result<Vec<f64>, String> {
     ui.send(b"/")?;
-    ui.wait(PATIENCE, |e| row_text(e, INFO_ROW).starts_with(" /"))?;
+    ui.wait(PATIENCE, |e| filter_row(e).is_some())
+        .map_err(|e| format!("the filter did not open: {e}"))?;
     let mut typed = String::new();
     let mut out = Vec::new();
     for c in NEEDLE.chars().take(4) {
@@ -139,11 +147,13 @@ fn filter_keys(ui: &mut super::term::Term, gap: Duration) -> Result<Vec<f64>, St
         typed.push(c);
         let input = format!("/ {typed}");
         let took = ui.timed(c.to_string().as_bytes(), PATIENCE, move |e| {
-            row_text(e, INFO_ROW).contains(&input) && row_text(e, FIRST_ROW).contains(NEEDLE)
+            filter_row(e).is_some_and(|r| r.contains(&input))
+                && row_text(e, FIRST_ROW).contains(NEEDLE)
         })?;
         out.push(ms(took));
     }
     ui.send(b"\x1b")?;
-    ui.wait(PATIENCE, |e| !row_text(e, INFO_ROW).starts_with(" /"))?;
+    ui.wait(PATIENCE, |e| filter_row(e).is_none())
+        .map_err(|e| format!("the filter did not close: {e}"))?;
     Ok(out)
 }

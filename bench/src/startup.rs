@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::term::Term;
 use super::world::{PATIENCE, Sandbox, Sessui, Tmux, bare_bash};
-use super::{Ctx, Row, Unit, ms};
+use super::{Ctx, Row, Target, Unit, ms};
 
 /// Types a command as soon as the program shows its screen, and returns
 /// the time from starting the program to the command's output.
@@ -76,7 +76,8 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
         )
         .sessui(&s_new)
         .tmux(&t_new)
-        .bare(&bare),
+        .bare(&bare)
+        .target(Target::TimesTmux(1.0)),
     );
     ctx.rows.push(
         Row::new("start-up", "`sessui new` (tmux new -d) returns", Unit::Ms)

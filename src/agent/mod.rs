@@ -213,6 +213,21 @@ async fn handle(local: &Local, runtime_dir: &str, req: RequestBody) -> ReplyBody
                 Err(e) => failed(e),
             }
         }
+        RequestBody::Search { jobs, query } => {
+            let jobs: Vec<JobRef> = jobs.into_iter().map(job_from_wire).collect();
+            match local.search(&jobs, &query).await {
+                Ok(found) => ReplyBody::Found(
+                    found
+                        .into_iter()
+                        .map(|(job, hits)| wire::WireFound {
+                            job: job.to_string(),
+                            hits,
+                        })
+                        .collect(),
+                ),
+                Err(e) => failed(e),
+            }
+        }
     }
 }
 

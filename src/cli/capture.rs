@@ -8,7 +8,8 @@ use super::{CmdResult, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Name, id or id prefix.
+    /// Name, number, id or id prefix.
+    #[arg(add = super::complete::sessions())]
     pub session: String,
     /// Also print up to N lines of history above the screen.
     #[arg(long, short = 's', default_value_t = 0)]

@@ -7,7 +7,8 @@ use super::{CmdResult, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Name, id or id prefix.
+    /// Name, number, id or id prefix.
+    #[arg(add = super::complete::sessions())]
     pub session: String,
     #[arg(long)]
     pub json: bool,
@@ -39,6 +40,22 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
                 .into(),
         );
     }
+    // A local job's processes, as they are now: what runs in the
+    // foreground, and what the job and all under it use.
+    if s.host == crate::host::LOCAL
+        && s.status == crate::store::Status::Running
+        && let Some(pid) = job.as_ref().map(|j| j.pid)
+        && let Some(u) = crate::host::procs::usage(pid)
+        && let Some(obj) = json.as_object_mut()
+    {
+        obj.insert("program".into(), u.program.into());
+        obj.insert(
+            "cpu_seconds".into(),
+            ((u.cpu_secs * 100.0).round() / 100.0).into(),
+        );
+        obj.insert("memory_bytes".into(), u.rss_bytes.into());
+        obj.insert("processes".into(), u.processes.into());
+    }
     if args.json {
         let text = crate::text::json_pretty(&json).map_err(|e| Failure::from(e.to_string()))?;
         println!("{text}");
@@ -48,6 +65,9 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
     // script gave, the state may carry a remote exit reason: print none raw.
     use crate::text::terminal_safe as safe;
     println!("session      {}", s.id);
+    if let Some(n) = s.number {
+        println!("number       {n}");
+    }
     println!(
         "name         {}",
         safe(s.name.as_deref().unwrap_or("(anonymous)"))
@@ -57,7 +77,13 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
     if let Some(j) = &s.job {
         println!("job          {}", j.id);
     }
-    if let Some(obj) = json.as_object() {
+    if let Some(obj) = json.as_object_mut() {
+        if let Some(b) = obj.get("memory_bytes").and_then(|v| v.as_u64()) {
+            obj.insert(
+                "memory_text".into(),
+                format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)).into(),
+            );
+        }
         for (label, key) in [
             ("job pid", "job_pid"),
             ("shell pid", "shell_pid"),
@@ -67,6 +93,10 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
             ("command", "job_command"),
             ("cwd", "cwd"),
             ("title", "title"),
+            ("program", "program"),
+            ("cpu seconds", "cpu_seconds"),
+            ("memory", "memory_text"),
+            ("processes", "processes"),
             ("created", "created_at"),
             ("last active", "last_active_at"),
             ("idle since", "idle_since"),

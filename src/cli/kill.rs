@@ -7,7 +7,8 @@ use super::CmdResult;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Name, id or id prefix.
+    /// Name, number, id or id prefix.
+    #[arg(add = super::complete::sessions())]
     pub session: String,
     /// Kill a job that does not stop when asked; if its host is unreachable,
     /// remove the session now and stop the job when the host is back.

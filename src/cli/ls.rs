@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::clock::{rfc3339, since};
-use crate::duration::format_age;
+use crate::duration::{format_age, format_countdown};
 use crate::manager::Manager;
 use crate::store::SessionRow;
 
@@ -15,12 +15,16 @@ pub struct Args {
     /// Print JSON: full ids, RFC 3339 timestamps.
     #[arg(long)]
     pub json: bool,
+    /// Keep the list on screen, redrawn when anything changes (Ctrl-C ends).
+    #[arg(long, conflicts_with = "json")]
+    pub watch: bool,
 }
 
 pub fn session_json(mgr: &Manager, s: &SessionRow) -> Value {
     let idle = mgr.effective_idle(s);
     json!({
         "id": s.id.as_str(),
+        "number": s.number,
         "name": s.name,
         "host": s.host,
         "state": s.status,
@@ -40,13 +44,16 @@ pub fn session_json(mgr: &Manager, s: &SessionRow) -> Value {
 }
 
 pub async fn run(app: &App, args: Args) -> CmdResult {
+    if args.watch {
+        return watch(app).await;
+    }
     // Show the truth: jobs that died since anyone looked are marked done
     // first, and running ones the database lost are listed again.
     match app.manager.reconcile().await {
         Ok(report) => super::tell_adopted(&report.adopted),
         Err(e) => tracing::warn!("reconcile before ls failed: {e}"),
     }
-    let sessions = app.manager.list()?;
+    let sessions = app.manager.sessions().await?;
     if args.json {
         let all: Vec<Value> = sessions
             .iter()
@@ -56,35 +63,99 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
         println!("{text}");
         return Ok(());
     }
+    print!("{}", table_text(&app.manager, &sessions));
+    Ok(())
+}
+
+/// `ls --watch`: the table again whenever the database changes, and each
+/// second for the ages; jobs are checked as `ls` does, every few seconds.
+async fn watch(app: &App) -> CmdResult {
+    use std::time::{Duration, Instant};
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let mut version = None;
+    let mut drawn: Option<Instant> = None;
+    let mut reconciled: Option<Instant> = None;
+    loop {
+        if reconciled.is_none_or(|t| t.elapsed() >= super::events::RECONCILE_EVERY) {
+            reconciled = Some(Instant::now());
+            match app.manager.reconcile().await {
+                Ok(report) => super::tell_adopted(&report.adopted),
+                Err(e) => tracing::warn!("reconcile in ls --watch failed: {e}"),
+            }
+        }
+        let now = app.manager.db_version().await?;
+        if version != Some(now) || drawn.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+            version = Some(now);
+            drawn = Some(Instant::now());
+            let text = table_text(&app.manager, &app.manager.sessions().await?);
+            // On a terminal the table replaces itself; into a pipe each
+            // drawing follows the last, a blank line apart.
+            let frame = if tty {
+                format!("\x1b[H\x1b[2J{}", text.trim_end())
+            } else {
+                text
+            };
+            super::out_line(&frame)?;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn table_text(manager: &crate::manager::Manager, sessions: &[SessionRow]) -> String {
     if sessions.is_empty() {
-        println!("no sessions (create one with `sessui new --name NAME` or run `sessui`)");
-        return Ok(());
+        return "no sessions (create one with `sessui new --name NAME` or run `sessui`)\n".into();
     }
     // Names and hosts were checked when stored, but an older sessui (or a
     // hand-edited database) may have stored anything; exit reasons come
     // from the job's host.
     let safe = |t: &str| crate::text::terminal_safe(t).into_owned();
-    let rows: Vec<[String; 6]> = sessions
+    let rows: Vec<[String; 9]> = sessions
         .iter()
         .map(|s| {
             [
+                s.number
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 s.name.as_deref().map(safe).unwrap_or_else(|| "-".into()),
-                s.id.short().to_string(),
                 safe(&s.host),
                 safe(&s.state_text()),
+                if s.views > 0 {
+                    s.views.to_string()
+                } else {
+                    String::new()
+                },
+                format_age(since(s.last_active_at)),
+                manager
+                    .reap_deadline(s)
+                    .map(|at| format_countdown(since_until(at)))
+                    .unwrap_or_default(),
+                s.id.short().to_string(),
                 s.job
                     .as_ref()
                     .map(|j| j.id.short().to_string())
                     .unwrap_or_else(|| "-".into()),
-                format_age(since(s.last_active_at)),
             ]
         })
         .collect();
-    print!(
-        "{}",
-        table(["NAME", "ID", "HOST", "STATE", "JOB", "LAST ACTIVE"], &rows)
-    );
-    Ok(())
+    table(HEADER, &rows)
+}
+
+/// The table's columns: the order the TUI's list shows them in.
+pub(crate) const HEADER: [&str; 9] = [
+    "#",
+    "NAME",
+    "HOST",
+    "STATE",
+    "VIEWS",
+    "LAST ACTIVE",
+    "REAPED IN",
+    "ID",
+    "JOB",
+];
+
+/// Time from now until `at` (zero if past).
+fn since_until(at: crate::clock::Millis) -> std::time::Duration {
+    std::time::Duration::from_millis((at - crate::clock::now_millis()).max(0) as u64)
 }
 
 /// Left-aligned columns, two spaces apart, widths by display characters.
@@ -123,5 +194,10 @@ mod tests {
             &[["xyz".into(), "1".into()], ["é".into(), "22".into()]],
         );
         assert_eq!(t, "A    BB\nxyz  1\né    22\n");
+    }
+
+    #[test]
+    fn ls_orders_columns_as_the_list_does() {
+        assert_eq!(crate::ui::render::list_titles(), super::HEADER.to_vec());
     }
 }

@@ -2,7 +2,12 @@
 //! tmux's (`ls`, `new`, `send`, `capture`, `rename`, `info`, `kill`).
 
 mod capture;
+mod complete;
+mod config;
+mod doctor;
 mod escapes;
+mod events;
+mod grep;
 mod info;
 mod kill;
 mod ls;
@@ -10,6 +15,7 @@ mod new;
 mod prompt;
 mod rename;
 mod send;
+mod wait;
 
 use std::future::Future;
 
@@ -28,15 +34,15 @@ pub use prompt::CliPrompter;
     version,
     about = "Terminal sessions that outlive the UI, locally and over SSH",
     long_about = "Run `sessui` with no command to open the session list.\n\
-                  Sessions are named by name, full id, or a unique id prefix (4+ characters)."
+                  Sessions are named by name, number, full id, or a unique id prefix (4+ characters)."
 )]
 pub struct Cli {
     /// Open the UI even inside a sessui session.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub force: bool,
     /// Trust an SSH host's key the first time it is seen, without asking (for
-    /// scripts). A key that changed is still refused.
-    #[arg(long, global = true)]
+    /// scripts; give it before the command). A key that changed is still refused.
+    #[arg(long)]
     pub accept_new_host_key: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -48,10 +54,15 @@ pub enum Command {
     New(new::Args),
     /// List sessions, most recently active first.
     Ls(ls::Args),
-    /// Open the UI attached to a session (like `tmux attach -t`).
+    /// Open the UI attached to a session (like `tmux attach -t`); detaching
+    /// returns to this shell.
     Attach {
-        /// Name, id or id prefix.
+        /// Name, number, id or id prefix.
+        #[arg(add = complete::sessions())]
         session: String,
+        /// Open it even inside a sessui session.
+        #[arg(long)]
+        force: bool,
     },
     /// Type text into a session (like `tmux send-keys`).
     Send(send::Args),
@@ -63,6 +74,22 @@ pub enum Command {
     Info(info::Args),
     /// Stop a session's shell and remove the session.
     Kill(kill::Args),
+    /// Print every change to every session as it happens (one line each).
+    Events(events::Args),
+    /// Wait until a session reaches a state (exit 0), or time out (exit 3).
+    Wait(wait::Args),
+    /// Check, locate or print the configuration file.
+    #[command(subcommand)]
+    Config(config::Command),
+    /// Check paths, permissions, the database, hosts and the terminal.
+    Doctor(doctor::Args),
+    /// Print the shell completion script: `source <(sessui completions bash)`.
+    Completions(complete::Args),
+    /// Print the manual page (roff): `sessui man | man -l -`.
+    Man,
+    /// Search every session's screen and history, on every host, like grep:
+    /// exit 0 when a line matched, 1 when none did, 2 on trouble.
+    Grep(grep::Args),
     /// Internal: sessui's endpoint on a remote host, run over SSH.
     #[command(hide = true)]
     Agent(crate::agent::AgentArgs),
@@ -76,6 +103,14 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The reader of our output went away: stop quietly.
+    pub fn closed() -> Failure {
+        Failure {
+            code: 0,
+            message: String::new(),
+        }
+    }
+
     pub fn usage(message: impl Into<String>) -> Failure {
         Failure {
             code: 2,
@@ -109,7 +144,12 @@ pub fn main() -> i32 {
     if args.get(1).is_some_and(|a| a == "job") {
         return crate::job::entry(&args[2..]);
     }
-    let cli = Cli::parse();
+    // A shell asking for completions (the scripts `completions` prints).
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command).complete();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let command = match cli.command {
         Some(Command::Agent(args)) => return crate::agent::main(args),
         other => other,
@@ -119,11 +159,18 @@ pub fn main() -> i32 {
     });
     let result = match command {
         None => run_ui(None, cli.force),
-        Some(Command::Attach { session }) => run_ui(Some(session), cli.force),
+        Some(Command::Attach { session, force }) => run_ui(Some(session), cli.force || force),
+        Some(Command::Config(c)) => config::run(c),
+        Some(Command::Completions(a)) => complete::run(a),
+        Some(Command::Man) => complete::man(),
+        Some(Command::Doctor(a)) => doctor::run(a),
         Some(cmd) => run_command(cmd, prompter),
     };
     match result {
         Ok(()) => 0,
+        // Output closed by its reader (`sessui events | head`), or grep's
+        // "nothing found" (an exit code): nothing to say.
+        Err(f) if f.message.is_empty() => f.code,
         Err(f) => {
             // Messages carry text from hosts and programs (a remote stderr
             // line, an exit reason): nothing in them may act on the terminal.
@@ -131,6 +178,70 @@ pub fn main() -> i32 {
             f.code
         }
     }
+}
+
+/// Help and version go to stdout as clap writes them; every mistake is
+/// said with the one prefix all of sessui's errors carry.
+fn usage_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            2
+        } else {
+            0
+        };
+    }
+    let text = if e.kind() == ErrorKind::InvalidSubcommand {
+        unknown_command(&e)
+    } else {
+        e.render().to_string()
+    };
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    eprint!("sessui: {text}");
+    2
+}
+
+/// clap suggests hidden subcommands too (`agen` -> `agent`): only the
+/// commands a user may run are offered.
+fn unknown_command(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let visible: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name())
+        .collect();
+    let given = match e.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let suggested: Vec<String> = match e.get(ContextKind::SuggestedSubcommand) {
+        Some(ContextValue::Strings(v)) => v.clone(),
+        Some(ContextValue::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|s| visible.contains(&s.as_str()))
+    .map(|s| format!("'{s}'"))
+    .collect();
+    let tip = match suggested.len() {
+        0 => String::new(),
+        1 => format!("\n  tip: a similar command exists: {}\n", suggested[0]),
+        _ => format!(
+            "\n  tip: similar commands exist: {}\n",
+            suggested.join(", ")
+        ),
+    };
+    format!(
+        "unrecognized command '{given}'\n{tip}\nUsage: sessui [OPTIONS] [COMMAND]\n\n\
+         For more information, try '--help'.\n"
+    )
 }
 
 pub(crate) fn run_ui(attach: Option<String>, force: bool) -> CmdResult {
@@ -174,6 +285,7 @@ fn session_key(cmd: &Command) -> Option<&str> {
         Command::Rename(a) => Some(&a.session),
         Command::Info(a) => Some(&a.session),
         Command::Kill(a) => Some(&a.session),
+        Command::Wait(a) => Some(&a.session),
         _ => None,
     }
 }
@@ -181,6 +293,7 @@ fn session_key(cmd: &Command) -> Option<&str> {
 fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult {
     let app = App::open_for(prompter)?;
     let mut attach_to = None;
+    let mut force = false;
     block_on(async {
         // A name the database does not know may be a running session it
         // lost: those are listed again first.
@@ -191,6 +304,7 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
         }
         match cmd {
             Command::New(a) => {
+                force |= a.force;
                 attach_to = new::run(&app, a).await?;
                 Ok(())
             }
@@ -200,16 +314,36 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
             Command::Rename(a) => rename::run(&app, a).await,
             Command::Info(a) => info::run(&app, a).await,
             Command::Kill(a) => kill::run(&app, a).await,
-            Command::Attach { .. } | Command::Agent(_) => Ok(()),
+            Command::Events(a) => events::run(&app, a).await,
+            Command::Wait(a) => wait::run(&app, a).await,
+            Command::Grep(a) => grep::run(&app, a).await,
+            Command::Attach { .. }
+            | Command::Agent(_)
+            | Command::Config(_)
+            | Command::Doctor(_)
+            | Command::Completions(_)
+            | Command::Man => Ok(()),
         }
     })?;
     // `new --attach`: the UI runs on its own runtime, after the command's.
     match attach_to {
         Some(id) => {
             drop(app);
-            run_ui(Some(id), false)
+            run_ui(Some(id), force)
         }
         None => Ok(()),
+    }
+}
+
+/// Writes a line to stdout and flushes it (a script reads line by line); a
+/// closed pipe ends the command quietly.
+pub(crate) fn out_line(line: &str) -> CmdResult {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    match writeln!(o, "{line}").and_then(|_| o.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure::closed()),
+        Err(e) => Err(Failure::from(format!("cannot write the output: {e}"))),
     }
 }
 

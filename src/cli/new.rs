@@ -27,9 +27,12 @@ pub struct Args {
     /// `never`. Default: 1h for anonymous sessions, never for named ones.
     #[arg(long, value_parser = parse_timeout_arg)]
     pub idle_timeout: Option<Timeout>,
-    /// Open the UI attached to the new session.
+    /// Open the UI attached to the new session; detaching returns to this shell.
     #[arg(long, short = 'a')]
     pub attach: bool,
+    /// With --attach: open it even inside a sessui session.
+    #[arg(long)]
+    pub force: bool,
     /// Print the session as JSON.
     #[arg(long)]
     pub json: bool,
@@ -37,10 +40,20 @@ pub struct Args {
 
 /// Creates the session; returns its id when the UI should open attached to it.
 pub async fn run(app: &App, args: Args) -> Result<Option<String>, Failure> {
+    if args.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(Failure::usage(
+            "--name cannot be empty; leave --name out for an anonymous session",
+        ));
+    }
     let host = args.host.clone().unwrap_or_default();
     let cwd = crate::manager::new_session_cwd(&host, args.cwd)
         .map_err(|e| Failure::from(e.to_string()))?;
-    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    // `window_size`, not `size`: without a terminal (a script, cron) `size`
+    // runs `tput` twice, two processes before the session can start.
+    let (cols, rows) = crossterm::terminal::window_size()
+        .ok()
+        .filter(|w| w.columns > 0 && w.rows > 0)
+        .map_or((80, 24), |w| (w.columns, w.rows));
     let session = app
         .manager
         .create(CreateOpts {

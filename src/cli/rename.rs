@@ -6,7 +6,8 @@ use super::{CmdResult, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Name, id or id prefix.
+    /// Name, number, id or id prefix.
+    #[arg(add = super::complete::sessions())]
     pub session: String,
     /// The new name.
     pub name: Option<String>,

@@ -6,7 +6,8 @@ use super::{CmdResult, Failure, unescape};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Name, id or id prefix.
+    /// Name, number, id or id prefix.
+    #[arg(add = super::complete::sessions())]
     pub session: String,
     /// Text to type; several are joined. Escapes: \n (Enter), \r, \t, \e, \\, \xNN.
     #[arg(required = true, allow_hyphen_values = true)]

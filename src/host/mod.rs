@@ -3,6 +3,8 @@
 
 pub mod conn;
 pub mod local;
+pub mod procs;
+pub mod search;
 pub mod ssh;
 
 use async_trait::async_trait;
@@ -111,11 +113,10 @@ pub trait Prompter: Send + Sync {
     }
 }
 
-/// A prompter for when nobody can answer (scripts, CI): refuses at once.
-#[cfg(any(test, feature = "test-hooks"))]
+/// A prompter for when nobody can answer (scripts, CI, `doctor`): refuses
+/// at once.
 pub struct NoPrompter;
 
-#[cfg(any(test, feature = "test-hooks"))]
 #[async_trait]
 impl Prompter for NoPrompter {
     async fn confirm_host_key(&self, _: &str, _: &str, _: &str) -> bool {
@@ -176,4 +177,14 @@ pub trait Host: Send + Sync {
     /// once the end is in the database: another process that finds the job
     /// gone meanwhile must still read how it ended, not record it as gone.
     async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo>;
+
+    /// Searches each job's history and screen, all at once. A host fails
+    /// as a whole only when it cannot be reached at all.
+    async fn search(
+        &self,
+        jobs: &[JobRef],
+        query: &crate::protocol::QuerySpec,
+    ) -> Result<Vec<search::JobHits>, HostError> {
+        Ok(search::search_jobs(self, jobs, query).await)
+    }
 }

@@ -36,6 +36,9 @@ pub(super) struct Client {
     pub(super) queued: Arc<Queued>,
     /// Set once the client attached as a view, with its size.
     pub(super) view: Option<(u16, u16)>,
+    /// Set once the client watches (a preview): it gets what a view gets,
+    /// and nothing of it counts as a view.
+    pub(super) watching: bool,
     /// Sequence number of its last input or focus: the highest is most recently active.
     pub(super) active_seq: u64,
     pub(super) history_wanted: usize,
@@ -152,7 +155,7 @@ pub(super) async fn client_task(id: ClientId, stream: UnixStream, events: mpsc::
             };
             match next {
                 Ok(msg) => {
-                    attached |= matches!(msg, ClientMsg::Attach { .. });
+                    attached |= matches!(msg, ClientMsg::Attach { .. } | ClientMsg::Watch);
                     // A client that does not read its answers gets no more
                     // until it does: its requests wait in its own socket,
                     // not in the job's memory.
@@ -191,7 +194,13 @@ pub(super) fn is_request(msg: &ClientMsg) -> bool {
             | ClientMsg::SetIdleTimeout { .. }
             | ClientMsg::Ping(_)
             | ClientMsg::Attach { .. }
+            | ClientMsg::Watch
     )
+}
+
+/// Gets the session's output: a view or a watcher.
+pub(super) fn follows(c: &Client) -> bool {
+    c.view.is_some() || c.watching
 }
 
 /// A lagging view can take its resync: half its queue is free again.

@@ -108,6 +108,15 @@ impl Pty {
         cmd.env("TERM", &spec.start.term);
         cmd.env("COLORTERM", "truecolor");
         cmd.env("SESSUI_SESSION", spec.start.session.as_str());
+        // The shell's agent socket is the session's own link, pointed at
+        // the starter's agent now and at each attaching client's later.
+        let link = super::agent_link::link_path(&spec.socket);
+        if let Some(agent) = std::env::var_os("SSH_AUTH_SOCK").filter(|a| !a.is_empty())
+            && let Err(e) = super::agent_link::repoint(&link, std::path::Path::new(&agent))
+        {
+            tracing::info!("the session's agent link stays unset: {e}");
+        }
+        cmd.env("SSH_AUTH_SOCK", &link);
         match &spec.start.cwd {
             Some(dir) if dir.is_dir() => cmd.cwd(dir),
             Some(dir) => return Err(format!("the directory {} does not exist", dir.display())),

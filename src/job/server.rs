@@ -11,7 +11,7 @@ use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
 use super::clients::{
-    Client, ClientId, Incoming, MAX_CLIENTS, client_task, has_room, is_request, offer,
+    Client, ClientId, Incoming, MAX_CLIENTS, client_task, follows, has_room, is_request, offer,
 };
 use super::pty::Pty;
 use super::record::{JobRecord, remove_state, write_exit_record, write_job_record};
@@ -123,7 +123,7 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                 match msg {
                     Incoming::Connected(id, tx, queued, version) => {
                         job.clients.insert(id, Client {
-                            tx, queued, view: None, active_seq: 0, history_wanted: 0,
+                            tx, queued, view: None, watching: false, active_seq: 0, history_wanted: 0,
                             lagged: None, lag_mark: 0, version,
                         });
                     }
@@ -275,6 +275,7 @@ fn start(
     let listener = bind(&spec.socket)?;
     let pty = Pty::spawn(spec, exited).inspect_err(|_| {
         let _ = std::fs::remove_file(&spec.socket);
+        super::agent_link::remove(&super::agent_link::link_path(&spec.socket));
     })?;
     Ok((pty, listener, me))
 }
@@ -334,7 +335,7 @@ impl Job {
         let len = frame.len() as u64;
         let mut resync = Vec::new();
         for (id, c) in self.clients.iter_mut() {
-            if c.view.is_none() {
+            if !follows(c) {
                 continue;
             }
             if let Some(dropped) = &mut c.lagged {
@@ -464,6 +465,20 @@ impl Job {
                 self.apply_size(cols, rows, Some(id));
                 self.send_snapshot(id, scrollback as usize);
             }
+            ClientMsg::Watch => {
+                if let Some(c) = self.clients.get_mut(&id) {
+                    c.watching = true;
+                }
+                self.send_snapshot(id, 0);
+            }
+            ClientMsg::Input(_) if self.clients.get(&id).is_some_and(|c| c.watching) => {
+                self.send(
+                    id,
+                    &ServerMsg::Error {
+                        message: "input refused: a preview only watches the session".into(),
+                    },
+                );
+            }
             ClientMsg::Input(bytes) => {
                 self.touch(id);
                 if !bytes.is_empty() && !self.pty.write(&bytes) {
@@ -512,6 +527,29 @@ impl Job {
             }
             ClientMsg::Ping(n) => self.send(id, &ServerMsg::Pong(n)),
             ClientMsg::Terminal(facts) => self.emu.set_terminal_facts(facts),
+            ClientMsg::Environment { ssh_auth_sock } => {
+                let is_view = self.clients.get(&id).is_some_and(|c| c.view.is_some());
+                if let (true, Some(agent)) = (is_view, ssh_auth_sock) {
+                    let link = super::agent_link::link_path(&self.spec.socket);
+                    if let Err(e) = super::agent_link::repoint(&link, Path::new(&agent)) {
+                        self.send(
+                            id,
+                            &ServerMsg::Error {
+                                message: format!("the session's SSH_AUTH_SOCK still points at the last agent: {e}"),
+                            },
+                        );
+                    }
+                }
+            }
+            ClientMsg::Search(spec) => {
+                let answer = match crate::term::search::Query::new(spec) {
+                    Ok(query) => ServerMsg::Found(self.emu.search(&query)),
+                    Err(e) => ServerMsg::Error {
+                        message: e.to_string(),
+                    },
+                };
+                self.send(id, &answer);
+            }
         }
         false
     }
@@ -554,7 +592,7 @@ impl Job {
         self.pty.resize(cols, rows);
         if let Ok(frame) = encode_frame(&ServerMsg::Resized { cols, rows }) {
             for (id, c) in &self.clients {
-                if c.view.is_some() && Some(*id) != skip {
+                if follows(c) && Some(*id) != skip {
                     offer(c, frame.clone());
                 }
             }
@@ -702,6 +740,7 @@ async fn finish(
         tracing::warn!("cannot write the exit record: {e}");
     }
     let _ = std::fs::remove_file(&job.spec.socket);
+    super::agent_link::remove(&super::agent_link::link_path(&job.spec.socket));
     remove_state(&job.spec.records, job.spec.start.job.as_str());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     if let Ok(frame) = encode_frame(&ServerMsg::Exited(exit)) {

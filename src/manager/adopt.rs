@@ -260,6 +260,7 @@ impl Manager {
             starter: None,
             job_outdated: false,
             views: 0,
+            number: None,
         };
         let record = row.clone();
         let first = self

@@ -12,6 +12,7 @@ mod hosts;
 mod names;
 mod reaper;
 mod requests;
+mod search;
 mod sync;
 mod upkeep;
 
@@ -23,6 +24,7 @@ use std::time::Duration;
 pub use cwd::new_session_cwd;
 pub use names::{NameError, validate_name};
 pub use reaper::ReapReport;
+pub use search::{Outcome, SessionSearch};
 pub use upkeep::Upkeep;
 
 use crate::clock::{Millis, now_millis};
@@ -45,7 +47,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManagerError {
-    #[error("no session named or with id '{0}' (see `sessui ls`)")]
+    #[error("no session named or with id '{0}' (see `sessui ls`){hint}", hint = short_id_hint(.0))]
     NotFound(String),
     #[error("'{key}' matches several sessions: {}; use more of the id", candidates.join(", "))]
     Ambiguous {
@@ -268,7 +270,12 @@ impl Manager {
         Ok(self.store.call_blocking(|st| st.data_version())?)
     }
 
-    /// A session by name, full id, or unique id prefix of at least 4 characters.
+    /// Changes when another process changed the database.
+    pub async fn db_version(&self) -> Result<i64> {
+        Ok(self.db(|st| st.data_version()).await?)
+    }
+
+    /// A session by name, number, full id, or unique id prefix of at least 4 characters.
     /// A key that matches nothing may name a running session the database
     /// lost: the jobs on record here are asked before saying it is not found.
     pub async fn resolve_or_adopt(&self, key: &str) -> Result<(SessionRow, Vec<String>)> {
@@ -281,14 +288,14 @@ impl Manager {
         }
     }
 
-    /// A session by name, full id, or unique id prefix of at least 4
+    /// A session by name, number, full id, or unique id prefix of at least 4
     /// characters. Blocks the calling thread: async code uses `find`.
     pub fn resolve(&self, key: &str) -> Result<SessionRow> {
         let key = key.trim();
         pick(key, self.store.call_blocking(|st| st.lookup(key))?)
     }
 
-    /// A session by name, full id, or unique id prefix of at least 4 characters.
+    /// A session by name, number, full id, or unique id prefix of at least 4 characters.
     pub async fn find(&self, key: &str) -> Result<SessionRow> {
         let key = key.trim().to_string();
         let lookup = key.clone();
@@ -348,6 +355,7 @@ impl Manager {
             done_at: None,
             starter: Some(self.starter()),
             job_outdated: false,
+            number: None,
             views: 0,
         };
         // The record first: a name taken meanwhile fails here, before any shell starts.
@@ -467,6 +475,15 @@ impl Manager {
 }
 
 /// The one session `key` names among those it matched, or why not.
+/// A key that could be the start of an id but is too short to be looked up as one.
+fn short_id_hint(key: &str) -> &'static str {
+    if !key.is_empty() && key.len() < 4 && key.chars().all(|c| c.is_ascii_hexdigit()) {
+        "; an id prefix needs 4 or more characters"
+    } else {
+        ""
+    }
+}
+
 fn pick(key: &str, found: Vec<SessionRow>) -> Result<SessionRow> {
     if let Some(exact) = found
         .iter()

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::{Manager, ManagerError, REQUEST_TIMEOUT, Result, job_ref};
 use crate::host::{Host, HostError, JobConn};
+use crate::ids::SessionId;
 use crate::protocol::{ClientMsg, JobInfo, ServerMsg};
 use crate::store::{SessionRow, Status};
 
@@ -109,6 +110,28 @@ impl Manager {
                 source,
             }),
         }
+    }
+
+    /// A connection watching a session's screen (the list's preview): it
+    /// gets the screen and live output, and its size, its presence and
+    /// anything else of it counts for nothing. `None`: the job is older than
+    /// watching (protocol 4) and would take the request for a view's.
+    pub async fn watch(&self, id: &SessionId) -> Result<Option<JobConn>> {
+        let s = self
+            .session(id)
+            .await?
+            .ok_or_else(|| ManagerError::Other(format!("no session {id}")))?;
+        let (_, conn) = self.connect_for(&s, "previewing").await?;
+        if conn.version < crate::protocol::WATCH {
+            return Ok(None);
+        }
+        conn.send(ClientMsg::Watch)
+            .await
+            .map_err(|source| ManagerError::Host {
+                context: format!("previewing session '{}'", s.label()),
+                source,
+            })?;
+        Ok(Some(conn))
     }
 
     /// Everything known of a session, with the job's own report if it answers.

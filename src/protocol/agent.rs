@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use std::path::PathBuf;
 
-use super::ExitInfo;
+use super::{ExitInfo, Hits, QuerySpec};
 use crate::clock::Millis;
 use crate::duration::Timeout;
 use crate::ids::{JobId, SessionId};
@@ -40,6 +40,13 @@ pub enum RequestBody {
     /// Keep what the job's session is beside it (after a rename); answered
     /// by `Pong` or `Failed`.
     Describe { job: WireJob, facts: SessionFacts },
+    /// Search these jobs' histories and screens on the host, so only the
+    /// matches cross the link; answered by `Found`.
+    Search {
+        #[serde(deserialize_with = "crate::protocol::bounded::vec")]
+        jobs: Vec<WireJob>,
+        query: QuerySpec,
+    },
 }
 
 /// The agent's answer to the request with the same id.
@@ -76,6 +83,15 @@ pub enum ReplyBody {
         kind: FailKind,
         message: String,
     },
+    /// The answer to `Search`: each job's matches, or why it was not searched.
+    Found(#[serde(deserialize_with = "crate::protocol::bounded::vec")] Vec<WireFound>),
+}
+
+/// One job's search, as the agent reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireFound {
+    pub job: String,
+    pub hits: Result<Hits, String>,
 }
 
 /// How a request failed, so the client keeps the host error's meaning.

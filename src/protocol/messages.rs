@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
+pub use crate::term::search::{Hits, LineHit, QuerySpec};
 
 /// From a client to a job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,18 @@ pub enum ClientMsg {
     /// the job answers the program's questions as that terminal would; the
     /// job keeps the latest (protocol 3).
     Terminal(TerminalFacts),
+    /// Watch the session without being a view (a preview): the job answers
+    /// with one `Screen`, then live `Output` and `Resized`, as a view gets.
+    /// A watcher's size never applies, it counts for no idle timeout and no
+    /// view count, and input from it is refused (protocol 4).
+    Watch,
+    /// The attaching view's `SSH_AUTH_SOCK` (an absolute socket path on the
+    /// job's host): the session's agent link points there from now on
+    /// (protocol 4).
+    Environment { ssh_auth_sock: Option<String> },
+    /// Searches the history and the screen; answered by `Found`, or by
+    /// `Error` for a pattern the job cannot compile (protocol 5).
+    Search(QuerySpec),
 }
 
 /// The outer terminal's colours and cell size, as far as they are known.
@@ -88,6 +101,8 @@ pub enum ServerMsg {
     Pong(u64),
     /// A request could not be served; the connection stays usable.
     Error { message: String },
+    /// The answer to `Search`: only the matching lines.
+    Found(Hits),
 }
 
 /// One row of history.

@@ -23,12 +23,22 @@ pub use messages::*;
 /// lines it missed, which it appends to its own; in version 1 the whole
 /// history comes again and replaces it.
 /// 3: a view tells the job what its terminal is like (`ClientMsg::Terminal`).
-pub const PROTOCOL_VERSION: u16 = 3;
+/// 4: a client may watch without being a view (`ClientMsg::Watch`), and a
+/// view tells the job its agent socket (`ClientMsg::Environment`).
+/// 5: a job searches its history and screen (`ClientMsg::Search`).
+pub const PROTOCOL_VERSION: u16 = 5;
 /// The first version whose resync carries only the missed history.
 pub const RESYNC_APPENDS: u16 = 2;
 /// The first version that takes `ClientMsg::Terminal`; an older job would
 /// drop the connection on a message it cannot read, so it is not sent one.
 pub const TERMINAL_FACTS: u16 = 3;
+/// The first version that takes `ClientMsg::Watch`.
+pub const WATCH: u16 = 4;
+/// The first version that takes `ClientMsg::Environment`.
+pub const ENVIRONMENT: u16 = 4;
+/// The first version that takes `ClientMsg::Search`; an older job is not
+/// sent one, and its session is reported as not searchable.
+pub const SEARCH: u16 = 5;
 /// The oldest version this build still speaks.
 pub const MIN_PROTOCOL_VERSION: u16 = 1;
 

@@ -2,7 +2,9 @@
 //! the manager decides, the store records atomically.
 
 mod error;
+mod events;
 mod exec;
+mod health;
 mod model;
 mod pending;
 mod schema;
@@ -16,8 +18,10 @@ use rusqlite_migration::Migrations;
 
 pub use error::StoreError;
 use error::classify;
+pub use events::EventRow;
 pub use exec::StoreExec;
 pub use model::{ExitRow, IdleSetting, JobRow, PendingStop, SessionRow, Starter, Status, ViewRow};
+pub use schema::EVENTS_KEPT;
 
 use crate::clock::Millis;
 use crate::ids::{JobId, SessionId};
@@ -43,7 +47,14 @@ const SESSION_COLUMNS: &str = "s.id, s.name, s.host, s.status, s.job_id, s.job_p
     s.idle_timeout_secs, s.exit_code, s.exit_signal, s.exit_description, s.exit_at, s.cwd,
     s.command, s.created_at, s.last_active_at, s.idle_since, s.done_at, s.starter_pid,
     s.starter_start, s.job_outdated,
-    (SELECT COUNT(*) FROM views v WHERE v.session_id = s.id)";
+    (SELECT COUNT(*) FROM views v WHERE v.session_id = s.id), s.number";
+
+/// The smallest session number no session has: 0 if free, else one past a
+/// number whose successor is free. Evaluated inside the insert, so two
+/// processes creating at once (SQLite serialises writers) never share one.
+const NEXT_NUMBER: &str = "(CASE WHEN NOT EXISTS (SELECT 1 FROM sessions WHERE number = 0) THEN 0
+    ELSE (SELECT MIN(a.number + 1) FROM sessions a WHERE a.number IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM sessions b WHERE b.number = a.number + 1)) END)";
 
 impl Store {
     /// Opens (creating if needed) and migrates the database file.
@@ -161,9 +172,9 @@ impl Store {
                 "INSERT INTO sessions (id, name, host, status, job_id, job_pid, job_start,
                 idle_timeout_secs, exit_code, exit_signal, exit_description, exit_at, cwd, command,
                 created_at, last_active_at, idle_since, done_at, starter_pid, starter_start,
-                job_outdated)
+                job_outdated, number)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21) {on_conflict}"
+                ?18, ?19, ?20, ?21, {NEXT_NUMBER}) {on_conflict}"
             ),
             params![
                 s.id.as_str(),
@@ -231,17 +242,29 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Sessions whose name equals `key`, or whose id equals or starts with it.
+    /// The session named `key`; else the one numbered `key`; else those
+    /// whose id equals or starts with it (4 characters at least). A name
+    /// wins over a number, and a number over an id prefix, so what a user
+    /// typed never means two sessions at once.
     pub fn lookup(&self, key: &str) -> Result<Vec<SessionRow>, StoreError> {
+        let number = key
+            .parse::<u32>()
+            .ok()
+            .filter(|_| key.bytes().all(|b| b.is_ascii_digit()));
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
                 "SELECT {SESSION_COLUMNS} FROM sessions s
-                 WHERE s.name = ?1 OR s.id = ?1 OR (length(?1) >= 4 AND substr(s.id, 1, length(?1)) = ?1)
+                 WHERE s.name = ?1
+                    OR (NOT EXISTS (SELECT 1 FROM sessions n WHERE n.name = ?1)
+                        AND (s.number = ?2
+                             OR (NOT EXISTS (SELECT 1 FROM sessions l WHERE l.number = ?2)
+                                 AND (s.id = ?1
+                                      OR (length(?1) >= 4 AND substr(s.id, 1, length(?1)) = ?1)))))
                  ORDER BY s.last_active_at DESC"
             ))
             .map_err(|e| self.err(e))?;
-        stmt.query_map([key], session_from_row)
+        stmt.query_map(params![key, number], session_from_row)
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
@@ -595,6 +618,7 @@ fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
         },
         job_outdated: r.get(20)?,
         views: r.get(21)?,
+        number: r.get(22)?,
     })
 }
 

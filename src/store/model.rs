@@ -122,6 +122,9 @@ pub struct SessionRow {
     pub job_outdated: bool,
     /// Views attached now, in any sessui process.
     pub views: u32,
+    /// The session's short number (`sessui attach 3`), given by the store
+    /// when the session is inserted: `None` only before that.
+    pub number: Option<u32>,
 }
 
 /// Who is starting a session's job: pid + start token, so a reused pid is

@@ -19,6 +19,7 @@ fn session(name: Option<&str>, at: Millis) -> SessionRow {
         done_at: None,
         starter: None,
         job_outdated: false,
+        number: None,
         views: 0,
     }
 }
@@ -43,6 +44,8 @@ fn sessions_round_trip_in_a_real_file() {
     s.idle = IdleSetting::Own(Timeout::Never);
     s.cwd = Some("/tmp".into());
     store.insert_session(&s).unwrap();
+    // The store numbers the session as it goes in.
+    s.number = Some(0);
     assert_eq!(store.get(&s.id).unwrap(), Some(s.clone()));
     assert_eq!(store.lookup("build").unwrap(), vec![s.clone()]);
     assert_eq!(store.lookup(s.id.short()).unwrap(), vec![s.clone()]);
@@ -323,4 +326,145 @@ fn a_database_of_the_previous_release_is_migrated_with_its_rows() {
     assert_eq!(rows[0].starter, None);
     assert!(!rows[0].job_outdated);
     assert_eq!(store.pending_stops("h").unwrap()[0].session, None);
+}
+
+#[test]
+fn sessions_are_numbered_with_the_smallest_free_number_never_shared() {
+    let (_dir, store) = file_store();
+    let rows: Vec<SessionRow> = (0..4).map(|i| session(None, i)).collect();
+    for r in &rows {
+        store.insert_session(r).unwrap();
+    }
+    let number = |id: &SessionId| store.get(id).unwrap().unwrap().number;
+    let numbers: Vec<_> = rows.iter().map(|r| number(&r.id)).collect();
+    assert_eq!(numbers, [Some(0), Some(1), Some(2), Some(3)]);
+    // A number is free again only once its session is gone; the others keep theirs.
+    store.delete(&rows[1].id).unwrap();
+    let next = session(None, 9);
+    store.insert_session(&next).unwrap();
+    assert_eq!(number(&next.id), Some(1));
+    assert_eq!(number(&rows[2].id), Some(2));
+    let last = session(None, 10);
+    store.insert_session(&last).unwrap();
+    assert_eq!(number(&last.id), Some(4));
+}
+
+#[test]
+fn lookup_takes_a_name_before_a_number_and_a_number_before_an_id() {
+    let (_dir, store) = file_store();
+    let zero = session(Some("web"), 1);
+    let one = session(None, 2);
+    // A session literally named "0": the name wins over session number 0.
+    let named_zero = session(Some("0"), 3);
+    for r in [&zero, &one, &named_zero] {
+        store.insert_session(r).unwrap();
+    }
+    let ids = |key: &str| -> Vec<SessionId> {
+        store
+            .lookup(key)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
+    };
+    assert_eq!(ids("1"), vec![one.id.clone()]);
+    assert_eq!(ids("0"), vec![named_zero.id.clone()]);
+    assert_eq!(ids("2"), vec![named_zero.id.clone()], "it is number 2");
+    assert_eq!(ids("web"), vec![zero.id.clone()]);
+    assert_eq!(ids(one.id.short()), vec![one.id.clone()]);
+    assert!(ids("7").is_empty());
+    assert!(ids("+1").is_empty(), "only plain digits are numbers");
+}
+
+#[test]
+fn an_older_database_gets_numbers_by_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        rusqlite_migration::Migrations::from_slice(&super::schema::MIGRATIONS[..3])
+            .to_latest(&mut conn)
+            .unwrap();
+        for (id, at) in [("b", 20), ("a", 10), ("c", 30)] {
+            conn.execute(
+                "INSERT INTO sessions (id, status, created_at, last_active_at) VALUES (?1, 'done', ?2, ?2)",
+                rusqlite::params![id, at],
+            )
+            .unwrap();
+        }
+    }
+    let store = Store::open(&path).unwrap();
+    let numbers: Vec<_> = ["a", "b", "c"]
+        .iter()
+        .map(|id| {
+            store
+                .get(&SessionId::from_string(id.to_string()))
+                .unwrap()
+                .unwrap()
+                .number
+        })
+        .collect();
+    assert_eq!(numbers, [Some(0), Some(1), Some(2)]);
+}
+
+/// The change feed holds every change, in order, with what a script needs
+/// to act on it; a reader on another connection sees them all.
+#[test]
+fn every_change_lands_in_the_feed_in_order() {
+    let (dir, mut store) = file_store();
+    let reader = Store::open(&dir.path().join("sessions.db")).unwrap();
+    let start = reader.last_event().unwrap();
+    let s = session(Some("feed"), 1);
+    store.insert_session(&s).unwrap();
+    store.rename(&s.id, Some("fed")).unwrap();
+    assert!(
+        store
+            .transition(&s.id, &[Status::Init], Status::Running, 5)
+            .unwrap()
+    );
+    let v = ViewRow {
+        id: ViewId::new(),
+        session: s.id.clone(),
+        pid: 77,
+        start_token: "b:1".into(),
+        attached_at: 10,
+    };
+    store.add_view(&v).unwrap();
+    store.remove_view(&v.id, 20).unwrap();
+    store.delete(&s.id).unwrap();
+    let got = reader.events_after(start).unwrap();
+    let kinds: Vec<(&str, Option<&str>, Option<&str>)> = got
+        .iter()
+        .map(|e| (e.kind.as_str(), e.name.as_deref(), e.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("created", Some("feed"), None),
+            ("renamed", Some("fed"), Some("feed")),
+            ("state-changed", Some("fed"), Some("init")),
+            ("attached", Some("fed"), Some("77")),
+            ("detached", Some("fed"), Some("77")),
+            ("removed", Some("fed"), None),
+        ]
+    );
+    assert!(got.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert!(got.iter().all(|e| e.session_id == s.id.as_str()));
+    assert_eq!(got[2].state.as_deref(), Some("running"));
+    assert_eq!(reader.last_event().unwrap(), got[5].seq);
+    assert!(reader.events_after(got[5].seq).unwrap().is_empty());
+}
+
+/// The feed keeps the newest events only: it never grows without bound.
+#[test]
+fn the_feed_keeps_only_the_newest_events() {
+    let (_dir, store) = file_store();
+    let s = session(None, 1);
+    store.insert_session(&s).unwrap();
+    for i in 0..(EVENTS_KEPT + 50) {
+        store.rename(&s.id, Some(&format!("n{i}"))).unwrap();
+    }
+    let all = store.events_after(0).unwrap();
+    let last = store.last_event().unwrap();
+    assert_eq!(all.first().map(|e| e.seq), Some(last - EVENTS_KEPT + 1));
 }

@@ -86,6 +86,21 @@ impl History {
         self.rows.iter().map(|r| &*r.text)
     }
 
+    /// Line `i` counted from the newest, with whether it runs on into the
+    /// next (soft-wrapped).
+    pub fn line_from_newest(&self, i: usize) -> Option<(&str, bool)> {
+        let len = self.rows.len();
+        (i < len).then(|| {
+            let row = &self.rows[len - 1 - i];
+            (&*row.text, row.wrapped)
+        })
+    }
+
+    /// Every row, oldest first, with whether it wraps onto the next.
+    pub fn rows(&self) -> impl Iterator<Item = (&str, bool)> {
+        self.rows.iter().map(|r| (&*r.text, r.wrapped))
+    }
+
     pub fn extend(&mut self, lines: impl IntoIterator<Item = HistoryLine>) {
         for l in lines {
             self.push(&l.text, l.wrapped);

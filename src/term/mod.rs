@@ -11,8 +11,10 @@ mod filter;
 mod history;
 mod marks;
 mod query;
+pub mod search;
 mod style;
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::num::NonZeroU16;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -532,6 +534,30 @@ impl Emulator {
         out
     }
 
+    /// Searches the history and the screen as they show, oldest row first.
+    pub fn search(&self, query: &search::Query) -> search::Hits {
+        let history = self
+            .parser
+            .callbacks()
+            .history
+            .rows()
+            .map(|(text, wrapped)| {
+                let plain = if text.contains('\x1b') {
+                    Cow::Owned(strip_sgr(&marks::strip(text)))
+                } else {
+                    marks::strip(text)
+                };
+                (plain, wrapped)
+            });
+        let screen = self.parser.screen();
+        let (_, cols) = screen.size();
+        let shown = screen.rows(0, cols.get()).enumerate().map(|(i, row)| {
+            let wrapped = screen.row_wrapped(i as u16);
+            (Cow::Owned(marks::strip(&row).into_owned()), wrapped)
+        });
+        search::search(query, history.chain(shown))
+    }
+
     pub fn history_len(&self) -> usize {
         self.parser.callbacks().history.len()
     }
@@ -617,6 +643,12 @@ impl Emulator {
     #[cfg(any(test, feature = "test-hooks"))]
     pub fn screen_text(&self) -> String {
         marks::strip(&self.parser.screen().contents()).into_owned()
+    }
+
+    /// Whether screen row `row` runs on into the next (it was soft-wrapped),
+    /// so a copy joins them into one line.
+    pub fn row_wrapped(&self, row: u16) -> bool {
+        self.parser.screen().row_wrapped(row)
     }
 
     /// The vt100 cell at a position, for tests.

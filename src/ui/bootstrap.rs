@@ -15,8 +15,11 @@ use crate::config::StatusBar;
 /// Opens the UI on this terminal; returns when the user quits. `prompter`
 /// is the one the app's SSH hosts ask; the UI answers it with popups.
 pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Result<(), String> {
-    let keymap = Keymap::new(&app.config.ui.prefix, &app.config.keys)
+    let mut keymap = Keymap::new(&app.config.ui.prefix, &app.config.keys)
         .map_err(|e| format!("{}: {e}", app.paths.config_file().display()))?;
+    keymap.mode_keys = app.config.ui.mode_keys;
+    let command = app.config.ui.copy_command.trim();
+    keymap.copy_command = (!command.is_empty()).then(|| command.to_string());
     let runtime = crate::runtime::multi_thread()?;
     runtime.block_on(async move {
         // What the command line would say goes to the terminal as it is,
@@ -51,6 +54,10 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
             prompter: Some(prompter),
             facts,
             clipboard_read: app.config.ui.clipboard_read,
+            predict: super::predict::Settings {
+                mode: app.config.ui.predict,
+                threshold: std::time::Duration::from_millis(app.config.ui.predict_threshold_ms),
+            },
         };
         // The loop runs on a worker, not on this thread: the tasks that carry
         // a key to the session and its echo back wake it on the same thread

@@ -3,6 +3,8 @@
 //! the database.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,6 +22,11 @@ pub struct Effects {
     /// The UI's database work, done in order off the event loop: a list
     /// read after a detach shows the view gone.
     lane: mpsc::Sender<DbWork>,
+    /// The preview's current generation: a watch of an older one ends.
+    preview: tokio::sync::watch::Sender<u64>,
+    /// The newest search asked for: an older one is not started, and its
+    /// answers are not passed on.
+    search_seq: Arc<AtomicU64>,
 }
 
 /// A piece of database work, run on a blocking thread.
@@ -53,6 +60,8 @@ impl Effects {
             events,
             size: (80, 23),
             facts,
+            preview: tokio::sync::watch::Sender::new(0),
+            search_seq: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -77,6 +86,10 @@ impl Effects {
         match effect {
             Effect::Listen { .. } | Effect::Send { .. } | Effect::Answer { .. } => {}
             Effect::Refresh => self.refresh(),
+            Effect::Search { seq, query } => {
+                self.search_seq.store(seq, Ordering::SeqCst);
+                tokio::spawn(search(mgr, tx, self.search_seq.clone(), seq, query));
+            }
             Effect::Create { name, host } => {
                 tokio::spawn(async move {
                     let result = create(&mgr, name, host, cols, rows).await;
@@ -150,6 +163,23 @@ impl Effects {
                     tracing::warn!("recording activity: {e}");
                 }
             }),
+            Effect::CopyCommand { command, text } => {
+                tokio::task::spawn_blocking(move || {
+                    if let Err(why) = super::copy_command::run(&command, &text) {
+                        let _ = tx.blocking_send(UiEvent::Warning(
+                            super::strings::copy_command_failed(&command, &why),
+                        ));
+                    }
+                });
+            }
+            Effect::Preview(target) => {
+                let generation = target.as_ref().map_or(0, |(_, g)| *g);
+                self.preview.send_replace(generation);
+                if let Some((id, generation)) = target {
+                    let current = self.preview.subscribe();
+                    tokio::spawn(super::preview_watch::run(mgr, id, generation, current, tx));
+                }
+            }
             Effect::RetryHost(host) => {
                 if let Some(h) = mgr.known_host(&host) {
                     h.retry_now();
@@ -270,6 +300,16 @@ async fn attach(
     if version >= crate::protocol::TERMINAL_FACTS {
         let _ = tx.send(crate::protocol::ClientMsg::Terminal(facts)).await;
     }
+    // The session's shell uses this client's agent from now on. A socket
+    // path here means nothing on another host: remote sessions keep theirs.
+    if version >= crate::protocol::ENVIRONMENT && att.session.host == crate::host::LOCAL {
+        let ssh_auth_sock = std::env::var("SSH_AUTH_SOCK")
+            .ok()
+            .filter(|s| !s.is_empty());
+        let _ = tx
+            .send(crate::protocol::ClientMsg::Environment { ssh_auth_sock })
+            .await;
+    }
     Ok(Attached {
         session: att.session,
         view: att.view,
@@ -277,4 +317,38 @@ async fn attach(
         rx,
         version,
     })
+}
+
+/// A host gets this long to answer a search typed in the list: the list
+/// shows what came meanwhile, and says which hosts did not answer.
+const SEARCH_HOST_WAIT: Duration = Duration::from_secs(10);
+
+/// Runs search `seq` after the typing pause, unless a newer one came;
+/// passes each session's answer on as its host gives it.
+async fn search(
+    mgr: Arc<Manager>,
+    tx: mpsc::Sender<UiEvent>,
+    latest: Arc<AtomicU64>,
+    seq: u64,
+    query: crate::protocol::QuerySpec,
+) {
+    tokio::time::sleep(super::update::search::DEBOUNCE).await;
+    if latest.load(Ordering::SeqCst) != seq {
+        return;
+    }
+    let (found_tx, mut found_rx) = mpsc::channel(64);
+    let searching = mgr.search(&query, None, SEARCH_HOST_WAIT, found_tx);
+    let forwarding = async {
+        while let Some(found) = found_rx.recv().await {
+            if latest.load(Ordering::SeqCst) == seq {
+                let found = Box::new(found);
+                let _ = tx.send(UiEvent::SearchFound { seq, found }).await;
+            }
+        }
+    };
+    let (searched, ()) = tokio::join!(searching, forwarding);
+    if let Err(e) = searched {
+        let _ = tx.send(UiEvent::Warning(e.to_string())).await;
+    }
+    let _ = tx.send(UiEvent::SearchDone { seq }).await;
 }

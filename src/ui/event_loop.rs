@@ -71,6 +71,7 @@ where
         screen.size(),
     );
     ui.clipboard_read = ctx.clipboard_read;
+    ui.predict = ctx.predict;
     let mut fx = Effects::new(ctx.manager.clone(), ev_tx.clone(), ctx.facts.clone());
     fx.size = ui.view_size();
     let mut conn: Option<Conn> = None;
@@ -82,7 +83,11 @@ where
     // Load the list before the first frame, so it never flashes empty, and
     // never shows an empty list it could not read.
     let (listed, attach) = fx.first_load(ctx.attach.clone()).await;
-    update(&mut ui, listed);
+    ui.detach_quits = ctx.attach.is_some();
+    // What the first list asks for (the preview of the selected session) starts now.
+    for effect in update(&mut ui, listed).effects {
+        fx.run(effect);
+    }
     if let Some(s) = attach {
         ui.pending = Some(Pending::Attaching { label: s.label() });
         // `sessui attach NAME` asks for that session: one that ended gets a new shell.

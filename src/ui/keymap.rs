@@ -23,6 +23,9 @@ pub enum ListAction {
     Help,
     Quit,
     Retry,
+    /// Show or hide the selected session's live preview.
+    Preview,
+    Search,
 }
 
 /// What a key does after the prefix in an attached view.
@@ -35,12 +38,17 @@ pub enum PrefixAction {
     New,
     Rename,
     Scroll,
+    /// Pastes the last copy into the session.
+    Paste,
     Help,
     SendPrefix,
     Retry,
+    /// The session takes this view's size (another view had set a larger one).
+    Fit,
 }
 
-/// What a key does in scrollback mode.
+/// Keys added to copy mode's own table (`[keys.scroll]`, from when copy
+/// mode only scrolled): each moves as its name says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScrollAction {
     Up,
@@ -50,6 +58,8 @@ pub enum ScrollAction {
     Top,
     Bottom,
     Exit,
+    NextMatch,
+    PrevMatch,
 }
 
 const LIST: &[(ListAction, &str, &[&str])] = &[
@@ -65,6 +75,8 @@ const LIST: &[(ListAction, &str, &[&str])] = &[
     (ListAction::Help, "help", &["?"]),
     (ListAction::Quit, "quit", &["q"]),
     (ListAction::Retry, "retry", &["R"]),
+    (ListAction::Preview, "preview", &["p"]),
+    (ListAction::Search, "search", &["S"]),
 ];
 
 const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
@@ -75,8 +87,10 @@ const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
     (PrefixAction::New, "new", &["c"]),
     (PrefixAction::Rename, "rename", &["r"]),
     (PrefixAction::Scroll, "scroll", &["["]),
+    (PrefixAction::Paste, "paste", &["]"]),
     (PrefixAction::Help, "help", &["?"]),
     (PrefixAction::Retry, "retry", &["R"]),
+    (PrefixAction::Fit, "fit", &["F"]),
 ];
 
 const SCROLL: &[(ScrollAction, &str, &[&str])] = &[
@@ -91,6 +105,8 @@ const SCROLL: &[(ScrollAction, &str, &[&str])] = &[
     (ScrollAction::Top, "top", &["Home", "g"]),
     (ScrollAction::Bottom, "bottom", &["End", "G"]),
     (ScrollAction::Exit, "exit", &["q", "Esc"]),
+    (ScrollAction::NextMatch, "next-match", &["n"]),
+    (ScrollAction::PrevMatch, "prev-match", &["N"]),
 ];
 
 pub use crate::config::{KeySpecs, KeysConfig};
@@ -101,6 +117,11 @@ pub struct Keymap {
     list: Table<ListAction>,
     prefixed: Table<PrefixAction>,
     scroll: Table<ScrollAction>,
+    /// Copy mode's key table (`ui.mode_keys`).
+    pub mode_keys: crate::ui::copy::ModeKeys,
+    /// A command each copy is piped to as well (`ui.copy_command`). Kept
+    /// here as it travels with the keys from the config to the UI.
+    pub copy_command: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -138,7 +159,28 @@ impl<A: Copy + Eq + std::hash::Hash> Table<A> {
             for spec in specs {
                 let chord =
                     Chord::parse(spec).map_err(|e| format!("[keys.{section}] {name}: {e}"))?;
-                table.by_chord.insert(chord, *action);
+                // One key, one action: a second binding would silently win
+                // or lose depending on the order of the table.
+                if let Some(other) = table.by_chord.insert(chord, *action)
+                    && other != *action
+                {
+                    let other = defaults
+                        .iter()
+                        .find(|(a, _, _)| *a == other)
+                        .map_or("another action", |(_, n, _)| *n);
+                    // Name first the binding the user wrote: the other one
+                    // may be a default they never saw.
+                    let (mine, theirs) = if overrides.contains_key(other) {
+                        (other, *name)
+                    } else {
+                        (*name, other)
+                    };
+                    return Err(format!(
+                        "[keys.{section}] {mine} = \"{spec}\": {spec} is also the key of \
+                         {theirs}; pick another key for {mine}, or give {theirs} other keys \
+                         in [keys.{section}]"
+                    ));
+                }
                 chords.push(chord);
             }
             table.keys.push((*action, name, chords));
@@ -173,7 +215,17 @@ impl Keymap {
         let prefix = Chord::parse(prefix).map_err(|e| format!("ui.prefix: {e}"))?;
         let mut prefixed = Table::build("prefix", PREFIX, &keys.prefix)?;
         // The prefix pressed twice sends it through, as tmux's send-prefix.
-        prefixed.by_chord.insert(prefix, PrefixAction::SendPrefix);
+        if let Some(taken) = prefixed.by_chord.insert(prefix, PrefixAction::SendPrefix) {
+            let name = PREFIX
+                .iter()
+                .find(|(a, _, _)| *a == taken)
+                .map_or("an action", |(_, n, _)| *n);
+            return Err(format!(
+                "ui.prefix {}: after the prefix, the prefix itself sends it through, but \
+                 [keys.prefix] gives it to {name}; pick another key for {name}",
+                prefix.label()
+            ));
+        }
         prefixed
             .keys
             .push((PrefixAction::SendPrefix, "send-prefix", vec![prefix]));
@@ -182,6 +234,8 @@ impl Keymap {
             list: Table::build("list", LIST, &keys.list)?,
             prefixed,
             scroll: Table::build("scroll", SCROLL, &keys.scroll)?,
+            mode_keys: Default::default(),
+            copy_command: None,
         })
     }
 
@@ -202,6 +256,8 @@ impl Keymap {
                 by_chord: HashMap::new(),
                 keys: Vec::new(),
             },
+            mode_keys: Default::default(),
+            copy_command: None,
         })
     }
 
@@ -267,5 +323,37 @@ mod tests {
         assert!(err.contains("explode") && err.contains("attach"), "{err}");
         let err = Keymap::new("Hyper-b", &KeysConfig::default()).unwrap_err();
         assert!(err.contains("ui.prefix"), "{err}");
+    }
+
+    /// A key bound to two actions was accepted and one of them silently
+    /// did nothing: it is refused, naming both actions and the fix.
+    #[test]
+    fn a_key_given_to_two_actions_is_refused_with_both_names() {
+        let mut keys = KeysConfig::default();
+        keys.prefix
+            .insert("detach".into(), KeySpecs::One("s".into()));
+        let err = Keymap::new("C-b", &keys).unwrap_err();
+        assert!(
+            err.contains("[keys.prefix] detach = \"s\"") && err.contains("switch"),
+            "{err}"
+        );
+        // moving the other action away settles it
+        keys.prefix
+            .insert("switch".into(), KeySpecs::One("w".into()));
+        let k = Keymap::new("C-b", &keys).unwrap();
+        assert_eq!(k.prefixed(&Chord::plain('s')), Some(PrefixAction::Detach));
+        // the same key twice for one action is no clash
+        keys.list
+            .insert("up".into(), KeySpecs::Many(vec!["k".into(), "k".into()]));
+        assert!(Keymap::new("C-b", &keys).is_ok());
+        // the prefix after itself is send-prefix
+        let mut keys = KeysConfig::default();
+        keys.prefix
+            .insert("detach".into(), KeySpecs::One("C-a".into()));
+        let err = Keymap::new("C-a", &keys).unwrap_err();
+        assert!(
+            err.contains("ui.prefix C-a") && err.contains("detach"),
+            "{err}"
+        );
     }
 }

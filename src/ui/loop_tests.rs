@@ -116,6 +116,7 @@ fn start(busy: Duration) -> Running {
         prompter: None,
         facts: Default::default(),
         clipboard_read: false,
+        predict: Default::default(),
     };
     let ui = tokio::spawn(async move { run_loop(&mut screen, events, ctx).await });
     Running {

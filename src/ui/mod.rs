@@ -5,6 +5,8 @@
 
 mod background;
 mod bootstrap;
+pub(crate) mod copy;
+mod copy_command;
 mod effects;
 mod event_loop;
 mod filter;
@@ -14,6 +16,9 @@ pub mod keys;
 pub(crate) mod mouse;
 mod outer;
 mod pacing;
+mod predict;
+mod preview;
+mod preview_watch;
 mod probe;
 mod prompter;
 pub(crate) mod render;
@@ -26,11 +31,23 @@ mod update;
 #[cfg(test)]
 mod clipboard_tests;
 #[cfg(test)]
+mod copy_tests;
+#[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
 mod input_tests;
 #[cfg(test)]
+mod list_tests;
+#[cfg(test)]
 mod loop_tests;
+#[cfg(test)]
+mod pictures;
+#[cfg(test)]
+mod predict_tests;
+#[cfg(test)]
+mod preview_tests;
+#[cfg(test)]
+mod question_tests;
 #[cfg(test)]
 mod tests;
 
@@ -60,4 +77,6 @@ pub struct Context {
     pub facts: crate::protocol::TerminalFacts,
     /// Answer programs' clipboard queries with what the session copied.
     pub clipboard_read: bool,
+    /// Predictive local echo in attached views.
+    pub predict: predict::Settings,
 }

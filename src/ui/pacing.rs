@@ -26,7 +26,10 @@ pub const ECHO_WAIT: Duration = Duration::from_millis(10);
 /// The frame cap is for output floods: frames that show session output
 /// spend a budget that refills `max_fps` times a second. Anything else (a
 /// key, a reply, a tick, a snapshot) draws at once and spends nothing, so the
-/// echo of a key is never held back behind the frame the key caused.
+/// echo of a key is never held back behind the frame the key caused. The
+/// first output after a key that went to the session is its echo: it too is
+/// drawn at once and spends nothing, however fast keys come (a held key
+/// repeats faster than 60 Hz).
 #[derive(Debug)]
 pub struct Pacer {
     max_fps: u32,
@@ -69,13 +72,15 @@ impl Pacer {
     pub fn due(&mut self, now: Instant) -> bool {
         self.refill(now);
         self.dirty
-            || (self.output_dirty && self.budget >= 1.0)
+            || (self.output_dirty && (self.budget >= 1.0 || self.echo_due.is_some()))
             || self.echo_due.is_some_and(|t| now >= t)
     }
 
     /// A frame was drawn: everything noted is on screen.
     pub fn drawn(&mut self) {
-        if self.output_dirty {
+        // The frame that carries a key's reply is the user's, not the
+        // flood's: it spends nothing, so a held key never drains the budget.
+        if self.output_dirty && self.echo_due.is_none() {
             self.budget = (self.budget - 1.0).max(0.0);
         }
         self.dirty = false;
@@ -87,7 +92,7 @@ impl Pacer {
     /// frame is waiting.
     pub fn next_at(&mut self, now: Instant) -> Option<Instant> {
         self.refill(now);
-        if self.dirty {
+        if self.dirty || (self.output_dirty && self.echo_due.is_some()) {
             return Some(now);
         }
         let frame = Duration::from_secs(1) / self.max_fps;
@@ -156,6 +161,78 @@ mod tests {
         p.note(Redraw::Now, Instant::now());
         assert!(p.due(Instant::now()));
         assert_eq!(p.next_at(Instant::now()), Some(Instant::now()));
+    }
+
+    /// Keys faster than the frame cap (a held key, ~100 a second): every
+    /// echo is drawn the moment it comes, never at the next budget slot,
+    /// and the echo frames leave the flood budget as they found it.
+    #[tokio::test(start_paused = true)]
+    async fn the_echo_of_a_held_key_is_drawn_at_once_past_the_budget() {
+        let mut p = Pacer::new(60, Instant::now());
+        p.drawn();
+        for key in 0..100 {
+            p.note(Redraw::AfterEcho, Instant::now());
+            tokio::time::advance(Duration::from_micros(300)).await;
+            p.note(Redraw::Output, Instant::now());
+            assert!(p.due(Instant::now()), "echo of key {key} held back");
+            p.drawn();
+            tokio::time::advance(ms(10)).await;
+        }
+        // The budget is whole: a flood that starts now still gets its burst.
+        let mut at_once = 0;
+        for _ in 0..10 {
+            p.note(Redraw::Output, Instant::now());
+            if p.due(Instant::now()) {
+                p.drawn();
+                at_once += 1;
+            }
+        }
+        assert_eq!(at_once, OUTPUT_BURST as usize);
+    }
+
+    /// A burst of keys typed at once (a paste of single keys, a fast
+    /// repeat): each echo that comes is drawn at once.
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_keys_draws_every_echo_at_once() {
+        let mut p = Pacer::new(60, Instant::now());
+        p.drawn();
+        for key in 0..50 {
+            p.note(Redraw::AfterEcho, Instant::now());
+            p.note(Redraw::Output, Instant::now());
+            assert!(p.due(Instant::now()), "echo of key {key} held back");
+            p.drawn();
+            tokio::time::advance(Duration::from_micros(100)).await;
+        }
+    }
+
+    /// A flood is still paced while the user types into it: the echo frame
+    /// goes out at once, the flood's own frames keep to max_fps.
+    #[tokio::test(start_paused = true)]
+    async fn a_flood_stays_paced_while_keys_are_echoed() {
+        let mut p = Pacer::new(50, Instant::now());
+        p.drawn();
+        // Spend the burst on the flood.
+        for _ in 0..10 {
+            p.note(Redraw::Output, Instant::now());
+            if p.due(Instant::now()) {
+                p.drawn();
+            }
+        }
+        assert!(!p.due(Instant::now()), "the budget is spent");
+        // A key: its echo (with flood output around it) draws at once.
+        p.note(Redraw::AfterEcho, Instant::now());
+        p.note(Redraw::Output, Instant::now());
+        assert!(p.due(Instant::now()));
+        p.drawn();
+        // The flood goes on without keys: paced again, 20 ms a frame.
+        p.note(Redraw::Output, Instant::now());
+        assert!(
+            !p.due(Instant::now()),
+            "unsolicited output spends the budget"
+        );
+        assert_eq!(p.next_at(Instant::now()), Some(Instant::now() + ms(20)));
+        tokio::time::advance(ms(20)).await;
+        assert!(p.due(Instant::now()));
     }
 
     /// A key that only went to the session waits for its echo a little;

@@ -33,7 +33,15 @@ impl UiPrompter {
             host: host.to_string(),
             text,
             kind,
-            input: text_input("", "", kind == QuestionKind::Secret),
+            input: text_input(
+                if kind == QuestionKind::YesNo {
+                    super::strings::TYPE_YES_OR_NO
+                } else {
+                    ""
+                },
+                "",
+                kind == QuestionKind::Secret,
+            ),
             answer: Some(tx),
         };
         events
@@ -50,7 +58,7 @@ impl Prompter for UiPrompter {
         let text = format!(
             "The authenticity of host '{host}' can't be established.\n\
              {key_type} key fingerprint is {fingerprint}.\n\
-             Trust it and remember it in ~/.ssh/known_hosts?"
+             Trust it and remember it in ~/.ssh/known_hosts? (type yes or no)"
         );
         self.pose(host, text, QuestionKind::YesNo).await.is_some()
     }

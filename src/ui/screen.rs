@@ -44,6 +44,8 @@ pub struct RealScreen {
     /// The attached session as painted on the terminal, with the status
     /// line ratatui last drew beside it; `None` after a frame ratatui drew whole.
     direct: Option<(render::Painted, ratatui::text::Line<'static>)>,
+    /// Rows the last frame drew predictions over.
+    predicted: Vec<u16>,
 }
 
 impl Screen for RealScreen {
@@ -58,6 +60,8 @@ impl Screen for RealScreen {
         let mut passed = Vec::new();
         self.outer
             .take(ui.view.as_mut().map(|v| &mut v.emu), &mut passed);
+        // A copy made in copy mode: the clipboard, by the terminal.
+        passed.append(&mut ui.to_terminal);
         // Rows that changed since the last frame, whichever way it was drawn:
         // a frame drawn through ratatui leaves the painted rows unknown anyway.
         let dirty = ui.view.as_mut().map(|v| v.emu.take_dirty());
@@ -87,7 +91,16 @@ impl Screen for RealScreen {
                     term.draw(|f| render::render_around_session(ui, f))?;
                 }
                 let mut out = Vec::new();
+                // Rows a prediction was drawn over are the session's again.
+                for row in std::mem::take(&mut self.predicted) {
+                    painted.forget(row);
+                }
                 painted.paint(&v.emu, dirty.unwrap_or_default(), &mut out);
+                let overlay = v.predict.overlay();
+                if !overlay.is_empty() {
+                    super::predict::paint(&overlay, session, &mut out);
+                    self.predicted = overlay.rows();
+                }
                 term.backend_mut().write_all(&out)?;
                 self.direct = Some((painted, status));
             }
@@ -137,6 +150,7 @@ impl RealScreen {
             cursor_style: None,
             outer: outer::Outer::default(),
             direct: None,
+            predicted: Vec::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::term::Emulator;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
+use super::copy::{CopyMode, EmuLines};
 use super::keymap::Keymap;
 
 /// How long a notice stays on screen.
@@ -39,8 +40,9 @@ pub struct Ui {
     pub notice: Option<Notice>,
     /// An attach or create under way.
     pub pending: Option<Pending>,
-    /// Keys typed while `pending`, for the session once it shows.
-    pub early: Vec<Vec<u8>>,
+    /// Input while `pending`, for the session once it shows: keys go
+    /// through the view's bindings then, so a prefix typed ahead still works.
+    pub early: Vec<Early>,
     /// Order for next/previous, fixed while cycling so switching (which
     /// records activity) does not reorder the cycle.
     pub cycle: Option<Vec<SessionId>>,
@@ -51,6 +53,13 @@ pub struct Ui {
     /// (if anything), under this warning, until a read works again.
     pub db_error: Option<String>,
     pub quit: bool,
+    /// Opened for one session (`sessui attach`, `new --attach`): detaching
+    /// returns to the shell sessui was started from, as `tmux attach` does.
+    pub detach_quits: bool,
+    /// The list's search mode, while open.
+    pub search: Option<super::update::search::SearchMode>,
+    /// Where the view being attached should open (chosen in search mode).
+    pub landing: Option<super::update::search::Landing>,
     /// Wall clock for relative times, updated on ticks.
     pub now: Millis,
     pub spinner: usize,
@@ -59,12 +68,28 @@ pub struct Ui {
     pub next_generation: u64,
     /// Answer programs' clipboard queries (`ui.clipboard_read`).
     pub clipboard_read: bool,
+    /// The last copy, for pasting into a session.
+    pub paste_buffer: Option<String>,
+    /// Bytes for the outer terminal itself (a clipboard copy), written with
+    /// the next frame.
+    pub to_terminal: Vec<u8>,
+    /// Predictive local echo, for each view attached.
+    pub predict: super::predict::Settings,
+    /// The list's live preview of the selected session.
+    pub preview: super::preview::Previews,
 }
 
 pub struct Notice {
     pub text: String,
     pub error: bool,
     pub until: Instant,
+}
+
+/// Input that came while a session was being created or attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Early {
+    Key(KeyEvent),
+    Paste(Vec<u8>),
 }
 
 pub enum Pending {
@@ -84,10 +109,10 @@ pub struct View {
     /// The job's snapshot has arrived; until then keys are held in `early_keys`.
     pub loaded: bool,
     pub early_keys: Vec<Vec<u8>>,
-    /// Rows scrolled back into history (scrollback mode), if scrolling.
-    pub scroll: Option<usize>,
-    /// History length when last drawn, to keep a scrolled view still while output arrives.
-    pub seen_history: usize,
+    /// Copy mode (history, cursor, selection, search), when it is on.
+    pub copy: Option<CopyMode>,
+    /// Where the left button went down, for a drag that selects.
+    pub press: Option<crate::ui::copy::Pos>,
     pub prefix_armed: bool,
     pub link: Link,
     /// The shell ended: how.
@@ -98,9 +123,20 @@ pub struct View {
     pub resync_appends: bool,
     /// A resync is on its way (`Lagged` came): its snapshot adds history.
     pub resyncing: bool,
+    /// Typed keys shown before their echo, and the link's round trip.
+    pub predict: super::predict::Predictor,
+    /// Opened from a search: its matches here and the one highlighted,
+    /// which the painter marks and `n`/`N` move.
+    pub found: Option<super::update::search::Found>,
 }
 
 impl View {
+    /// Rows the view is scrolled back into history (copy mode), if it is.
+    pub fn scroll(&self) -> Option<usize> {
+        let copy = self.copy.as_ref()?;
+        Some(copy.scroll(&EmuLines::new(&self.emu)))
+    }
+
     /// A view just attached: nothing loaded, nothing sent, not scrolled.
     pub fn new(session: SessionRow, view_id: ViewId, generation: u64, emu: Emulator) -> View {
         View {
@@ -111,14 +147,16 @@ impl View {
             history: Vec::new(),
             loaded: false,
             early_keys: Vec::new(),
-            scroll: None,
-            seen_history: 0,
+            copy: None,
+            press: None,
             prefix_armed: false,
             link: Link::Live,
             ended: None,
             last_touch: Instant::now(),
             resync_appends: false,
             resyncing: false,
+            predict: Default::default(),
+            found: None,
         }
     }
 }
@@ -148,7 +186,10 @@ pub enum Popup {
         label: String,
         why: String,
     },
-    Help,
+    /// The keys, scrolled down this many rows (it is longer than 24 rows).
+    Help {
+        scroll: u16,
+    },
     /// The session list over an attached view, to switch.
     Switcher,
     /// A question from a host while connecting (host key, passphrase).
@@ -249,10 +290,17 @@ impl Ui {
             cycle_at: None,
             db_error: None,
             quit: false,
+            detach_quits: false,
+            search: None,
+            landing: None,
             now: crate::clock::now_millis(),
             spinner: 0,
             next_generation: 1,
             clipboard_read: false,
+            paste_buffer: None,
+            to_terminal: Vec::new(),
+            predict: Default::default(),
+            preview: Default::default(),
         }
     }
 

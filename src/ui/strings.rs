@@ -9,11 +9,13 @@ pub const FIRST_RUN: &str = "No sessions yet — press n to start your first ses
 pub const FIRST_RUN_DETAIL: &str =
     "Sessions keep running when you quit sessui; come back any time with `sessui`.";
 pub const NO_MATCH: &str = "No session matches the filter (Esc clears it).";
-pub const ANONYMOUS: &str = "(anonymous)";
 pub const TOO_SMALL: &str = "terminal too small";
 pub const CREATING: &str = "creating…";
 pub const ATTACHING: &str = "attaching…";
 pub const NOT_SENT_OFFLINE: &str = "input not sent: the session is reconnecting";
+pub const PREVIEW_NO_ROOM: &str =
+    "preview on: it shows when the terminal is at least 140 columns wide or 40 rows tall";
+pub const TYPE_YES_OR_NO: &str = "type yes or no, then Enter";
 pub const NOT_SENT_BUSY: &str = "input not sent: the session is not reading input";
 
 pub fn ended(label: &str, exit: &str) -> String {
@@ -55,8 +57,29 @@ pub fn db_unreadable(why: &str) -> String {
     format!("cannot read the session list: {why}")
 }
 
+pub const SEARCH_TITLE: &str = "search every session";
+pub const SEARCH_PLACEHOLDER: &str = "text to find in every session's screen and history";
+pub const SEARCH_HINT: &str = " type to search; lower case ignores case, a capital makes it exact";
+pub const NOT_SEARCHED_UNREACHABLE: &str = "not searched (host unreachable)";
+
 pub fn lagged(bytes: u64) -> String {
     format!(
         "output skipped: {bytes} bytes arrived faster than this view could draw; screen resynced"
     )
+}
+
+pub const NOTHING_TO_PASTE: &str = "nothing copied yet: prefix [ enters copy mode to copy";
+
+pub fn copied(chars: usize, prefix: &str) -> String {
+    format!("copied {chars} characters to the clipboard ({prefix} ] pastes)")
+}
+
+pub fn copied_too_long(chars: usize) -> String {
+    format!(
+        "copied {chars} characters for pasting here only: too long for the terminal's clipboard"
+    )
+}
+
+pub fn copy_command_failed(command: &str, why: &str) -> String {
+    format!("copy_command '{command}' failed: {why} (set ui.copy_command in config.toml)")
 }

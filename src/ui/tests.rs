@@ -68,6 +68,7 @@ pub(super) fn row(
         done_at: None,
         starter: None,
         job_outdated: false,
+        number: None,
         views: 0,
     }
 }
@@ -379,6 +380,46 @@ fn keys_typed_while_attaching_reach_the_session_in_order_and_never_the_list() {
 }
 
 #[test]
+fn a_prefix_typed_while_attaching_is_a_prefix_once_the_view_is_there() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Enter));
+    // `ls` for the shell, then prefix d: typed ahead of the attach, as a
+    // quick hand (or a script) does
+    for c in "ls".chars() {
+        update(&mut ui, key(KeyCode::Char(c)));
+    }
+    update(&mut ui, ctrl('b'));
+    update(&mut ui, key(KeyCode::Char('d')));
+    let (tx, _rx_job) = mpsc::channel(64);
+    let (_tx_srv, rx) = mpsc::channel(4);
+    let fx = update(
+        &mut ui,
+        UiEvent::Attached {
+            result: Box::new(Ok(super::update::Attached {
+                session: sessions()[0].clone(),
+                view: ViewId::from_string("v"),
+                tx,
+                rx,
+                version: crate::protocol::PROTOCOL_VERSION,
+            })),
+            reattach: false,
+        },
+    );
+    // the view came and went: back on the list, `ls` in the shell, the
+    // prefix and `d` not
+    assert!(ui.view.is_none(), "prefix d typed ahead did not detach");
+    assert!(fx.iter().any(|e| matches!(e, Effect::Detach { .. })));
+    let typed: Vec<u8> = sent(&fx)
+        .into_iter()
+        .flat_map(|m| match m {
+            ClientMsg::Input(b) => b,
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(typed, b"ls", "only the text typed ahead reaches the shell");
+}
+
+#[test]
 fn next_and_previous_stay_on_the_host_and_cycle() {
     let mut ui = ui();
     attach(&mut ui, sessions()[0].clone(), b"$ ");
@@ -413,10 +454,10 @@ fn the_wheel_scrolls_history_unless_the_program_wants_the_mouse() {
         })
     };
     update(&mut ui, wheel(MouseEventKind::ScrollUp));
-    assert_eq!(ui.view.as_ref().unwrap().scroll, Some(3));
+    assert_eq!(ui.view.as_ref().unwrap().scroll(), Some(3));
     insta::assert_snapshot!(draw(&ui).backend());
     update(&mut ui, wheel(MouseEventKind::ScrollDown));
-    assert_eq!(ui.view.as_ref().unwrap().scroll, None);
+    assert_eq!(ui.view.as_ref().unwrap().scroll(), None);
     // the program asks for SGR mouse reports: the wheel goes to it
     update(
         &mut ui,

@@ -137,7 +137,11 @@ fn detaching_on_a_full_disk_is_recorded_once_there_is_room() {
     };
     s.write_config("[timeouts]\nreaper_interval = \"1s\"\n");
     s.ok(&["new", "--name", "d"]);
-    let mut t = Tui::start(&s, &["attach", "d"], 100, 30);
+    // Attached from the list: detaching returns there and this sessui
+    // stays to record the view's end once the disk has room.
+    let mut t = Tui::start(&s, &[], 100, 30);
+    t.wait_for("LAST ACTIVE");
+    t.keys("\r");
     t.wait_for(" d ");
     t.type_line("echo ready-$((40+2))");
     t.wait_for("ready-42");

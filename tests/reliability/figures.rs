@@ -389,7 +389,10 @@ fn figure_full_disk() {
     s.write_config("[timeouts]\nreaper_interval = \"1s\"\n");
     s.ok(&["new", "--name", "full"]);
     let pid = pid_of(&s, "full");
-    let mut t = Tui::start(&s, &["attach", "full"], 100, 30);
+    // Attached from the list, so detaching keeps this sessui running.
+    let mut t = Tui::start(&s, &[], 100, 30);
+    t.wait_for("LAST ACTIVE");
+    t.keys("\r");
     t.wait_for(" full ");
     t.type_line("echo ready-$((40+2))");
     t.wait_for("ready-42");

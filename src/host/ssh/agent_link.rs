@@ -191,6 +191,17 @@ fn ingested(body: ReplyBody) -> ReplyBody {
             kind,
             message: ingest(&message, 500),
         },
+        // Matching lines stay exact (offsets point into them); whoever
+        // shows them makes them safe. Only the reasons are texts to ingest.
+        ReplyBody::Found(found) => ReplyBody::Found(
+            found
+                .into_iter()
+                .map(|mut f| {
+                    f.hits = f.hits.map_err(|why| ingest(&why, 300));
+                    f
+                })
+                .collect(),
+        ),
         other @ (ReplyBody::Liveness(_) | ReplyBody::Pong) => other,
     }
 }

@@ -18,14 +18,15 @@ use super::error::{HostFailure, SshError};
 use super::{Settings, pump};
 use crate::clock::now_millis;
 use crate::duration::Timeout;
+use crate::host::search::JobHits;
 use crate::host::{
     Host, HostError, HostState, JobConn, JobRef, JobSummary, SessionFacts, StartJob, StartedJob,
     Stopped,
 };
 use crate::ids::{JobId, SessionId, is_valid_job_id};
 use crate::proc::Liveness;
-use crate::protocol::ExitInfo;
 use crate::protocol::agent::{FailKind, ReplyBody, RequestBody, WireJob, WireLiveness};
+use crate::protocol::{ExitInfo, QuerySpec};
 
 /// First wait after a failure; doubles up to `BACKOFF_MAX`.
 const BACKOFF_START: Duration = Duration::from_secs(1);
@@ -35,6 +36,10 @@ const START_WAIT: Duration = Duration::from_secs(30);
 /// A stop may take the job's grace periods (4 s to stop, 4 s per signal).
 const STOP_WAIT: Duration = Duration::from_secs(20);
 const QUERY_WAIT: Duration = Duration::from_secs(10);
+/// The agent asks its jobs at once, each with its own limit; a little more
+/// covers the link.
+const SEARCH_WAIT: Duration =
+    Duration::from_secs(crate::host::search::JOB_SEARCH_WAIT.as_secs() + 5);
 
 /// A connection that is up, with its agent.
 struct Live {
@@ -374,6 +379,21 @@ impl Host for SshHost {
 
     async fn take_exit(&self, job: &JobRef) -> Option<ExitInfo> {
         self.exit_query(RequestBody::TakeExit(wire_job(job))).await
+    }
+
+    /// The agent searches the jobs on the host: only matches cross the link.
+    async fn search(&self, jobs: &[JobRef], query: &QuerySpec) -> Result<Vec<JobHits>, HostError> {
+        let body = RequestBody::Search {
+            jobs: jobs.iter().map(wire_job).collect(),
+            query: query.clone(),
+        };
+        match self.call(body, SEARCH_WAIT).await? {
+            ReplyBody::Found(found) => Ok(found
+                .into_iter()
+                .map(|f| (JobId::from_string(f.job), f.hits))
+                .collect()),
+            other => Err(unexpected(other)),
+        }
     }
 }
 

@@ -6,175 +6,31 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{SPINNER, bold, dim, hints, state_text, status_style};
-use crate::clock::Millis;
-use crate::duration::{format_age, format_countdown};
+use super::columns::{Column, GAP, Kind, MARK, fit, layout};
+use super::{SPINNER, bold, dim, hints};
 use crate::host::HostState;
 use crate::store::SessionRow;
 use crate::ui::keymap::ListAction;
 use crate::ui::state::{Popup, Ui};
 use crate::ui::strings;
 
-/// The space between two columns.
-const GAP: u16 = 2;
-
-/// How wide a column is.
-enum Width {
-    /// Always this wide (ids are shown by their short form).
-    Fixed(u16),
-    /// As wide as its widest cell, within these bounds.
-    Content { min: u16, max: u16 },
-    /// What the other columns leave, but never less than `min`.
-    Rest { min: u16 },
-    /// The last column: drawn as wide as it is; the others leave it this much.
-    Last { room: u16 },
-}
-
-/// One cell: its text (fitted to the column), its style, and what may
-/// follow it unfitted in the last column.
-struct Cell {
-    text: String,
-    style: Style,
-    after: Option<Span<'static>>,
-}
-
-impl Cell {
-    fn new(text: impl Into<String>, style: Style) -> Cell {
-        Cell {
-            text: text.into(),
-            style,
-            after: None,
-        }
-    }
-}
-
-/// A list column: its title, how wide it is, and what it shows of a
-/// session (given the row's base style). A new column is one more entry.
-struct Column {
-    title: &'static str,
-    width: Width,
-    cell: fn(&Ui, &SessionRow, Style) -> Cell,
-}
-
-/// The list's columns, left to right.
-const COLUMNS: &[Column] = &[
-    Column {
-        title: "NAME",
-        width: Width::Rest { min: 12 },
-        cell: |_, s, base| match &s.name {
-            Some(n) => Cell::new(n.clone(), base),
-            None => Cell::new(strings::ANONYMOUS, base.add_modifier(Modifier::DIM)),
-        },
-    },
-    Column {
-        title: "HOST",
-        width: Width::Content { min: 5, max: 24 },
-        cell: |_, s, base| Cell::new(s.host.clone(), base),
-    },
-    Column {
-        title: "STATE",
-        width: Width::Content { min: 7, max: 30 },
-        cell: |_, s, base| Cell::new(state_text(s), base.patch(status_style(s.status))),
-    },
-    Column {
-        title: "ID",
-        width: Width::Fixed(8),
-        cell: |_, s, base| Cell::new(s.id.short(), base.add_modifier(Modifier::DIM)),
-    },
-    Column {
-        title: "JOB",
-        width: Width::Fixed(8),
-        cell: |_, s, base| {
-            let job = s.job.as_ref().map(|j| j.id.short()).unwrap_or("-");
-            Cell::new(job, base.add_modifier(Modifier::DIM))
-        },
-    },
-    Column {
-        title: "VIEWS",
-        width: Width::Fixed(5),
-        cell: |_, s, base| {
-            let views = if s.views > 0 {
-                s.views.to_string()
-            } else {
-                String::new()
-            };
-            Cell::new(views, base)
-        },
-    },
-    Column {
-        title: "LAST ACTIVE",
-        width: Width::Last { room: 30 },
-        cell: |ui, s, base| Cell {
-            text: format_age(age(ui, s.last_active_at)),
-            style: base,
-            after: reap_note(ui, s).map(|t| Span::styled(t, base.fg(Color::Yellow))),
-        },
-    },
-];
-
-/// An unattached session the reaper will stop says when, so nobody loses
-/// a shell by surprise.
-fn reap_note(ui: &Ui, s: &SessionRow) -> Option<String> {
-    let at = ui.reap_deadline(&s.id)?;
-    let left = std::time::Duration::from_millis((at - ui.now).max(0) as u64);
-    Some(format!(" · reaped in {}", format_countdown(left)))
-}
-
-/// Each column's width for `width` cells of screen (the last column's is
-/// the room it is left).
-fn layout(ui: &Ui, width: u16) -> Vec<u16> {
-    let content = |col: &Column, min: u16, max: u16| {
-        let base = Style::new();
-        ui.sessions
-            .iter()
-            .map(|s| (col.cell)(ui, s, base).text.chars().count() as u16)
-            .max()
-            .unwrap_or(min)
-            .clamp(min, max)
-    };
-    let mut widths: Vec<u16> = COLUMNS
-        .iter()
-        .map(|col| match col.width {
-            Width::Fixed(w) => w,
-            Width::Content { min, max } => content(col, min, max),
-            Width::Last { room } => room,
-            Width::Rest { .. } => 0,
-        })
-        .collect();
-    let gaps = GAP * (COLUMNS.len() as u16 - 1);
-    let taken: u16 = widths.iter().sum::<u16>() + gaps;
-    for (w, col) in widths.iter_mut().zip(COLUMNS) {
-        if let Width::Rest { min } = col.width {
-            *w = width.saturating_sub(taken).max(min);
-        }
-    }
-    widths
-}
-
-fn fit(text: &str, width: u16) -> String {
-    let width = usize::from(width);
-    let count = text.chars().count();
-    if count <= width {
-        format!("{text}{}", " ".repeat(width - count))
-    } else if width > 0 {
-        let mut s: String = text.chars().take(width - 1).collect();
-        s.push('…');
-        s
-    } else {
-        String::new()
-    }
-}
-
 pub fn render(ui: &Ui, f: &mut Frame, area: Rect) {
+    let (area, preview) = super::preview::split(ui, area);
+    if let Some(p) = preview {
+        super::preview::render(ui, f, p);
+    }
     f.render_widget(Paragraph::new(title_line(ui)), Rect { height: 1, ..area });
+    // A long notice wraps onto more rows (up to a third of the list) rather
+    // than being cut.
+    let info_rows = notice_rows(ui, area.width).min((area.height.saturating_sub(3) / 3).max(1));
     let table = Rect {
         y: area.y + 1,
-        height: area.height.saturating_sub(3),
+        height: area.height.saturating_sub(2 + info_rows),
         ..area
     };
     let info = Rect {
-        y: area.y + area.height - 2,
-        height: 1,
+        y: area.y + area.height - 1 - info_rows,
+        height: info_rows,
         ..area
     };
     let footer = Rect {
@@ -212,23 +68,59 @@ pub fn render(ui: &Ui, f: &mut Frame, area: Rect) {
     };
     draw_table(ui, f, table);
     draw_info_line(ui, f, info);
+    f.render_widget(Paragraph::new(footer_line(ui)), footer);
+}
+
+/// The keys of the mode the list is in: renaming and filtering have their own.
+fn footer_line(ui: &Ui) -> Line<'static> {
+    if matches!(&ui.popup, Some(Popup::Rename(p)) if p.inline) {
+        return hints(&[
+            ("Enter".into(), "save"),
+            ("Esc".into(), "cancel"),
+            ("C-u".into(), "clear"),
+            ("←/→".into(), "move"),
+        ]);
+    }
+    if ui.filter.is_some() {
+        return hints(&[
+            ("↑/↓".into(), "move"),
+            ("Enter".into(), "attach"),
+            ("Esc".into(), "clear filter"),
+            ("C-u".into(), "clear text"),
+        ]);
+    }
     let k = &ui.keymap;
-    f.render_widget(
-        Paragraph::new(hints(&[
-            (
-                k.list_keys(ListAction::Up) + "/" + &k.list_keys(ListAction::Down),
-                "move",
-            ),
-            (k.list_key(ListAction::Attach), "attach"),
-            (k.list_key(ListAction::New), "new"),
-            (k.list_key(ListAction::Rename), "rename"),
-            (k.list_key(ListAction::Delete), "delete"),
-            (k.list_key(ListAction::Filter), "filter"),
-            (k.list_key(ListAction::Help), "help"),
-            (k.list_key(ListAction::Quit), "quit"),
-        ])),
-        footer,
-    );
+    let mut keys = vec![
+        (
+            k.list_keys(ListAction::Up) + "/" + &k.list_keys(ListAction::Down),
+            "move",
+        ),
+        (k.list_key(ListAction::Attach), "attach"),
+        (k.list_key(ListAction::New), "new"),
+        (k.list_key(ListAction::Rename), "rename"),
+        (k.list_key(ListAction::Delete), "delete"),
+        (k.list_key(ListAction::Filter), "filter"),
+        (k.list_key(ListAction::Help), "help"),
+        (k.list_key(ListAction::Quit), "quit"),
+        // Last, so a narrow footer cuts these and never the way to help.
+        (k.list_key(ListAction::Search), "search"),
+    ];
+    if super::preview_room(ui.size).is_some() {
+        keys.push((k.list_key(ListAction::Preview), "preview"));
+    }
+    hints(&keys)
+}
+
+/// Rows the notice needs at this width (1 when there is none).
+fn notice_rows(ui: &Ui, width: u16) -> u16 {
+    match &ui.notice {
+        Some(n)
+            if ui.filter.is_none() && !matches!(&ui.popup, Some(Popup::Rename(p)) if p.inline) =>
+        {
+            super::popups::wrapped_rows(&format!(" {}", n.text), width)
+        }
+        _ => 1,
+    }
 }
 
 fn title_line(ui: &Ui) -> Line<'static> {
@@ -242,8 +134,10 @@ fn title_line(ui: &Ui) -> Line<'static> {
         Span::styled(
             match (ui.sessions.len(), &ui.db_error) {
                 (_, Some(_)) => "list not up to date".to_string(),
-                (1, None) => "1 session".to_string(),
-                (n, None) => format!("{n} sessions"),
+                (n, None) if ui.filter.is_some() => {
+                    format!("{} of {n} {}", ui.visible().len(), sessions_word(n))
+                }
+                (n, None) => format!("{n} {}", sessions_word(n)),
             },
             if ui.db_error.is_some() {
                 Style::new().fg(Color::Red)
@@ -278,23 +172,32 @@ fn title_line(ui: &Ui) -> Line<'static> {
     Line::from(spans)
 }
 
+fn sessions_word(n: usize) -> &'static str {
+    if n == 1 { "session" } else { "sessions" }
+}
+
 fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
     if area.height == 0 {
         return;
     }
-    let widths = layout(ui, area.width);
+    let all: Vec<usize> = (0..ui.sessions.len()).collect();
+    // A name typed in place gets room for itself and the cursor, so the
+    // input never scrolls what was typed out of sight.
+    let name_min = match &ui.popup {
+        Some(Popup::Rename(p)) if p.inline => {
+            (crate::ui::state::input_text(&p.input).chars().count() as u16 + 1).max(12)
+        }
+        _ => 0,
+    };
+    let cols = layout(ui, &all, area.width, name_min);
     let gap = " ".repeat(usize::from(GAP));
-    let titles: Vec<String> = COLUMNS
-        .iter()
-        .zip(&widths)
-        .map(|(col, &w)| match col.width {
-            Width::Last { .. } => col.title.to_string(),
-            _ => fit(col.title, w),
-        })
-        .collect();
-    let header = format!(" {}", titles.join(&gap));
+    let titles: Vec<String> = cols.shown.iter().map(|&(_, w, t)| fit(t, w)).collect();
+    let header = format!("{}{}", " ".repeat(usize::from(MARK)), titles.join(&gap));
     f.render_widget(
-        Paragraph::new(Line::styled(header, dim().add_modifier(Modifier::BOLD))),
+        Paragraph::new(Line::styled(
+            header.trim_end().to_string(),
+            dim().add_modifier(Modifier::BOLD),
+        )),
         Rect { height: 1, ..area },
     );
     let rows_area = Rect {
@@ -325,11 +228,16 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
     let height = usize::from(rows_area.height);
     let sel = ui.selected_index(&visible).unwrap_or(0);
     let offset = (sel + 1).saturating_sub(height);
+    let renaming = match &ui.popup {
+        Some(Popup::Rename(p)) if p.inline => Some(p),
+        _ => None,
+    };
     for (row, &i) in visible.iter().enumerate().skip(offset).take(height) {
         let s = &ui.sessions[i];
         let y = rows_area.y + (row - offset) as u16;
         let selected = row == sel;
-        let line = session_line(ui, s, &widths, selected);
+        let editing = renaming.filter(|p| selected && p.target == s.id);
+        let line = session_line(ui, s, &cols.shown, selected, editing.is_some());
         f.render_widget(
             Paragraph::new(line),
             Rect {
@@ -338,40 +246,46 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
                 ..rows_area
             },
         );
-        if selected
-            && let Some(Popup::Rename(p)) = &ui.popup
-            && p.inline
-        {
-            // The name is the first column, after the selection mark.
-            let cell = Rect::new(rows_area.x + 1, y, widths[0], 1);
-            let mut input = p.input.clone();
-            input.set_style(Style::new().add_modifier(Modifier::UNDERLINED));
-            f.render_widget(&input, cell);
+        if let Some(p) = editing {
+            // The input sits in the name's cell, which the row left blank:
+            // nothing of the old name shows through what is typed.
+            let mut x = rows_area.x + MARK;
+            for &(col, w, _) in &cols.shown {
+                if col.kind == Kind::Name {
+                    let cell = Rect::new(x, y, w.min(rows_area.right().saturating_sub(x)), 1);
+                    let mut input = p.input.clone();
+                    input.set_style(Style::new().add_modifier(Modifier::UNDERLINED));
+                    f.render_widget(&input, cell);
+                }
+                x = x.saturating_add(w + GAP);
+            }
         }
     }
 }
 
-fn session_line(ui: &Ui, s: &SessionRow, widths: &[u16], selected: bool) -> Line<'static> {
+/// One session's row; the name's cell is left blank while it is edited in place.
+fn session_line(
+    ui: &Ui,
+    s: &SessionRow,
+    cols: &[(&'static Column, u16, &'static str)],
+    selected: bool,
+    editing: bool,
+) -> Line<'static> {
     let base = super::row_style(selected);
     let mut spans = vec![Span::styled(if selected { "▶" } else { " " }, base)];
-    for (i, (col, &w)) in COLUMNS.iter().zip(widths).enumerate() {
+    for (i, &(col, w, _)) in cols.iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" ".repeat(usize::from(GAP)), base));
         }
-        let cell = (col.cell)(ui, s, base);
-        let text = match col.width {
-            Width::Last { .. } => cell.text,
-            _ => fit(&cell.text, w),
+        let (text, style) = (col.cell)(ui, s, base);
+        let text = if editing && col.kind == Kind::Name {
+            String::new()
+        } else {
+            text
         };
-        spans.push(Span::styled(text, cell.style));
-        spans.extend(cell.after);
+        spans.push(Span::styled(fit(&text, w), style));
     }
     Line::from(spans)
-}
-
-/// Age against the state's clock, so a frame depends on state alone.
-pub fn age(ui: &Ui, then: Millis) -> std::time::Duration {
-    std::time::Duration::from_millis((ui.now - then).max(0) as u64)
 }
 
 fn draw_info_line(ui: &Ui, f: &mut Frame, area: Rect) {
@@ -408,7 +322,8 @@ fn draw_info_line(ui: &Ui, f: &mut Frame, area: Rect) {
             Style::new().fg(Color::Green)
         };
         f.render_widget(
-            Paragraph::new(Span::styled(format!(" {}", n.text), style)),
+            Paragraph::new(Span::styled(format!(" {}", n.text), style))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             area,
         );
     }

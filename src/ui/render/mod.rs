@@ -1,12 +1,18 @@
 //! Drawing: `render(&ui, frame)` paints the whole screen from state and does no I/O.
 
+mod columns;
+mod copy;
 mod list;
 mod paint;
 mod popups;
+mod preview;
+mod search;
 mod session;
 mod view;
 
 pub use paint::Painted;
+pub(crate) use popups::{help_len, help_page};
+pub use preview::room as preview_room;
 /// The attached view's screen drawn into a buffer (the fuzz targets draw it too).
 pub(crate) use session::draw as draw_session;
 
@@ -45,9 +51,10 @@ pub fn direct(ui: &Ui) -> Option<(Rect, Line<'static>)> {
     let v = ui.view.as_ref()?;
     let (cols, rows) = ui.size;
     let area = Rect::new(0, 0, cols, rows);
-    let fits = cols >= MIN_COLS && rows >= MIN_ROWS && v.emu.size().0 == cols;
+    let fits =
+        cols >= MIN_COLS && rows >= MIN_ROWS && v.emu.size().0 == cols && v.emu.size().1 < rows;
     let covered = ui.popup.is_some()
-        || v.scroll.is_some()
+        || v.copy.is_some()
         || v.ended.is_some()
         || error_box(ui, area).is_some();
     (fits && !covered).then(|| (view::split(ui, area).1, view::status_line(ui, v)))
@@ -74,7 +81,10 @@ fn draw(ui: &Ui, f: &mut Frame, direct: bool) {
     }
     match &ui.view {
         Some(v) => view::render(ui, v, f, area, direct),
-        None => list::render(ui, f, area),
+        None => match &ui.search {
+            Some(mode) => search::render(ui, mode, f, area),
+            None => list::render(ui, f, area),
+        },
     }
     if let Some((b, text)) = error_box(ui, area) {
         f.render_widget(Clear, b);
@@ -176,4 +186,10 @@ pub fn hints(pairs: &[(String, &str)]) -> Line<'static> {
         spans.push(Span::styled(format!(" {label}"), dim()));
     }
     Line::from(spans)
+}
+
+/// The list's column titles, left to right (`sessui ls` prints the same).
+#[cfg(test)]
+pub(crate) fn list_titles() -> Vec<&'static str> {
+    columns::COLUMNS.iter().map(|c| c.title).collect()
 }

@@ -33,6 +33,13 @@ impl Painted {
         self.area
     }
 
+    /// Something else was drawn over row `row`: the next paint writes it again.
+    pub fn forget(&mut self, row: u16) {
+        if let Some(r) = self.rows.get_mut(usize::from(row)) {
+            *r = None;
+        }
+    }
+
     /// Appends to `out` what turns the terminal's area into `emu`'s live
     /// screen, then places (or hides) the cursor. `dirty` is what the model
     /// says changed since the last paint (`Emulator::take_dirty`); rows not

@@ -19,7 +19,7 @@ pub fn render(ui: &Ui, popup: &Popup, f: &mut Frame, area: Rect) {
         Popup::Rename(_) => {}
         Popup::ConfirmDelete { label, .. } => confirm(label, f, area),
         Popup::ConfirmForce { label, why, .. } => confirm_force(label, why, f, area),
-        Popup::Help => help(ui, f, area),
+        Popup::Help { scroll } => help(ui, *scroll, f, area),
         Popup::Switcher => switcher(ui, f, area),
         Popup::Question(q) => question(q, f, area),
     }
@@ -168,7 +168,7 @@ fn confirm(label: &str, f: &mut Frame, area: Rect) {
 
 /// Rows `text` takes wrapped at `width` (a word never splits a row early
 /// by more than its own length, so this is at most one row short per line).
-fn wrapped_rows(text: &str, width: u16) -> u16 {
+pub(super) fn wrapped_rows(text: &str, width: u16) -> u16 {
     let width = usize::from(width.max(1));
     text.lines()
         .map(|l| l.chars().count().div_ceil(width).max(1) + usize::from(l.len() > width))
@@ -201,7 +201,8 @@ pub fn busy(ui: &Ui, text: &str, f: &mut Frame, area: Rect) {
     );
 }
 
-fn help(ui: &Ui, f: &mut Frame, area: Rect) {
+/// The help's lines, top to bottom.
+fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
     let k = &ui.keymap;
     let p = k.prefix.label();
     let row = |keys: String, what: &str| -> Line<'static> {
@@ -219,7 +220,15 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         (ListAction::Rename, "rename in place"),
         (ListAction::Delete, "delete (asks first)"),
         (ListAction::Filter, "filter by name, host, id (Esc clears)"),
+        (
+            ListAction::Search,
+            "search every session's screen and history",
+        ),
         (ListAction::Retry, "reconnect to unreachable hosts now"),
+        (
+            ListAction::Preview,
+            "live preview of the selected session on/off",
+        ),
         (ListAction::Quit, "quit (sessions keep running)"),
     ] {
         lines.push(row(k.list_keys(a), what));
@@ -230,37 +239,89 @@ fn help(ui: &Ui, f: &mut Frame, area: Rect) {
         bold().fg(Color::Cyan),
     ));
     for (a, what) in [
-        (PrefixAction::Detach, "detach to the list"),
+        (
+            PrefixAction::Detach,
+            "detach: back to the list or the shell",
+        ),
         (PrefixAction::Switch, "switch session (list overlay)"),
         (PrefixAction::Next, "next session on this host"),
         (PrefixAction::Prev, "previous session on this host"),
         (PrefixAction::New, "create a session and attach"),
         (PrefixAction::Rename, "rename this session"),
-        (PrefixAction::Scroll, "scroll history"),
+        (
+            PrefixAction::Scroll,
+            "copy mode: scroll, search, select, copy",
+        ),
+        (PrefixAction::Paste, "paste the last copy"),
         (PrefixAction::Retry, "reconnect now"),
+        (PrefixAction::Fit, "resize the session to this view"),
     ] {
         lines.push(row(k.prefix_keys(a), what));
     }
     lines.push(row(format!("{p} {p}"), "send the prefix key itself"));
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Scrolling history", bold().fg(Color::Cyan)));
+    lines.push(Line::styled(
+        "Copy mode (vi keys; emacs with ui.mode_keys)",
+        bold().fg(Color::Cyan),
+    ));
     for (a, what) in [
         (ScrollAction::Up, "line up"),
         (ScrollAction::PageUp, "page up"),
         (ScrollAction::PageDown, "page down"),
         (ScrollAction::Exit, "back to live"),
+        (ScrollAction::NextMatch, "next match (after a search)"),
+        (ScrollAction::PrevMatch, "previous match"),
     ] {
         lines.push(row(k.scroll_keys(a), what));
     }
     lines.push(row(
-        "wheel".into(),
-        "scroll (unless the program uses the mouse)",
+        "v V C-v / ? n y".into(),
+        "select, by line, block; search; copy",
     ));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("  any key closes this help", dim()));
-    let h = lines.len() as u16 + 2;
-    let inner = frame_box("Keys", f, area, 70, h);
-    f.render_widget(Paragraph::new(lines), inner);
+    lines.push(row(
+        "wheel".into(),
+        "scroll; drag to copy (if the program allows)",
+    ));
+    lines
+}
+
+/// Rows of help there are.
+pub fn help_len(ui: &Ui) -> u16 {
+    help_lines(ui).len() as u16
+}
+
+/// Rows of help one screen shows: all but the box's borders and a margin.
+pub fn help_page(size: (u16, u16)) -> u16 {
+    size.1.saturating_sub(2 + 2).max(1)
+}
+
+/// The help in a box as tall as the screen allows, scrolled to `scroll`;
+/// its bottom edge says how to scroll and where the view is.
+fn help(ui: &Ui, scroll: u16, f: &mut Frame, area: Rect) {
+    let lines = help_lines(ui);
+    let total = lines.len() as u16;
+    let page = help_page((area.width, area.height)).min(total);
+    let scroll = scroll.min(total - page);
+    let b = centered(area, 70, page + 2);
+    f.render_widget(Clear, b);
+    let mut block = Block::bordered()
+        .title(Span::styled(" Keys ", bold()))
+        .border_style(Style::new().fg(Color::Cyan));
+    let end = scroll + page;
+    block = block.title_bottom(Span::styled(
+        if page < total {
+            format!(
+                " ↑↓ PgUp PgDn scroll · other keys close · {}-{end} of {total} ",
+                scroll + 1
+            )
+        } else {
+            " any key closes this help ".to_string()
+        },
+        dim(),
+    ));
+    let inner = block.inner(b);
+    f.render_widget(block, b);
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
 }
 
 fn switcher(ui: &Ui, f: &mut Frame, area: Rect) {
@@ -288,7 +349,7 @@ fn switcher(ui: &Ui, f: &mut Frame, area: Rect) {
                 base.patch(status_style(s.status)),
             ),
             Span::styled(
-                format!(" {}", format_age(super::list::age(ui, s.last_active_at))),
+                format!(" {}", format_age(super::columns::age(ui, s.last_active_at))),
                 base,
             ),
         ]);
@@ -326,10 +387,16 @@ fn question(q: &Question, f: &mut Frame, area: Rect) {
     );
     let bottom = inner.y + inner.height.saturating_sub(1);
     match q.kind {
-        QuestionKind::YesNo => f.render_widget(
-            Paragraph::new(hints(&[("y".into(), "yes"), ("n/Esc".into(), "no")])),
-            Rect::new(inner.x, bottom, inner.width, 1),
-        ),
+        QuestionKind::YesNo => {
+            input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
+            f.render_widget(
+                Paragraph::new(hints(&[
+                    ("yes Enter".into(), "trust"),
+                    ("no Enter/Esc".into(), "refuse"),
+                ])),
+                Rect::new(inner.x, bottom, inner.width, 1),
+            );
+        }
         QuestionKind::Secret | QuestionKind::Text => {
             input_row(f, inner, bottom.saturating_sub(1), "", &q.input, true);
             f.render_widget(

@@ -48,7 +48,7 @@ fn style_of(pen: Pen) -> Style {
 }
 
 /// Draws screen row `row` of `emu` into `buf` at (`x0`, `y`), `width` cells at most.
-fn draw_row(emu: &Emulator, row: u16, buf: &mut Buffer, x0: u16, y: u16, width: u16) {
+pub(super) fn draw_row(emu: &Emulator, row: u16, buf: &mut Buffer, x0: u16, y: u16, width: u16) {
     let n = width.min(emu.size().0);
     let mut col = 0;
     while col < n {
@@ -108,6 +108,48 @@ pub fn draw(emu: &Emulator, buf: &mut Buffer, area: Rect, scroll: usize) -> Opti
     (row < height && ccol < area.width).then_some((area.x + ccol, area.y + row))
 }
 
+/// The edge marks of a cut session: a dotted column like tmux's fill.
+const CUT_COLUMN: &str = "┊";
+const CUT_ROW: &str = "┄";
+
+/// The session's size when it is larger than `area` in either direction
+/// (another, more recently active view set it): what this view cannot show.
+pub fn cropped(emu: &Emulator, area: Rect) -> Option<(u16, u16)> {
+    let (cols, rows) = emu.size();
+    (cols > area.width || rows > area.height).then_some((cols, rows))
+}
+
+/// Marks the edges where a larger session is cut off: the last column (and
+/// the last row) of `area` show a dotted line instead of a part of the
+/// session that would read as if it were all there is.
+pub fn mark_cut(emu: &Emulator, buf: &mut Buffer, area: Rect) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let (cols, rows) = emu.size();
+    let style = Style::new().fg(Color::Yellow).add_modifier(Modifier::DIM);
+    if cols > area.width {
+        let x = area.right() - 1;
+        for y in area.top()..area.bottom() {
+            buf[(x, y)].reset();
+            buf[(x, y)].set_symbol(CUT_COLUMN).set_style(style);
+        }
+    }
+    if rows > area.height {
+        let y = area.bottom() - 1;
+        let end = if cols > area.width {
+            area.right() - 1
+        } else {
+            area.right()
+        };
+        for x in area.left()..end {
+            buf[(x, y)].reset();
+            buf[(x, y)].set_symbol(CUT_ROW).set_style(style);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +170,23 @@ mod tests {
         draw(&e, &mut buf, Rect::new(0, 0, 10, 3), 1);
         assert_eq!(buf[(0, 0)].symbol(), "a");
         assert_eq!(buf[(0, 1)].symbol(), "x");
+    }
+
+    #[test]
+    fn a_larger_session_is_marked_where_it_is_cut() {
+        let mut e = Emulator::new(12, 4, 0);
+        e.process(b"0123456789AB");
+        let area = Rect::new(0, 0, 10, 3);
+        assert_eq!(cropped(&e, area), Some((12, 4)));
+        assert_eq!(cropped(&e, Rect::new(0, 0, 12, 4)), None);
+        let mut buf = Buffer::empty(area);
+        draw(&e, &mut buf, area, 0);
+        mark_cut(&e, &mut buf, area);
+        assert_eq!(buf[(8, 0)].symbol(), "8");
+        for y in 0..3 {
+            assert_eq!(buf[(9, y)].symbol(), CUT_COLUMN);
+        }
+        assert_eq!(buf[(0, 2)].symbol(), CUT_ROW);
+        assert_eq!(buf[(8, 2)].symbol(), CUT_ROW);
     }
 }

@@ -45,14 +45,22 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
         f.render_widget(Paragraph::new(status_line(ui, v)), status);
         return;
     }
-    let cursor = super::session::draw(&v.emu, f.buffer_mut(), screen, v.scroll.unwrap_or(0));
+    let mut cursor = super::session::draw(&v.emu, f.buffer_mut(), screen, v.scroll().unwrap_or(0));
+    match &v.copy {
+        Some(c) => cursor = super::copy::overlay(v, c, f, screen),
+        None => {
+            let predicted = crate::ui::predict::draw(&v.predict.overlay(), f.buffer_mut(), screen);
+            cursor = predicted.or(cursor);
+        }
+    }
+    super::search::paint_found(v, f.buffer_mut(), screen);
     if let Some((x, y)) = cursor
         && ui.popup.is_none()
-        && v.scroll.is_none()
         && v.ended.is_none()
     {
         f.set_cursor_position((x, y));
     }
+    super::session::mark_cut(&v.emu, f.buffer_mut(), screen);
     // A smaller session (another, more active view set its size): mark the edge.
     let (cols, rows) = v.emu.size();
     if cols < screen.width {
@@ -79,6 +87,19 @@ pub fn render(ui: &Ui, v: &View, f: &mut Frame, area: Rect, direct: bool) {
             b,
         );
     }
+}
+
+/// Says the session is larger than this view, and how to give it this size.
+fn crop_note(ui: &Ui, v: &View) -> Option<String> {
+    let (_, screen) = split(ui, Rect::new(0, 0, ui.size.0, ui.size.1));
+    let (cols, rows) = super::session::cropped(&v.emu, screen)?;
+    Some(format!(
+        " session {cols}x{rows} > view {}x{} · {} {} fits ",
+        screen.width,
+        screen.height,
+        ui.keymap.prefix.label(),
+        ui.keymap.prefix_key(PrefixAction::Fit)
+    ))
 }
 
 pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
@@ -109,6 +130,15 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
         (Link::Live, _) => (v.session.status.to_string(), status_style(v.session.status)),
     };
     spans.push(Span::styled(format!(" {state} "), bar.patch(style)));
+    if v.predict.active()
+        && let Some(rtt) = v.predict.rtt.smoothed()
+    {
+        // Why typing shows underlined: the link is this slow.
+        spans.push(Span::styled(format!(" {} ms ", rtt.as_millis()), bar));
+    }
+    if let Some(note) = crop_note(ui, v) {
+        spans.push(Span::styled(note, Style::new().fg(Color::Yellow)));
+    }
     // A notice (an error above all) is what the user needs next: it comes
     // before anything else that may not fit.
     if let Some(n) = &ui.notice {
@@ -121,12 +151,11 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
     } else if let Link::Reconnecting { reason, .. } = &v.link {
         spans.push(Span::styled(format!(" {reason} "), dim()));
     }
-    if let Some(offset) = v.scroll {
-        spans.push(Span::styled(
-            format!(" history {offset}/{} ", v.emu.history_len()),
-            Style::new().bg(Color::Yellow).fg(Color::Black),
-        ));
-        spans.push(Span::styled(" ↑↓ PgUp PgDn · q leaves ", bar));
+    if let Some(c) = &v.copy {
+        spans.append(&mut super::copy::status(v, c));
+        if c.prompt.is_none() && c.message.is_none() {
+            spans.push(Span::styled(copy_hint(c.keys), bar));
+        }
     }
     spans.push(Span::raw(" "));
     if v.prefix_armed {
@@ -143,7 +172,7 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
             ),
             (k.prefix_key(PrefixAction::New), "new"),
             (k.prefix_key(PrefixAction::Rename), "rename"),
-            (k.prefix_key(PrefixAction::Scroll), "scroll"),
+            (k.prefix_key(PrefixAction::Scroll), "copy"),
             (k.prefix_key(PrefixAction::Help), "help"),
         ]);
         spans.push(Span::styled(
@@ -162,4 +191,12 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// The copy-mode keys a user needs first.
+fn copy_hint(keys: crate::ui::copy::ModeKeys) -> &'static str {
+    match keys {
+        crate::ui::copy::ModeKeys::Vi => " v select · y copy · / search · q leaves ",
+        crate::ui::copy::ModeKeys::Emacs => " C-Space select · M-w copy · C-s search · q leaves ",
+    }
 }

@@ -113,6 +113,7 @@ pub(super) fn on_attached(
             let emu = Emulator::new(cols, rows, ui.history_lines);
             let mut view = View::new(att.session, att.view, generation, emu);
             view.resync_appends = att.version >= crate::protocol::RESYNC_APPENDS;
+            view.predict = crate::ui::predict::Predictor::new(ui.predict);
             if let Some(old) = ui.view.take() {
                 if reattach && old.session.id == view.session.id {
                     // Keep showing the last screen until the new snapshot lands.
@@ -122,7 +123,6 @@ pub(super) fn on_attached(
                 // Only now that the new view is live does the old one go.
                 fx.push(Effect::Detach { view: old.view_id });
             }
-            view.early_keys.extend(early);
             ui.selected = Some(view.session.id.clone());
             ui.cycle = ui.cycle.take().filter(|_| !reattach);
             ui.cycle_at = None;
@@ -136,6 +136,14 @@ pub(super) fn on_attached(
             });
             fx.push(Effect::Touch(view.session.id.clone()));
             ui.view = Some(view);
+            // Input typed meanwhile, in order, as if typed now: keys through
+            // the view's bindings (held until the screen is there).
+            for input in early {
+                match input {
+                    Early::Key(key) => super::view::view_key(ui, key, fx),
+                    Early::Paste(bytes) => super::view::send_input(ui, bytes, fx),
+                }
+            }
         }
         Err(AttachFailure::Ended(exit)) => {
             if reattach {

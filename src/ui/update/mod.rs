@@ -1,8 +1,10 @@
 //! `update`: one event in, the state changed, the effects to run out.
 //! Keys become actions through the keymap; nothing here does I/O.
 
+mod copy;
 mod lifecycle;
 mod popup;
+pub mod search;
 mod view;
 
 use lifecycle::{Deletion, on_attached, on_created, on_deleted, quit, start_attach};
@@ -75,6 +77,11 @@ pub enum Effect {
     },
     Touch(SessionId),
     RetryHost(String),
+    /// Pipe a copy to the user's `copy_command`.
+    CopyCommand {
+        command: String,
+        text: String,
+    },
     /// Talk to the current view's job over this connection from now on.
     Listen {
         generation: u64,
@@ -87,11 +94,20 @@ pub enum Effect {
         generation: u64,
         msg: ClientMsg,
     },
+    /// Search every session (after `search::DEBOUNCE`, if `seq` is still
+    /// the newest search then).
+    Search {
+        seq: u64,
+        query: crate::protocol::QuerySpec,
+    },
     /// The answer to a host's question (`None`: refused or cancelled).
     Answer {
         to: oneshot::Sender<Option<String>>,
         answer: Option<String>,
     },
+    /// Watch this session's job for the list's preview (tagged with the
+    /// preview's generation), ending any watch before; `None`: watch nothing.
+    Preview(Option<(SessionId, u64)>),
 }
 
 /// When the screen should show what an event changed.
@@ -171,6 +187,25 @@ pub enum UiEvent {
     Warning(String),
     /// Remote hosts' connection states changed.
     Hosts(Vec<(String, HostState)>),
+    /// What the job watched for the preview sent, a batch at a time.
+    Preview {
+        generation: u64,
+        msgs: Vec<ServerMsg>,
+    },
+    /// The preview's watch ended, or could not start (why).
+    PreviewEnded {
+        generation: u64,
+        why: String,
+    },
+    /// One session's answer to search `seq`.
+    SearchFound {
+        seq: u64,
+        found: Box<crate::manager::SessionSearch>,
+    },
+    /// Every host has answered search `seq`.
+    SearchDone {
+        seq: u64,
+    },
     Tick,
     Quit,
 }
@@ -182,14 +217,17 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Update {
             msg: ServerMsg::Screen { .. },
             ..
         } => Redraw::Now,
-        UiEvent::Session { .. } => Redraw::Output,
+        UiEvent::Session { .. } | UiEvent::Preview { .. } => Redraw::Output,
         _ => Redraw::Now,
     };
     let input = matches!(
         event,
         UiEvent::Key(_) | UiEvent::Paste(_) | UiEvent::Mouse(_)
     );
-    let effects = apply(ui, event);
+    let mut effects = apply(ui, event);
+    // Whatever the event changed (the selection, the list, the size), the
+    // preview follows the selected session.
+    super::preview::sync(ui, &mut effects);
     let sent = effects.iter().any(|e| {
         matches!(
             e,
@@ -199,7 +237,10 @@ pub fn update(ui: &mut Ui, event: UiEvent) -> Update {
             }
         )
     });
-    let redraw = if input && sent {
+    // A key shown by prediction is drawn at once: waiting for the echo is
+    // what prediction is there to avoid.
+    let predicted = ui.view.as_mut().is_some_and(|v| v.predict.take_changed());
+    let redraw = if input && sent && !predicted {
         Redraw::AfterEcho
     } else {
         redraw
@@ -382,6 +423,22 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
         }
         UiEvent::Tick => {
             ui.now = crate::clock::now_millis();
+            if let Some(v) = &mut ui.view
+                && v.loaded
+                && v.link == Link::Live
+                && v.ended.is_none()
+            {
+                let now = Instant::now();
+                v.predict.expire(now);
+                if v.predict.wants_rtt()
+                    && let Some(n) = v.predict.rtt.ping_due(now)
+                {
+                    fx.push(Effect::Send {
+                        generation: v.generation,
+                        msg: ClientMsg::Ping(n),
+                    });
+                }
+            }
             ui.spinner = ui.spinner.wrapping_add(1);
             if ui
                 .notice
@@ -391,6 +448,10 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
                 ui.notice = None;
             }
         }
+        UiEvent::Preview { generation, msgs } => super::preview::on_messages(ui, generation, msgs),
+        UiEvent::PreviewEnded { generation, why } => super::preview::on_ended(ui, generation, why),
+        UiEvent::SearchFound { seq, found } => search::found(ui, seq, *found),
+        UiEvent::SearchDone { seq } => search::done(ui, seq),
         UiEvent::Quit => quit(ui, &mut fx),
     }
     fx
@@ -403,12 +464,9 @@ fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
     if ui.pending.is_some() {
         // Keys typed while a session is being created or attached belong to
-        // it, never to the list. Encoded in normal cursor mode: the program's
-        // mode is not known yet, and a shell (the usual first program) uses it.
-        let bytes = encode(&key, false);
-        if !bytes.is_empty() {
-            ui.early.push(bytes);
-        }
+        // its view, never to the list: they go through the view's bindings
+        // once it exists, so `prefix d` typed ahead detaches.
+        ui.early.push(Early::Key(key));
         return;
     }
     if ui.popup.is_some() {
@@ -421,6 +479,9 @@ fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
+    if ui.search.is_some() {
+        return search::key(ui, key, fx);
+    }
     let chord = Chord::of(&key);
     if let Some(filter) = &mut ui.filter {
         match key.code {
@@ -478,7 +539,14 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         ListAction::Filter => {
             ui.filter = Some(text_input(strings::FILTER_PLACEHOLDER, "", false));
         }
-        ListAction::Help => ui.popup = Some(Popup::Help),
+        ListAction::Help => ui.popup = Some(Popup::Help { scroll: 0 }),
+        ListAction::Preview => {
+            ui.preview.on = !ui.preview.on;
+            if ui.preview.on && super::render::preview_room(ui.size).is_none() {
+                ui.notify(strings::PREVIEW_NO_ROOM);
+            }
+        }
+        ListAction::Search => search::open(ui),
         ListAction::Quit => quit(ui, fx),
         ListAction::Retry => {
             for (host, state) in &ui.hosts {

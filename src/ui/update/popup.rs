@@ -7,7 +7,26 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     let keep = match popup {
-        Popup::Help => false,
+        Popup::Help { scroll } => {
+            // Scroll keys move the help; any other key closes it.
+            let page = crate::ui::render::help_page(ui.size);
+            let last = crate::ui::render::help_len(ui).saturating_sub(page);
+            let to = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => Some(scroll.saturating_add(1)),
+                KeyCode::Up | KeyCode::Char('k') => Some(scroll.saturating_sub(1)),
+                KeyCode::PageDown | KeyCode::Char(' ') => Some(scroll.saturating_add(page)),
+                KeyCode::PageUp => Some(scroll.saturating_sub(page)),
+                KeyCode::Home | KeyCode::Char('g') => Some(0),
+                KeyCode::End | KeyCode::Char('G') => Some(last),
+                _ => None,
+            };
+            if let Some(to) = to {
+                ui.popup = Some(Popup::Help {
+                    scroll: to.min(last),
+                });
+            }
+            return;
+        }
         Popup::ConfirmDelete { target, label } => {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
                 fx.push(Effect::Delete {
@@ -125,11 +144,18 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         Popup::Question(mut q) => {
             let answer = match (q.kind, key.code) {
                 (_, KeyCode::Esc) => Some(None),
-                (QuestionKind::YesNo, KeyCode::Char('y') | KeyCode::Char('Y')) => {
-                    Some(Some("yes".to_string()))
+                // The word typed out, as OpenSSH asks: a single key meant
+                // for the list or a session never answers a host-key question.
+                (QuestionKind::YesNo, KeyCode::Enter) => {
+                    match input_text(&q.input).trim().to_ascii_lowercase().as_str() {
+                        "yes" => Some(Some("yes".to_string())),
+                        "no" => Some(None),
+                        _ => {
+                            q.input = text_input(strings::TYPE_YES_OR_NO, "", false);
+                            None
+                        }
+                    }
                 }
-                (QuestionKind::YesNo, KeyCode::Char('n') | KeyCode::Char('N')) => Some(None),
-                (QuestionKind::YesNo, _) => None,
                 (_, KeyCode::Enter) => Some(Some(input_text(&q.input))),
                 _ => {
                     edit(&mut q.input, key);

@@ -1,6 +1,7 @@
 //! What the attached view does with session output, keys, paste and the mouse.
 
 use super::*;
+use crate::ui::predict::Key;
 
 pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut Vec<Effect>) {
     let history_lines = ui.history_lines;
@@ -38,8 +39,12 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
             } else {
                 v.emu = Emulator::from_snapshot(snap, history_lines);
             }
-            v.seen_history = v.emu.history_len();
+            if let Some(c) = &mut v.copy {
+                c.clamp(&crate::ui::copy::EmuLines::new(&v.emu));
+            }
             v.link = Link::Live;
+            v.predict.fail();
+            search::land(&mut ui.landing, v, ui.keymap.mode_keys);
             if !v.loaded {
                 v.loaded = true;
                 // Keys typed while attaching go in now, in order.
@@ -60,23 +65,27 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
                     msg: ClientMsg::Input(replies),
                 });
             }
+            v.predict.judge(&v.emu, Instant::now());
             // Output is activity too (the list sorts by it), recorded as
             // sparingly as typing is.
             if v.last_touch.elapsed() >= TOUCH_EVERY {
                 v.last_touch = Instant::now();
                 fx.push(Effect::Touch(v.session.id.clone()));
             }
-            if let Some(offset) = &mut v.scroll {
-                // Keep what the user is reading in place as history grows.
-                let grown = v.emu.history_len().saturating_sub(v.seen_history);
-                *offset = (*offset + grown).min(v.emu.history_len());
+            // Copy mode's lines keep their numbers as output pushes them
+            // into history: what the user reads stays in place; only lines
+            // the history no longer keeps are let go.
+            if let Some(c) = &mut v.copy {
+                c.clamp(&crate::ui::copy::EmuLines::new(&v.emu));
             }
-            v.seen_history = v.emu.history_len();
         }
-        ServerMsg::Resized { cols, rows } => v.emu.resize(cols, rows),
+        ServerMsg::Resized { cols, rows } => {
+            v.emu.resize(cols, rows);
+            v.predict.fail();
+        }
         ServerMsg::Exited(exit) => {
             v.ended = Some(exit.describe());
-            v.scroll = None;
+            v.copy = None;
             fx.push(Effect::JobGone {
                 id: v.session.id.clone(),
                 exit: Some(exit),
@@ -87,7 +96,8 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
         ServerMsg::Lagged { .. } if v.resync_appends => v.resyncing = true,
         ServerMsg::Lagged { dropped_bytes } => ui.notify(strings::lagged(dropped_bytes)),
         ServerMsg::Error { message } => ui.error(message),
-        ServerMsg::Captured { .. } | ServerMsg::Info(_) | ServerMsg::Pong(_) => {}
+        ServerMsg::Pong(n) => v.predict.pong(n, Instant::now()),
+        ServerMsg::Captured { .. } | ServerMsg::Info(_) | ServerMsg::Found(_) => {}
     }
 }
 
@@ -118,29 +128,32 @@ pub(super) fn view_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         v.prefix_armed = true;
         return;
     }
-    if let Some(offset) = v.scroll {
-        let page = usize::from(ui.size.1.saturating_sub(2)).max(1);
-        let max = v.emu.history_len();
-        let next = match ui.keymap.scroll(&chord) {
-            Some(ScrollAction::Up) => Some(offset + 1),
-            Some(ScrollAction::Down) => Some(offset.saturating_sub(1)),
-            Some(ScrollAction::PageUp) => Some(offset + page),
-            Some(ScrollAction::PageDown) => Some(offset.saturating_sub(page)),
-            Some(ScrollAction::Top) => Some(max),
-            Some(ScrollAction::Bottom) | Some(ScrollAction::Exit) => None,
-            None => Some(offset),
-        };
-        v.scroll = next.map(|n| n.min(max));
+    // `n`/`N` step through the matches of the search the view was opened from.
+    if v.found.is_some() {
+        match ui.keymap.scroll(&chord) {
+            Some(ScrollAction::NextMatch) => return search::step(ui, false),
+            Some(ScrollAction::PrevMatch) => return search::step(ui, true),
+            _ => {}
+        }
+    }
+    if v.copy.is_some() {
+        super::copy::key(ui, key, fx);
         return;
     }
     let bytes = encode(&key, v.emu.modes().application_cursor);
+    let guess = v.loaded && v.link == Link::Live && !bytes.is_empty();
     send_input(ui, bytes, fx);
+    if let Some(v) = &mut ui.view
+        && guess
+    {
+        v.predict.key(Key::of(&key), &v.emu, Instant::now());
+    }
 }
 
 /// The one way input reaches the session, whether typed, pasted or a
 /// mouse report: held until the screen is there, refused while the link is
 /// down, recorded as activity.
-fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
+pub(super) fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
     if bytes.is_empty() {
         return;
     }
@@ -155,7 +168,7 @@ fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
         ui.error(strings::NOT_SENT_OFFLINE);
         return;
     }
-    v.scroll = None;
+    v.copy = None;
     fx.push(Effect::Send {
         generation: v.generation,
         msg: ClientMsg::Input(bytes),
@@ -175,14 +188,23 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
         ui.cycle_at = None;
     }
     match action {
+        PrefixAction::Detach if ui.detach_quits => quit(ui, fx),
         PrefixAction::Detach => {
-            if let Some(v) = ui.view.take() {
+            if let Some(mut v) = ui.view.take() {
+                // Text typed ahead of a screen that never came still goes in.
+                for bytes in std::mem::take(&mut v.early_keys) {
+                    fx.push(Effect::Send {
+                        generation: v.generation,
+                        msg: ClientMsg::Input(bytes),
+                    });
+                }
                 ui.selected = Some(v.session.id.clone());
                 fx.push(Effect::Detach { view: v.view_id });
                 fx.push(Effect::Refresh);
             }
         }
         PrefixAction::SendPrefix => {
+            v.predict.unforeseen();
             let prefix = ui.keymap.prefix;
             let bytes = encode(
                 &KeyEvent::new(prefix.code, prefix.mods),
@@ -190,8 +212,9 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
             );
             send_input(ui, bytes, fx);
         }
-        PrefixAction::Scroll => v.scroll = Some(0),
-        PrefixAction::Help => ui.popup = Some(Popup::Help),
+        PrefixAction::Scroll => super::copy::enter(ui, false),
+        PrefixAction::Paste => super::copy::paste(ui, fx),
+        PrefixAction::Help => ui.popup = Some(Popup::Help { scroll: 0 }),
         PrefixAction::Switch => {
             ui.selected = Some(v.session.id.clone());
             ui.filter = None;
@@ -252,6 +275,11 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
             ui.cycle_at = Some(target);
         }
         PrefixAction::Retry => fx.push(Effect::RetryHost(v.session.host.clone())),
+        // The job gives the PTY the size of the view that was focused last.
+        PrefixAction::Fit => fx.push(Effect::Send {
+            generation: v.generation,
+            msg: ClientMsg::Focus,
+        }),
     }
 }
 
@@ -279,11 +307,14 @@ pub(super) fn on_paste(ui: &mut Ui, text: String, fx: &mut Vec<Effect>) {
     }
     let Some(v) = &ui.view else {
         if ui.pending.is_some() {
-            ui.early.push(encode_paste(&text, false));
+            ui.early.push(Early::Paste(encode_paste(&text, false)));
         }
         return;
     };
     let bytes = encode_paste(&text, v.emu.modes().bracketed_paste);
+    if let Some(v) = &mut ui.view {
+        v.predict.unforeseen();
+    }
     send_input(ui, bytes, fx);
 }
 
@@ -299,7 +330,7 @@ pub(super) fn on_mouse(ui: &mut Ui, m: MouseEvent, fx: &mut Vec<Effect>) {
         return;
     }
     let modes = v.emu.modes();
-    if modes.mouse != vt100::MouseProtocolMode::None && v.scroll.is_none() {
+    if modes.mouse != vt100::MouseProtocolMode::None && v.copy.is_none() {
         if m.row < top {
             return;
         }
@@ -308,18 +339,12 @@ pub(super) fn on_mouse(ui: &mut Ui, m: MouseEvent, fx: &mut Vec<Effect>) {
         }
         return;
     }
-    // The program did not ask for the mouse: the wheel scrolls history.
-    let max = v.emu.history_len();
+    // The program did not ask for the mouse: the wheel scrolls history in
+    // copy mode, and the left button selects and copies.
     match m.kind {
-        MouseEventKind::ScrollUp => {
-            v.scroll = Some((v.scroll.unwrap_or(0) + WHEEL_ROWS).min(max));
-        }
-        MouseEventKind::ScrollDown => {
-            if let Some(o) = v.scroll {
-                let n = o.saturating_sub(WHEEL_ROWS);
-                v.scroll = (n > 0).then_some(n);
-            }
-        }
+        MouseEventKind::ScrollUp => super::copy::wheel(ui, true),
+        MouseEventKind::ScrollDown => super::copy::wheel(ui, false),
+        _ if m.row >= top => super::copy::select(ui, &m, m.row - top, fx),
         _ => {}
     }
 }

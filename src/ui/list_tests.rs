@@ -1,0 +1,199 @@
+//! The session list drawn through the real `update` and `render`: editing
+//! in place, columns at each width, modes and their footers.
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::state::Ui;
+use super::tests::{ctrl, draw, key, row, ui, update};
+use super::update::UiEvent;
+use crate::store::Status;
+
+/// Row `y` of a drawn screen as text.
+fn line(t: &Terminal<TestBackend>, y: u16) -> String {
+    let buf = t.backend().buffer();
+    (0..buf.area.width)
+        .map(|x| buf[(x, y)].symbol().to_string())
+        .collect()
+}
+
+fn type_text(ui: &mut Ui, text: &str) {
+    for c in text.chars() {
+        update(ui, key(KeyCode::Char(c)));
+    }
+}
+
+/// The name cell of the selected row (from NAME's title to HOST's) while
+/// renaming: what is typed, then blanks, nothing left of the old name.
+fn name_cell(ui: &Ui) -> String {
+    let t = draw(ui);
+    let header: Vec<char> = line(&t, 1).chars().collect();
+    let at = |title: &str| {
+        let h: String = header.iter().collect();
+        h[..h.find(title).unwrap()].chars().count()
+    };
+    let (from, to) = (at("NAME"), at("HOST"));
+    line(&t, 2).chars().skip(from).take(to - from).collect()
+}
+
+#[test]
+fn rename_in_place_erases_what_backspace_removed() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('r')));
+    for _ in 0..3 {
+        update(&mut ui, key(KeyCode::Backspace));
+    }
+    let cell = name_cell(&ui);
+    assert_eq!(cell.trim_end(), "bu", "{cell:?}");
+}
+
+#[test]
+fn rename_in_place_after_ctrl_u_shows_only_the_new_text() {
+    let mut ui = ui();
+    let mut s = row("77778888", Some("a/b server"), "local", Status::Running, 1);
+    s.views = 0;
+    update(
+        &mut ui,
+        UiEvent::Listed {
+            sessions: vec![s],
+            reap_at: vec![],
+            hosts: vec![],
+        },
+    );
+    ui.selected = Some(ui.sessions[0].id.clone());
+    update(&mut ui, key(KeyCode::Char('r')));
+    update(&mut ui, ctrl('u'));
+    type_text(&mut ui, "x");
+    let cell = name_cell(&ui);
+    assert_eq!(cell.trim_end(), "x", "{cell:?}");
+}
+
+/// The list of `ui()` at a given size, numbered as the store numbers them.
+fn sized(cols: u16, rows: u16) -> Ui {
+    let mut ui = ui();
+    for (n, s) in ui.sessions.iter_mut().enumerate() {
+        s.number = Some(n as u32);
+    }
+    ui.size = (cols, rows);
+    ui
+}
+
+#[test]
+fn list_at_120x40_shows_every_column() {
+    let ui = sized(120, 40);
+    let t = draw(&ui);
+    let header = line(&t, 1);
+    for title in [
+        "#",
+        "NAME",
+        "HOST",
+        "STATE",
+        "VIEWS",
+        "LAST ACTIVE",
+        "REAPED IN",
+        "ID",
+        "JOB",
+    ] {
+        assert!(header.contains(title), "{header}");
+    }
+    // The name is as wide as the widest name, not what the others leave.
+    let name_width = header.find("HOST").unwrap() - header.find("NAME").unwrap();
+    assert_eq!(name_width, "db-shell".len() + 2, "{header}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn list_at_80x24_drops_job_and_id_before_cutting_state_or_time() {
+    let ui = sized(80, 24);
+    let t = draw(&ui);
+    let header = line(&t, 1);
+    assert!(!header.contains("JOB"), "{header}");
+    assert!(
+        header.contains("LAST ACTIVE") && header.contains("REAPED IN"),
+        "{header}"
+    );
+    assert!(line(&t, 3).contains("42m"), "the time to reaping is whole");
+    assert!(line(&t, 5).contains("done (exit 3)"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn list_at_60x20_keeps_a_readable_header_and_whole_state_and_times() {
+    let ui = sized(60, 20);
+    let t = draw(&ui);
+    let header = line(&t, 1);
+    for title in ["NAME", "HOST", "STATE", "ACTIVE"] {
+        assert!(header.contains(title), "{header}");
+    }
+    assert!(
+        !header.contains("JOB") && !header.contains(" ID "),
+        "{header}"
+    );
+    assert!(line(&t, 5).contains("done (exit 3)"), "{}", line(&t, 5));
+    assert!(line(&t, 4).contains("1h ago"), "{}", line(&t, 4));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn help_fits_80x24_and_scrolls() {
+    let mut ui = sized(80, 24);
+    update(&mut ui, key(KeyCode::Char('?')));
+    let t = draw(&ui);
+    assert!(line(&t, 1).contains("Keys"), "{}", line(&t, 1));
+    assert!(line(&t, 22).contains("scroll"), "{}", line(&t, 22));
+    insta::assert_snapshot!("help_80x24_top", t.backend());
+    let bottom = |ui: &Ui| {
+        let t = draw(ui);
+        (0..24).map(|y| line(&t, y)).collect::<Vec<_>>().join("\n")
+    };
+    assert!(!bottom(&ui).contains("wheel"), "the end is below at first");
+    update(&mut ui, key(KeyCode::PageDown));
+    update(&mut ui, key(KeyCode::PageDown));
+    assert!(bottom(&ui).contains("wheel"), "{}", bottom(&ui));
+    // j and k move a row; any other key closes
+    update(&mut ui, key(KeyCode::Char('k')));
+    assert!(matches!(ui.popup, Some(super::state::Popup::Help { .. })));
+    update(&mut ui, key(KeyCode::Char('x')));
+    assert!(ui.popup.is_none());
+}
+
+#[test]
+fn renaming_and_filtering_show_their_own_keys_and_the_count_shown() {
+    let mut ui = sized(100, 16);
+    update(&mut ui, key(KeyCode::Char('r')));
+    let t = draw(&ui);
+    let footer = line(&t, 15);
+    assert!(
+        footer.contains("Enter save") && footer.contains("Esc cancel"),
+        "{footer}"
+    );
+    assert!(!footer.contains("delete"), "{footer}");
+    update(&mut ui, key(KeyCode::Esc));
+    update(&mut ui, key(KeyCode::Char('/')));
+    type_text(&mut ui, "db");
+    let t = draw(&ui);
+    let shown = ui.visible().len();
+    assert!(shown < 4);
+    let count = format!("{shown} of 4 sessions");
+    assert!(line(&t, 0).contains(&count), "{}", line(&t, 0));
+    let footer = line(&t, 15);
+    assert!(footer.contains("Esc clear filter"), "{footer}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn a_long_notice_wraps_instead_of_being_cut() {
+    let mut ui = sized(60, 20);
+    let text = "stopped the shell of 'build'; it stays listed until the database can be written";
+    ui.notify(text);
+    let t = draw(&ui);
+    let shown: String = (0..20)
+        .map(|y| line(&t, y).trim().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        shown.contains("until the database can be written"),
+        "{shown}"
+    );
+}
