@@ -227,6 +227,18 @@ async fn fake_job(stream: tokio::io::DuplexStream, pushed_idle: Arc<Mutex<Vec<u6
                 title: String::new(),
             }),
             ClientMsg::Ping(n) => Some(ServerMsg::Pong(n)),
+            // `exit` ends the shell at once, before anything else is asked.
+            ClientMsg::Input(bytes) if bytes.starts_with(b"exit") => {
+                let _ = writer
+                    .send(&ServerMsg::Exited(ExitInfo {
+                        code: Some(0),
+                        signal: None,
+                        reason: ExitReason::ShellExited,
+                        at: 0,
+                    }))
+                    .await;
+                return;
+            }
             // What is typed comes back, as a shell's echo would.
             ClientMsg::Input(bytes) => Some(ServerMsg::Output(bytes)),
             ClientMsg::SetIdleTimeout { secs } => {

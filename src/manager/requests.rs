@@ -77,9 +77,11 @@ impl Manager {
                 context: format!("sending to session '{}'", s.label()),
                 source,
             })?;
-        // The job handles messages in order: the pong means the input was taken.
+        // The job handles messages in order: the pong means the input was
+        // taken. The shell may end first (the input was often `exit`): the
+        // job says so, and the input was taken all the same.
         match conn.request(ClientMsg::Ping(1), REQUEST_TIMEOUT).await {
-            Ok(ServerMsg::Pong(_)) => {}
+            Ok(ServerMsg::Pong(_) | ServerMsg::Exited(_)) => {}
             Ok(ServerMsg::Error { message }) => return Err(ManagerError::Other(message)),
             Ok(other) => return Err(ManagerError::Other(format!("unexpected reply {other:?}"))),
             Err(source) => {

@@ -157,6 +157,15 @@ async fn a_dead_job_makes_the_session_done_and_attach_starts_a_fresh_one() {
 }
 
 #[tokio::test]
+async fn sending_exit_succeeds_when_the_shell_ends_before_the_job_answers() {
+    let f = fixture();
+    f.mgr.create(named("two")).await.unwrap();
+    // the job takes the input, the shell ends, and the job says so before
+    // it can answer the ping that confirms the input was taken
+    f.mgr.send("two", b"exit 3\n".to_vec()).await.unwrap();
+}
+
+#[tokio::test]
 async fn a_jobs_end_is_forgotten_on_its_host_only_once_recorded() {
     // Two paths finding one job gone at once (a host's watcher and a command,
     // or two sessui processes) must both read how it ended: had the first
