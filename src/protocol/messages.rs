@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::search::{Hits, LineHit, QuerySpec};
 use crate::clock::Millis;
-pub use crate::term::search::{Hits, LineHit, QuerySpec};
 
 /// From a client to a job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
