@@ -105,6 +105,27 @@ pub enum ServerMsg {
     Found(Hits),
 }
 
+impl ServerMsg {
+    /// Part of the session's stream (what a view shows) rather than the
+    /// answer to a request: a one-off request waits past these. Every kind
+    /// is named, so a new one is sorted where it is defined.
+    pub fn is_stream(&self) -> bool {
+        match self {
+            ServerMsg::History { .. }
+            | ServerMsg::Screen { .. }
+            | ServerMsg::Output(_)
+            | ServerMsg::Resized { .. }
+            | ServerMsg::Lagged { .. } => true,
+            ServerMsg::Captured { .. }
+            | ServerMsg::Info(_)
+            | ServerMsg::Exited(_)
+            | ServerMsg::Pong(_)
+            | ServerMsg::Error { .. }
+            | ServerMsg::Found(_) => false,
+        }
+    }
+}
+
 /// One row of history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryLine {
