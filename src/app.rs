@@ -50,6 +50,14 @@ impl App {
     }
 }
 
+/// Says once, on stderr, which running sessions were listed again after the
+/// database lost them (before the UI takes the screen, or from a command).
+pub fn tell_adopted(labels: &[String]) {
+    if let Some(text) = crate::manager::adopted_notice(labels) {
+        eprintln!("sessui: {text}");
+    }
+}
+
 /// SSH hosts, made when a session first needs one.
 fn remote_hosts(
     paths: &Paths,

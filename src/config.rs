@@ -72,7 +72,7 @@ pub struct UiConfig {
     /// session last copied. Off: a program may not read back copies.
     pub clipboard_read: bool,
     /// Copy-mode keys: `vi` or `emacs`, as tmux's `mode-keys`.
-    pub mode_keys: crate::ui::copy::ModeKeys,
+    pub mode_keys: ModeKeys,
     /// A command each copy is piped to besides the terminal's clipboard
     /// (`wl-copy`, `xclip -selection clipboard`, `pbcopy`); empty for none.
     pub copy_command: String,
@@ -91,6 +91,15 @@ pub enum PredictMode {
     Adaptive,
     Always,
     Never,
+}
+
+/// Which copy-mode keys: tmux's `mode-keys`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeKeys {
+    #[default]
+    Vi,
+    Emacs,
 }
 
 /// Where an attached view's status bar sits. Spelled in lower case; any
@@ -157,7 +166,7 @@ impl Default for UiConfig {
             max_fps: 60,
             mouse: true,
             clipboard_read: false,
-            mode_keys: crate::ui::copy::ModeKeys::Vi,
+            mode_keys: ModeKeys::Vi,
             copy_command: String::new(),
             predict: PredictMode::Adaptive,
             // Below this a round trip is hardly felt (mosh's choice too).

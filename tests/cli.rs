@@ -4,36 +4,22 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-
+use common::pty::{
+    CTRL_B, Terminal, assert_modes_reset, terminal, view_ready, wait_for, wait_gone,
+};
 use common::{PATIENCE, Sandbox, bin, wait_until};
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
-use sessui::testing::term::Emulator;
 
-const CTRL_B: &str = "\x02";
 const PROMPT: &str = "outer$ ";
 
 /// A plain bash in a PTY, as a user's terminal tab: `sessui` is started from
 /// it and must hand the terminal back as it found it.
 struct Shell {
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    screen: Arc<Mutex<Emulator>>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
+    term: Terminal,
 }
 
 impl Shell {
     fn start(s: &Sandbox) -> Shell {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 30,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd: CommandBuilder = s.pty_command(std::path::Path::new("/bin/bash"));
+        let mut cmd = s.pty_command(std::path::Path::new("/bin/bash"));
         cmd.args(["--norc", "--noprofile", "-i"]);
         cmd.env("PS1", PROMPT);
         // Readline's own bracketed paste would hide whether sessui left it on.
@@ -43,55 +29,28 @@ impl Shell {
         let dir = bin().parent().unwrap().to_path_buf();
         let path = std::env::var("PATH").unwrap_or_default();
         cmd.env("PATH", format!("{}:{path}", dir.display()));
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(Emulator::new(100, 30, 0)));
-        let scr = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 65536];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    return;
-                }
-                scr.lock().unwrap().process(&buf[..n]);
-            }
-        });
         let sh = Shell {
-            writer,
-            child,
-            screen,
-            _master: pair.master,
+            term: terminal("bash", cmd, 100, 30),
         };
         sh.wait_for(PROMPT);
         sh
     }
 
     fn keys(&mut self, text: &str) {
-        self.writer.write_all(text.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    fn screen(&self) -> String {
-        self.screen.lock().unwrap().screen_text()
+        self.term.send(text.as_bytes()).unwrap();
     }
 
     fn wait_for(&self, text: &str) -> String {
-        let mut last = String::new();
-        let ok = wait_until(PATIENCE, || {
-            last = self.screen();
-            last.contains(text)
-        });
-        assert!(ok, "'{text}' never appeared on screen:\n{last}");
-        last
+        wait_for(&self.term, text)
+    }
+
+    fn wait_gone(&self, text: &str) {
+        wait_gone(&self.term, text);
     }
 
     /// Waits for the view of `name` and for its shell to take commands.
     fn in_session(&mut self, name: &str) {
-        self.wait_for(&format!(" {name} "));
-        self.keys("echo ready-$((40+2))\r");
-        self.wait_for("ready-42");
+        view_ready(&self.term, name);
     }
 
     /// Back at the outer shell: sessui has gone, the prompt takes commands,
@@ -99,11 +58,11 @@ impl Shell {
     fn assert_back_at_the_prompt(&mut self) {
         // A second prompt: sessui has exited and the shell reads again.
         let mut last = String::new();
-        let back = wait_until(PATIENCE, || {
-            last = self.screen();
+        let back = self.term.until(PATIENCE, |e| {
+            last = e.screen_text();
             last.matches(PROMPT.trim_end()).count() >= 2
         });
-        assert!(back, "the shell's prompt never came back:\n{last}");
+        assert!(back.is_ok(), "the shell's prompt never came back:\n{last}");
         self.keys("echo outer-$((6*7))\r");
         let screen = self.wait_for("outer-42");
         assert!(screen.contains(PROMPT), "{screen}");
@@ -111,34 +70,9 @@ impl Shell {
             !screen.contains("LAST ACTIVE"),
             "the list is showing:\n{screen}"
         );
-        let e = self.screen.lock().unwrap();
-        assert!(!e.alternate_screen(), "still on the alternate screen");
-        assert!(!e.hide_cursor(), "cursor still hidden");
-        let m = e.modes();
         // Readline turns bracketed paste on at its prompt, so that is not
         // sessui's to reset; it is off because the test's shell says so.
-        assert!(!m.bracketed_paste, "bracketed paste still on");
-        assert!(!m.application_cursor, "application cursor keys still on");
-        assert_eq!(
-            m.mouse,
-            vt100::MouseProtocolMode::None,
-            "mouse still captured"
-        );
-    }
-
-    fn wait_gone(&self, text: &str) {
-        let mut last = String::new();
-        let ok = wait_until(PATIENCE, || {
-            last = self.screen();
-            !last.contains(text)
-        });
-        assert!(ok, "'{text}' never went away:\n{last}");
-    }
-}
-
-impl Drop for Shell {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+        self.term.with_screen(assert_modes_reset);
     }
 }
 

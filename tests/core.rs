@@ -505,7 +505,6 @@ fn pty_size(s: &Sandbox, session: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_view_that_falls_behind_is_resynced_and_told_what_it_missed() {
-    use sessui::testing::protocol::ServerMsg;
     let s = Sandbox::new();
     s.ok(&["new", "--name", "slow"]);
     let mgr = s.manager(Config::default());
@@ -526,20 +525,12 @@ async fn a_view_that_falls_behind_is_resynced_and_told_what_it_missed() {
         "the job buffered a slow view's backlog: {rss_kb} kB"
     );
     // Catching up: a lag notice, then a fresh screen equal to the job's own.
-    let mut lagged = false;
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    while !view.emu.screen_text().contains("end-4") {
-        let msg = tokio::time::timeout_at(deadline, view.conn.recv())
-            .await
-            .expect("the view never caught up")
-            .expect("the connection closed");
-        if let ServerMsg::Lagged { dropped_bytes } = &msg {
-            assert!(*dropped_bytes > 0);
-            lagged = true;
-        }
-        view.apply_msg(msg);
-    }
-    assert!(lagged, "a view that fell this far behind must be told");
+    let lags = view.catch_up("end-4").await;
+    assert!(
+        !lags.is_empty(),
+        "a view that fell this far behind must be told"
+    );
+    assert!(lags.iter().all(|&dropped| dropped > 0), "{lags:?}");
     let job_screen = s.ok(&["capture", "slow"]);
     let seen: Vec<String> = view
         .emu

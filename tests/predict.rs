@@ -11,11 +11,9 @@ mod remote;
 #[path = "common/sshd.rs"]
 mod sshd;
 
-use std::io::Write as _;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::pty::Tui;
+use common::pty::{Terminal, Tui, terminal};
 use common::{PATIENCE, Sandbox, wait_until};
 use delay::{DelayProxy, Dir};
 use remote::{FAST_KEEPALIVE, sessui};
@@ -269,12 +267,11 @@ fn key_to_visible_character_on_slow_links() {
         )
         .unwrap();
         let config = ssh.join("config").display().to_string();
-        let mut t = Plain::spawn(
+        let t = plain_ssh(
             &sb,
-            "ssh",
             &["-F", &config, "-tt", "box", "env PS1='R> ' bash --norc"],
         );
-        let plain = median(&mut t, KEYS);
+        let plain = median(&t, KEYS);
         drop(t);
         let mut figures = Vec::new();
         for mode in ["never", "adaptive"] {
@@ -291,7 +288,7 @@ fn key_to_visible_character_on_slow_links() {
             if mode == "adaptive" {
                 assert!(wait_until(PATIENCE, || status(&tui).contains(" ms ")));
             }
-            figures.push(median(&mut tui, KEYS));
+            figures.push(median(&tui, KEYS));
         }
         println!(
             "| {} ms | {:.1} ms | {:.1} ms | {:.1} ms |",
@@ -303,129 +300,57 @@ fn key_to_visible_character_on_slow_links() {
     }
 }
 
-/// What the measurement reads and types on: sessui's terminal, or plain
-/// ssh's.
-trait Term {
-    fn keys(&mut self, text: &str);
-    fn with<T>(&self, f: impl FnOnce(&Emulator) -> T) -> T;
-}
-
-impl Term for Tui {
-    fn keys(&mut self, text: &str) {
-        Tui::keys(self, text);
-    }
-    fn with<T>(&self, f: impl FnOnce(&Emulator) -> T) -> T {
-        self.with_screen(f)
-    }
-}
-
-/// A program other than sessui in a PTY, read through the same emulator.
-struct Plain {
-    writer: Box<dyn std::io::Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    screen: Arc<Mutex<Emulator>>,
-}
-
-impl Plain {
-    fn spawn(sb: &Sandbox, program: &str, args: &[&str]) -> Plain {
-        use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: 100,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(program);
-        cmd.args(args);
-        cmd.env("HOME", &sb.home);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("SSH_AUTH_SOCK");
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let screen = Arc::new(Mutex::new(Emulator::new(100, ROWS, 0)));
-        let scr = screen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 65536];
-            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
-                if n == 0 {
-                    return;
-                }
-                scr.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        let writer = pair.master.take_writer().unwrap();
-        // The master stays open as long as the writer does.
-        std::mem::forget(pair.master);
-        let p = Plain {
-            writer,
-            child,
-            screen,
-        };
-        assert!(wait_until(PATIENCE, || p.with(|e| e.screen_text().contains("R> "))));
-        p
-    }
-}
-
-impl Term for Plain {
-    fn keys(&mut self, text: &str) {
-        self.writer.write_all(text.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-    fn with<T>(&self, f: impl FnOnce(&Emulator) -> T) -> T {
-        f(&self.screen.lock().unwrap())
-    }
-}
-
-impl Drop for Plain {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
+/// ssh (not sessui) in a PTY, read through the same emulator.
+fn plain_ssh(sb: &Sandbox, args: &[&str]) -> Terminal {
+    let mut cmd = sb.pty_command(std::path::Path::new("ssh"));
+    cmd.args(args);
+    cmd.env_remove("SSH_AUTH_SOCK");
+    let t = terminal("ssh", cmd, 100, ROWS);
+    assert!(
+        t.until(PATIENCE, |e| e.screen_text().contains("R> "))
+            .is_ok()
+    );
+    t
 }
 
 /// The cursor's row (blanks at its end left out), and whether any cell of
 /// it is underlined.
-fn row_of(t: &impl Term) -> (String, bool) {
-    t.with(|e| {
-        let (r, _) = e.cursor_position();
-        let marked = (0..100).any(|c| {
-            e.cell_view(r, c)
-                .is_some_and(|v| v.pen.has(attr::UNDERLINE))
-        });
-        (e.row_text(r).trim_end().to_string(), marked)
-    })
+fn row_of(e: &Emulator) -> (String, bool) {
+    let (r, _) = e.cursor_position();
+    let marked = (0..100).any(|c| {
+        e.cell_view(r, c)
+            .is_some_and(|v| v.pen.has(attr::UNDERLINE))
+    });
+    (e.row_text(r).trim_end().to_string(), marked)
 }
 
 /// Types `keys` characters after a fresh prompt, one at a time, each after
 /// the last one's echo, and returns the median time in milliseconds from key
 /// to the character on screen.
-fn median(t: &mut impl Term, keys: usize) -> f64 {
+fn median(t: &Terminal, keys: usize) -> f64 {
     // A line that echoed: the next keys are in a confirmed line.
-    t.keys("x");
-    assert!(wait_until(PATIENCE, || row_of(t).0.ends_with("R> x")));
+    t.send(b"x").unwrap();
+    assert!(t.until(PATIENCE, |e| row_of(e).0.ends_with("R> x")).is_ok());
     let mut times = Vec::new();
     let mut line = String::from("R> x");
     for i in 0..keys {
-        let c = (b'a' + (i % 26) as u8) as char;
-        line.push(c);
-        let start = Instant::now();
-        t.keys(&c.to_string());
-        // Looked at every millisecond: the usual wait's 25 ms steps would
-        // be most of a predicted key's time.
-        while !row_of(t).0.ends_with(&line) {
-            assert!(start.elapsed() < PATIENCE, "'{line}' never showed");
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        let c = b'a' + (i % 26) as u8;
+        line.push(char::from(c));
+        // Checked on the reader as each output arrives: the moment the
+        // character could first be seen.
+        let shown = line.clone();
+        let took = t
+            .timed(&[c], PATIENCE, move |e| row_of(e).0.ends_with(&shown))
+            .unwrap();
+        times.push(took.as_secs_f64() * 1000.0);
         // The echo too, so each key starts from the session's truth.
-        assert!(wait_until(PATIENCE, || {
-            let (row, marked) = row_of(t);
+        let echoed = t.until(PATIENCE, |e| {
+            let (row, marked) = row_of(e);
             row.ends_with(&line) && !marked
-        }));
+        });
+        assert!(echoed.is_ok(), "'{line}' was never echoed");
     }
-    t.keys("\x15");
+    t.send(b"\x15").unwrap();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
 }

@@ -4,17 +4,8 @@
 
 mod common;
 
-use common::pty::Tui;
+use common::pty::{CTRL_B, Tui, in_session};
 use common::{PATIENCE, Sandbox, pid_alive, wait_until};
-
-const CTRL_B: &str = "\x02";
-
-/// Waits for the attached view of `name` and for its shell to take commands.
-fn in_session(t: &mut Tui, name: &str) {
-    t.wait_for(&format!(" {name} "));
-    t.type_line("echo ready-$((40+2))");
-    t.wait_for("ready-42");
-}
 
 #[test]
 fn a_new_user_creates_detaches_renames_switches_quits_and_finds_everything_again() {

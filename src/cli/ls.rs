@@ -50,7 +50,7 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
     // Show the truth: jobs that died since anyone looked are marked done
     // first, and running ones the database lost are listed again.
     match app.manager.reconcile().await {
-        Ok(report) => super::tell_adopted(&report.adopted),
+        Ok(report) => crate::app::tell_adopted(&report.adopted),
         Err(e) => tracing::warn!("reconcile before ls failed: {e}"),
     }
     let sessions = app.manager.sessions().await?;
@@ -79,7 +79,7 @@ async fn watch(app: &App) -> CmdResult {
         if reconciled.is_none_or(|t| t.elapsed() >= super::events::RECONCILE_EVERY) {
             reconciled = Some(Instant::now());
             match app.manager.reconcile().await {
-                Ok(report) => super::tell_adopted(&report.adopted),
+                Ok(report) => crate::app::tell_adopted(&report.adopted),
                 Err(e) => tracing::warn!("reconcile in ls --watch failed: {e}"),
             }
         }

@@ -269,14 +269,6 @@ pub(crate) fn run_ui(attach: Option<String>, force: bool) -> CmdResult {
     crate::ui::run(app, prompter, attach).map_err(Failure::from)
 }
 
-/// Says once, on stderr, which running sessions were listed again after the
-/// database lost them.
-pub(crate) fn tell_adopted(labels: &[String]) {
-    if let Some(text) = crate::manager::adopted_notice(labels) {
-        eprintln!("sessui: {text}");
-    }
-}
-
 /// The session a command names, if it names one.
 fn session_key(cmd: &Command) -> Option<&str> {
     match cmd {
@@ -300,7 +292,7 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
         if let Some(key) = session_key(&cmd)
             && let Ok((_, adopted)) = app.manager.resolve_or_adopt(key).await
         {
-            tell_adopted(&adopted);
+            crate::app::tell_adopted(&adopted);
         }
         match cmd {
             Command::New(a) => {

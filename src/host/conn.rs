@@ -100,13 +100,7 @@ impl JobConn {
                             "the job closed the connection".into(),
                         ));
                     }
-                    Some(
-                        ServerMsg::Output(_)
-                        | ServerMsg::History { .. }
-                        | ServerMsg::Screen { .. }
-                        | ServerMsg::Resized { .. }
-                        | ServerMsg::Lagged { .. },
-                    ) => continue,
+                    Some(msg) if msg.is_stream() => continue,
                     Some(reply) => return Ok(reply),
                 }
             }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::adopt::abandoned;
 use super::{Attachment, Manager, ManagerError, Result, START_WAIT, job_ref, record_end};
 use crate::clock::now_millis;
-use crate::host::{Host, HostError};
+use crate::host::{Host, HostError, JobConn};
 use crate::ids::{JobId, SessionId, ViewId};
 use crate::protocol::{ClientMsg, ExitInfo};
 use crate::store::{ExitRow, SessionRow, Status, ViewRow};
@@ -38,28 +38,7 @@ impl Manager {
         let s = self
             .ensure_running(s, &*host, cols, rows, may_restart)
             .await?;
-        let Some(job) = s.job.clone() else {
-            return Err(ManagerError::Other(format!(
-                "session '{}' has no job",
-                s.label()
-            )));
-        };
-        let conn = match host.connect(&job_ref(&job)).await {
-            Ok(c) => c,
-            Err(HostError::JobGone(_)) => {
-                let exit = self.job_gone(&s, &*host, None).await?;
-                return Err(ManagerError::Ended {
-                    label: s.label(),
-                    exit: exit.description,
-                });
-            }
-            Err(source) => {
-                return Err(ManagerError::Host {
-                    context: format!("attaching to session '{}' on {}", s.label(), s.host),
-                    source,
-                });
-            }
-        };
+        let conn = self.connect_job(&s, &*host, "attaching to").await?;
         conn.send(ClientMsg::Attach {
             cols,
             rows,
@@ -117,34 +96,10 @@ impl Manager {
                         detail: "reconnecting; the session's shell keeps running there".into(),
                     });
                 }
-                Status::Done if !may_restart => {
-                    return Err(ManagerError::Ended {
-                        label: s.label(),
-                        exit: s
-                            .exit
-                            .as_ref()
-                            .map(|e| e.description.clone())
-                            .unwrap_or_else(|| "ended".into()),
-                    });
-                }
+                Status::Done if !may_restart => return Err(ManagerError::ended(&s)),
                 Status::Done => {
-                    let job = JobId::new();
-                    let (id, claim, starter) = (s.id.clone(), job.clone(), self.starter());
-                    let claimed = self
-                        .db(move |st| {
-                            st.claim_start(
-                                &id,
-                                &[Status::Done],
-                                None,
-                                &claim,
-                                &starter,
-                                now_millis(),
-                            )
-                        })
-                        .await?;
-                    if claimed {
-                        let claimed = self.reload(&s).await?;
-                        return self.start_job(&claimed, host, job, cols, rows, None).await;
+                    if let Some(started) = self.restart(&s, host, Status::Done, cols, rows).await? {
+                        return Ok(started);
                     }
                 }
                 Status::Init if abandoned(&s, now_millis()) => {
@@ -155,24 +110,10 @@ impl Manager {
                     }
                     let now = self.reload(&s).await?;
                     if now.status == Status::Init && may_restart {
-                        let job = JobId::new();
-                        let (id, claim, starter) = (s.id.clone(), job.clone(), self.starter());
-                        let old = now.job.as_ref().map(|j| j.id.clone());
-                        let claimed = self
-                            .db(move |st| {
-                                st.claim_start(
-                                    &id,
-                                    &[Status::Init],
-                                    old.as_ref(),
-                                    &claim,
-                                    &starter,
-                                    now_millis(),
-                                )
-                            })
-                            .await?;
-                        if claimed {
-                            let claimed = self.reload(&s).await?;
-                            return self.start_job(&claimed, host, job, cols, rows, None).await;
+                        if let Some(started) =
+                            self.restart(&now, host, Status::Init, cols, rows).await?
+                        {
+                            return Ok(started);
                         }
                     } else if now.status == Status::Init {
                         return Err(ManagerError::Ended {
@@ -189,6 +130,73 @@ impl Manager {
                 }
             }
             s = self.reload(&s).await?;
+        }
+    }
+
+    /// Claims `s` (still in `from`, with the job it has now) for a fresh
+    /// job and starts it; `None` when another process claimed it first.
+    async fn restart(
+        &self,
+        s: &SessionRow,
+        host: &dyn Host,
+        from: Status,
+        cols: u16,
+        rows: u16,
+    ) -> Result<Option<SessionRow>> {
+        let job = JobId::new();
+        let (id, claim, starter) = (s.id.clone(), job.clone(), self.starter());
+        // A done session's old job is history; an abandoned start's is the
+        // one whose claim is being taken over.
+        let old = match from {
+            Status::Done => None,
+            _ => s.job.as_ref().map(|j| j.id.clone()),
+        };
+        let claimed = self
+            .db(move |st| {
+                st.claim_start(&id, &[from], old.as_ref(), &claim, &starter, now_millis())
+            })
+            .await?;
+        if !claimed {
+            return Ok(None);
+        }
+        let claimed = self.reload(s).await?;
+        let started = self
+            .start_job(&claimed, host, job, cols, rows, None)
+            .await?;
+        Ok(Some(started))
+    }
+
+    /// Connects to the session's job, for `what` (as "attaching to"). A job
+    /// found gone is recorded as ended and reported so.
+    pub(super) async fn connect_job(
+        &self,
+        s: &SessionRow,
+        host: &dyn Host,
+        what: &str,
+    ) -> Result<JobConn> {
+        let job = s.job.as_ref().ok_or_else(|| {
+            ManagerError::Other(format!("session '{}' has no job yet", s.label()))
+        })?;
+        match host.connect(&job_ref(job)).await {
+            Ok(conn) => Ok(conn),
+            Err(HostError::JobGone(_)) => {
+                // It ended whether or not the database takes note now.
+                let exit = match self.job_gone(s, host, None).await {
+                    Ok(exit) => exit.description,
+                    Err(e) => {
+                        tracing::warn!(session = %s.id, "recording a job's end: {e}");
+                        "job gone".into()
+                    }
+                };
+                Err(ManagerError::Ended {
+                    label: s.label(),
+                    exit,
+                })
+            }
+            Err(source) => Err(ManagerError::Host {
+                context: format!("{what} session '{}' on {}", s.label(), s.host),
+                source,
+            }),
         }
     }
 

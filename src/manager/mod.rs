@@ -93,6 +93,18 @@ impl From<StoreError> for ManagerError {
 }
 
 impl ManagerError {
+    /// `s` has ended: say how, as recorded.
+    fn ended(s: &SessionRow) -> ManagerError {
+        ManagerError::Ended {
+            label: s.label(),
+            exit: s
+                .exit
+                .as_ref()
+                .map(|e| e.description.clone())
+                .unwrap_or_else(|| "ended".into()),
+        }
+    }
+
     /// `s` is being started by another live process: say which.
     fn starting(s: &SessionRow) -> ManagerError {
         ManagerError::Starting {

@@ -1,16 +1,14 @@
 //! One-off requests to a session's job from the command line: send, capture, info.
 
-use std::sync::Arc;
-
-use super::{Manager, ManagerError, REQUEST_TIMEOUT, Result, job_ref};
-use crate::host::{Host, HostError, JobConn};
+use super::{Manager, ManagerError, REQUEST_TIMEOUT, Result};
+use crate::host::JobConn;
 use crate::ids::SessionId;
 use crate::protocol::{ClientMsg, JobInfo, ServerMsg};
 use crate::store::{SessionRow, Status};
 
 impl Manager {
     /// Connects to a session's job for a one-off request.
-    async fn connect_for(&self, s: &SessionRow, what: &str) -> Result<(Arc<dyn Host>, JobConn)> {
+    async fn connect_for(&self, s: &SessionRow, what: &str) -> Result<JobConn> {
         let revived;
         let s = match s.status {
             Status::Disconnected => {
@@ -20,16 +18,7 @@ impl Manager {
             _ => s,
         };
         match s.status {
-            Status::Done => {
-                return Err(ManagerError::Ended {
-                    label: s.label(),
-                    exit: s
-                        .exit
-                        .as_ref()
-                        .map(|e| e.description.clone())
-                        .unwrap_or_else(|| "ended".into()),
-                });
-            }
+            Status::Done => return Err(ManagerError::ended(s)),
             Status::Disconnected => {
                 return Err(ManagerError::HostUnreachable {
                     host: s.host.clone(),
@@ -40,37 +29,14 @@ impl Manager {
             Status::Init | Status::Running => {}
         }
         let host = self.host(&s.host)?;
-        let job = s.job.as_ref().ok_or_else(|| {
-            ManagerError::Other(format!("session '{}' has no job yet", s.label()))
-        })?;
-        match host.connect(&job_ref(job)).await {
-            Ok(conn) => Ok((host, conn)),
-            Err(HostError::JobGone(_)) => {
-                // It ended whether or not the database takes note now.
-                let exit = match self.job_gone(s, &*host, None).await {
-                    Ok(exit) => exit.description,
-                    Err(e) => {
-                        tracing::warn!(session = %s.id, "recording a job's end: {e}");
-                        "job gone".into()
-                    }
-                };
-                Err(ManagerError::Ended {
-                    label: s.label(),
-                    exit,
-                })
-            }
-            Err(source) => Err(ManagerError::Host {
-                context: format!("{what} session '{}' on {}", s.label(), s.host),
-                source,
-            }),
-        }
+        self.connect_job(s, &*host, what).await
     }
 
     /// Types bytes into a session, like `tmux send-keys`. Needs the job, not
     /// a database write: activity is recorded if the database takes it.
     pub async fn send(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
         let s = self.find(key).await?;
-        let (_, mut conn) = self.connect_for(&s, "sending to").await?;
+        let mut conn = self.connect_for(&s, "sending to").await?;
         conn.send(ClientMsg::Input(bytes))
             .await
             .map_err(|source| ManagerError::Host {
@@ -100,7 +66,7 @@ impl Manager {
     /// The session's screen (and history) as text, like `tmux capture-pane -p`.
     pub async fn capture(&self, key: &str, scrollback: u32, ansi: bool) -> Result<String> {
         let s = self.find(key).await?;
-        let (_, mut conn) = self.connect_for(&s, "capturing").await?;
+        let mut conn = self.connect_for(&s, "capturing").await?;
         match conn
             .request(ClientMsg::Capture { scrollback, ansi }, REQUEST_TIMEOUT)
             .await
@@ -123,7 +89,7 @@ impl Manager {
             .session(id)
             .await?
             .ok_or_else(|| ManagerError::Other(format!("no session {id}")))?;
-        let (_, conn) = self.connect_for(&s, "previewing").await?;
+        let conn = self.connect_for(&s, "previewing").await?;
         if conn.version < crate::protocol::WATCH {
             return Ok(None);
         }
@@ -143,7 +109,7 @@ impl Manager {
             return Ok((s, None));
         }
         let info = match self.connect_for(&s, "asking").await {
-            Ok((_, mut conn)) => match conn.request(ClientMsg::Info, REQUEST_TIMEOUT).await {
+            Ok(mut conn) => match conn.request(ClientMsg::Info, REQUEST_TIMEOUT).await {
                 Ok(ServerMsg::Info(info)) => Some(info),
                 _ => None,
             },

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::search::{Hits, LineHit, QuerySpec};
 use crate::clock::Millis;
-pub use crate::term::search::{Hits, LineHit, QuerySpec};
 
 /// From a client to a job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +103,27 @@ pub enum ServerMsg {
     Error { message: String },
     /// The answer to `Search`: only the matching lines.
     Found(Hits),
+}
+
+impl ServerMsg {
+    /// Part of the session's stream (what a view shows) rather than the
+    /// answer to a request: a one-off request waits past these. Every kind
+    /// is named, so a new one is sorted where it is defined.
+    pub fn is_stream(&self) -> bool {
+        match self {
+            ServerMsg::History { .. }
+            | ServerMsg::Screen { .. }
+            | ServerMsg::Output(_)
+            | ServerMsg::Resized { .. }
+            | ServerMsg::Lagged { .. } => true,
+            ServerMsg::Captured { .. }
+            | ServerMsg::Info(_)
+            | ServerMsg::Exited(_)
+            | ServerMsg::Pong(_)
+            | ServerMsg::Error { .. }
+            | ServerMsg::Found(_) => false,
+        }
+    }
 }
 
 /// One row of history.

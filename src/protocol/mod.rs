@@ -10,6 +10,7 @@ pub(crate) mod bounded;
 mod frame;
 mod hello;
 mod messages;
+pub(crate) mod search;
 pub mod socket;
 
 pub use agent::SessionFacts;

@@ -343,24 +343,7 @@ impl Store {
         job: &JobId,
         exit: &ExitRow,
     ) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE sessions SET status = 'done', exit_code = ?3, exit_signal = ?4,
-                 exit_description = ?5, exit_at = ?6, done_at = ?6, starter_pid = NULL,
-                 starter_start = NULL
-                 WHERE id = ?1 AND job_id = ?2 AND status = 'init'",
-                params![
-                    id.as_str(),
-                    job.as_str(),
-                    exit.code,
-                    exit.signal,
-                    exit.description,
-                    exit.at
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(n == 1)
+        self.mark_done(id, Some(job), exit, "job_id = ?2 AND status = 'init'")
     }
 
     /// A `done` session whose shell runs after all (a restored database):
@@ -418,13 +401,33 @@ impl Store {
         job: Option<&JobId>,
         exit: &ExitRow,
     ) -> Result<bool, StoreError> {
+        self.mark_done(
+            id,
+            job,
+            exit,
+            "(?2 IS NULL OR job_id = ?2) AND status != 'done'",
+        )
+    }
+
+    /// Records the session's end (`exit`) where `condition` holds of its row
+    /// (`?2` is `job`); whether it did.
+    fn mark_done(
+        &self,
+        id: &SessionId,
+        job: Option<&JobId>,
+        exit: &ExitRow,
+        condition: &str,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE sessions SET status = 'done', exit_code = ?3, exit_signal = ?4,
+             exit_description = ?5, exit_at = ?6, done_at = ?6, starter_pid = NULL,
+             starter_start = NULL
+             WHERE id = ?1 AND {condition}"
+        );
         let n = self
             .conn
             .execute(
-                "UPDATE sessions SET status = 'done', exit_code = ?3, exit_signal = ?4,
-                 exit_description = ?5, exit_at = ?6, done_at = ?6, starter_pid = NULL,
-                 starter_start = NULL
-                 WHERE id = ?1 AND (?2 IS NULL OR job_id = ?2) AND status != 'done'",
+                &sql,
                 params![
                     id.as_str(),
                     job.map(|j| j.as_str()),

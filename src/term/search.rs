@@ -5,7 +5,8 @@
 use std::borrow::Cow;
 
 use regex::{Regex, RegexBuilder};
-use serde::{Deserialize, Serialize};
+
+pub use crate::protocol::search::{Hits, LineHit, QuerySpec};
 
 /// Longest pattern accepted: a search is typed or scripted, never a file.
 pub const MAX_PATTERN: usize = 1024;
@@ -18,15 +19,6 @@ pub const MAX_TEXT: usize = 2048;
 /// Compiled size a pattern may take: patterns come over the wire and must
 /// not cost a job much memory.
 const REGEX_SIZE: usize = 1 << 20;
-
-/// A search as typed, and as it travels to jobs and agents.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuerySpec {
-    pub pattern: String,
-    /// The pattern is a regular expression (else literal text).
-    pub regex: bool,
-    pub ignore_case: bool,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
@@ -95,19 +87,6 @@ fn first_line(text: &str) -> String {
         .to_string()
 }
 
-/// One line (its soft-wrapped rows joined) with at least one match.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineHit {
-    /// The line's first row, counted from the oldest history row kept (0).
-    pub line: u32,
-    /// Rows the line takes on the screen.
-    pub rows: u32,
-    /// The line's text, cut at `MAX_TEXT` bytes.
-    pub text: String,
-    /// Byte ranges of the matches in `text`.
-    pub ranges: Vec<(u32, u32)>,
-}
-
 impl LineHit {
     /// The text in pieces, each saying whether it is a match. Ranges from
     /// another host are not trusted: out of order, overlapping, out of
@@ -146,18 +125,6 @@ impl LineHit {
         };
         self.ranges.iter().map(|&(s, e)| (col(s), col(e))).collect()
     }
-}
-
-/// What one session's search found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Hits {
-    /// Rows searched (history + screen): with `line`, where a hit sits
-    /// counted from the newest row, which new output does not change.
-    pub total_rows: u32,
-    #[serde(deserialize_with = "crate::protocol::bounded::vec")]
-    pub lines: Vec<LineHit>,
-    /// Further matching lines left out past `MAX_HITS`.
-    pub more: u32,
 }
 
 /// Searches `rows` (plain text, oldest first, each with whether it wraps

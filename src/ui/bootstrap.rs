@@ -35,7 +35,7 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
                 .resolve_or_adopt(key)
                 .await
                 .map_err(|e| e.to_string())?;
-            crate::cli::tell_adopted(&adopted);
+            crate::app::tell_adopted(&adopted);
         }
         let mut guard = terminal::setup(app.config.ui.mouse)
             .map_err(|e| format!("cannot set up the terminal: {e}"))?;

@@ -2,16 +2,8 @@
 //! user allowed it, and then with what the session itself last copied.
 
 use super::state::*;
-use super::tests::{attach, sent, sessions, ui, update};
-use super::update::UiEvent;
-use crate::protocol::{ClientMsg, ServerMsg};
-
-fn output(bytes: &[u8]) -> UiEvent {
-    UiEvent::Session {
-        generation: 7,
-        msg: ServerMsg::Output(bytes.to_vec()),
-    }
-}
+use super::tests::{attach, output, sent, sessions, ui, update};
+use crate::protocol::ClientMsg;
 
 /// Copies "secret" (base64 c2VjcmV0), then asks for the clipboard back.
 fn copy_then_ask(ui: &mut Ui) -> Vec<ClientMsg> {

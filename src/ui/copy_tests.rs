@@ -5,9 +5,9 @@ use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEven
 
 use ratatui::style::{Color, Modifier};
 
-use super::tests::{attach, ctrl, draw, key, sent, sessions, ui, update};
+use super::tests::{attach, ctrl, draw, key, output, sent, sessions, ui, update};
 use super::update::{Effect, UiEvent};
-use crate::protocol::{ClientMsg, ServerMsg};
+use crate::protocol::ClientMsg;
 
 fn mouse(kind: MouseEventKind, column: u16, row: u16) -> UiEvent {
     UiEvent::Mouse(MouseEvent {
@@ -57,13 +57,7 @@ fn a_drag_selects_copies_and_leaves_unless_the_program_took_the_mouse() {
     update(&mut ui, mouse(MouseEventKind::Up(MouseButton::Left), 1, 0));
     assert!(ui.to_terminal.is_empty() && ui.view.as_ref().unwrap().copy.is_none());
     // The program asks for the mouse: the drag is its own.
-    update(
-        &mut ui,
-        UiEvent::Session {
-            generation: 7,
-            msg: ServerMsg::Output(b"\x1b[?1002h\x1b[?1006h".to_vec()),
-        },
-    );
+    update(&mut ui, output(b"\x1b[?1002h\x1b[?1006h"));
     update(
         &mut ui,
         mouse(MouseEventKind::Down(MouseButton::Left), 6, 0),
@@ -102,13 +96,7 @@ fn the_prefix_paste_sends_the_last_copy_bracketed_when_asked() {
     update(&mut ui, ctrl('b'));
     let fx = update(&mut ui, key(KeyCode::Char(']')));
     assert_eq!(sent(&fx), [ClientMsg::Input(b"two".to_vec())]);
-    update(
-        &mut ui,
-        UiEvent::Session {
-            generation: 7,
-            msg: ServerMsg::Output(b"\x1b[?2004h".to_vec()),
-        },
-    );
+    update(&mut ui, output(b"\x1b[?2004h"));
     update(&mut ui, ctrl('b'));
     let fx = update(&mut ui, key(KeyCode::Char(']')));
     assert_eq!(

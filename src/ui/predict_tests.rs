@@ -7,17 +7,9 @@ use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 
 use super::predict::{Predictor, Settings};
-use super::tests::{attach, draw, key, ui};
-use super::update::{Redraw, UiEvent, update};
+use super::tests::{attach, draw, key, output, ui};
+use super::update::{Redraw, update};
 use crate::config::PredictMode;
-use crate::protocol::ServerMsg;
-
-fn output(bytes: &[u8]) -> UiEvent {
-    UiEvent::Session {
-        generation: 7,
-        msg: ServerMsg::Output(bytes.to_vec()),
-    }
-}
 
 /// The symbol and whether it is underlined, at a cell of the session's area.
 fn cell(ui: &super::state::Ui, x: u16, y: u16) -> (String, bool) {

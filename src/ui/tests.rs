@@ -130,6 +130,14 @@ fn chars(ui: &mut Ui, text: &str) -> Vec<Effect> {
         .collect()
 }
 
+/// Bytes the attached view's job printed.
+pub(super) fn output(bytes: &[u8]) -> UiEvent {
+    UiEvent::Session {
+        generation: 7,
+        msg: ServerMsg::Output(bytes.to_vec()),
+    }
+}
+
 /// An attached view whose job has sent `screen` as its snapshot.
 pub(super) fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) {
     let mut emu = Emulator::new(100, 15, 100);
@@ -284,13 +292,7 @@ fn typed_keys_go_to_the_session_encoded() {
         ]
     );
     // the program switches to application cursor keys: arrows follow
-    update(
-        &mut ui,
-        UiEvent::Session {
-            generation: 7,
-            msg: ServerMsg::Output(b"\x1b[?1h".to_vec()),
-        },
-    );
+    update(&mut ui, output(b"\x1b[?1h"));
     assert_eq!(
         sent(&update(&mut ui, key(KeyCode::Up))),
         [ClientMsg::Input(b"\x1bOA".to_vec())]
@@ -459,13 +461,7 @@ fn the_wheel_scrolls_history_unless_the_program_wants_the_mouse() {
     update(&mut ui, wheel(MouseEventKind::ScrollDown));
     assert_eq!(ui.view.as_ref().unwrap().scroll(), None);
     // the program asks for SGR mouse reports: the wheel goes to it
-    update(
-        &mut ui,
-        UiEvent::Session {
-            generation: 7,
-            msg: ServerMsg::Output(b"\x1b[?1000h\x1b[?1006h".to_vec()),
-        },
-    );
+    update(&mut ui, output(b"\x1b[?1000h\x1b[?1006h"));
     assert_eq!(
         sent(&update(&mut ui, wheel(MouseEventKind::ScrollUp))),
         [ClientMsg::Input(b"\x1b[<64;4;3M".to_vec())]

@@ -1,6 +1,7 @@
 //! What sessui's integration tests and its benchmark share: a private
-//! sandbox (home, sessui home, environment) around the real binary, and waits
-//! on visible events with generous timeouts. Dev-only: never shipped.
+//! sandbox (home, sessui home, environment) around the real binary, a real
+//! PTY read through a terminal model (`pty`), and waits on visible events
+//! with generous timeouts. Dev-only: never shipped.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::new_without_default)]
 
 use std::os::unix::fs::DirBuilderExt;
@@ -14,6 +15,8 @@ use sessui::testing::config::Config;
 use sessui::testing::host::{Host, Local};
 use sessui::testing::manager::Manager;
 use sessui::testing::store::Store;
+
+pub mod pty;
 
 /// Generous: CI machines are slow and loaded; a passing test never waits this long.
 pub const PATIENCE: Duration = Duration::from_secs(30);

@@ -92,6 +92,24 @@ impl TestView {
         }
     }
 
+    /// Reads until `text` shows (a view that fell behind catching up);
+    /// returns the bytes each lag notice on the way said were dropped.
+    pub async fn catch_up(&mut self, text: &str) -> Vec<u64> {
+        let mut lags = Vec::new();
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while !self.emu.screen_text().contains(text) {
+            let msg = tokio::time::timeout_at(deadline, self.conn.recv())
+                .await
+                .expect("the view never caught up")
+                .expect("the connection closed");
+            if let ServerMsg::Lagged { dropped_bytes } = &msg {
+                lags.push(*dropped_bytes);
+            }
+            self.apply(msg);
+        }
+        lags
+    }
+
     /// Waits for `text` on the screen; panics with the screen if it never comes.
     pub async fn expect(&mut self, text: &str) {
         let ok = self.until(|e| e.screen_text().contains(text)).await;

@@ -1,23 +1,27 @@
 //! The real `sessui` in a real PTY, read through a terminal emulator the way
-//! a person at a terminal sees it.
+//! a person at a terminal sees it: the test kit's terminal, with waits that
+//! fail the test with the screen in the message.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::ops::{Deref, DerefMut};
+use std::path::Path;
 use std::time::Duration;
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use sessui::testing::term::Emulator;
+pub use sessui_testkit::pty::{Model, OnDrop, Options, Terminal, near_cursor, row_text};
 
-use super::{PATIENCE, Sandbox, bin, wait_until};
+use super::{PATIENCE, Sandbox, bin};
 
+/// The prefix key sessui binds by default.
+pub const CTRL_B: &str = "\x02";
+
+/// How long the reader may take to see the PTY close after sessui exits.
+const LAST_BYTES: Duration = Duration::from_secs(2);
+
+/// sessui in a terminal. Derefs to the kit's `Terminal` for its timed and
+/// probe-based waits.
 pub struct Tui {
-    master: Box<dyn MasterPty + Send>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    screen: Arc<Mutex<Emulator>>,
-    /// Everything sessui wrote, for checks on the escape sequences themselves.
-    raw: Arc<Mutex<Vec<u8>>>,
+    term: Terminal,
 }
 
 impl Tui {
@@ -32,59 +36,18 @@ impl Tui {
         rows: u16,
         env: &[(&str, &str)],
     ) -> Tui {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(bin());
+        let mut cmd = s.pty_command(&bin());
         cmd.args(args);
-        cmd.env("SESSUI_HOME", &s.sessui_home);
-        cmd.env("HOME", &s.home);
-        cmd.env("SHELL", "/bin/bash");
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("LANG", "C.UTF-8");
-        cmd.env_remove("XDG_RUNTIME_DIR");
-        cmd.env_remove("SESSUI_SESSION");
-        cmd.env_remove("TMUX");
         for (k, v) in env {
             cmd.env(k, v);
         }
-        cmd.cwd(&s.home);
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(Emulator::new(cols, rows, 0)));
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let (scr, rw) = (screen.clone(), raw.clone());
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 65536];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => {
-                        scr.lock().unwrap().process(&buf[..n]);
-                        rw.lock().unwrap().extend_from_slice(&buf[..n]);
-                    }
-                }
-            }
-        });
         Tui {
-            master: pair.master,
-            writer,
-            child,
-            screen,
-            raw,
+            term: terminal("sessui", cmd, cols, rows),
         }
     }
 
     pub fn keys(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
+        self.term.send(bytes.as_bytes()).unwrap();
     }
 
     /// Types `text` then Enter, the way a person would, one key at a time.
@@ -93,95 +56,126 @@ impl Tui {
         self.keys("\r");
     }
 
-    pub fn screen(&self) -> String {
-        self.screen.lock().unwrap().screen_text()
-    }
-
     pub fn row(&self, n: u16) -> String {
-        self.screen.lock().unwrap().row_text(n)
+        self.term.with_screen(|e| e.row_text(n))
     }
 
     /// Waits until the screen shows `text`; panics with the screen if not.
     pub fn wait_for(&self, text: &str) -> String {
-        let mut last = String::new();
-        let ok = wait_until(PATIENCE, || {
-            last = self.screen();
-            last.contains(text)
-        });
-        assert!(ok, "'{text}' never appeared on screen:\n{last}");
-        last
+        wait_for(&self.term, text)
     }
 
     pub fn wait_gone(&self, text: &str) {
-        let mut last = String::new();
-        let ok = wait_until(PATIENCE, || {
-            last = self.screen();
-            !last.contains(text)
-        });
-        assert!(ok, "'{text}' never went away:\n{last}");
-    }
-
-    pub fn with_screen<T>(&self, f: impl FnOnce(&Emulator) -> T) -> T {
-        f(&self.screen.lock().unwrap())
+        wait_gone(&self.term, text);
     }
 
     pub fn raw_output(&self) -> Vec<u8> {
-        self.raw.lock().unwrap().clone()
+        self.term.raw()
     }
 
     pub fn resize(&self, cols: u16, rows: u16) {
-        self.master
-            .resize(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        self.screen.lock().unwrap().resize(cols, rows);
+        self.term.resize(cols, rows).unwrap();
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.process_id().unwrap()
+        self.term.pid().unwrap()
     }
 
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid() as i32), sig).unwrap();
+        self.term.signal(sig).unwrap();
     }
 
     /// Waits for sessui to exit; returns whether it exited cleanly.
     pub fn wait_exit(&mut self) -> bool {
-        let mut status = None;
-        let ok = wait_until(PATIENCE, || {
-            status = self.child.try_wait().unwrap();
-            status.is_some()
-        });
-        assert!(ok, "sessui did not exit; screen:\n{}", self.screen());
-        // Let the reader take the last bytes.
-        std::thread::sleep(Duration::from_millis(50));
-        status.is_some_and(|s| s.success())
+        let clean = self.term.wait_exit(PATIENCE).unwrap();
+        self.term.wait_closed(LAST_BYTES);
+        clean
     }
 
     /// The outer terminal is as sessui found it: main screen, cursor shown,
     /// no mouse, no bracketed paste, normal cursor keys.
     pub fn assert_terminal_restored(&self) {
-        self.with_screen(|e| {
-            assert!(!e.alternate_screen(), "still on the alternate screen");
-            assert!(!e.hide_cursor(), "cursor still hidden");
-            let m = e.modes();
-            assert!(!m.bracketed_paste, "bracketed paste still on");
-            assert!(!m.application_cursor, "application cursor keys still on");
-            assert_eq!(
-                m.mouse,
-                vt100::MouseProtocolMode::None,
-                "mouse still captured"
-            );
-        });
+        self.with_screen(assert_modes_reset);
     }
 }
 
-impl Drop for Tui {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+impl Deref for Tui {
+    type Target = Terminal;
+    fn deref(&self) -> &Terminal {
+        &self.term
     }
+}
+
+impl DerefMut for Tui {
+    fn deref_mut(&mut self) -> &mut Terminal {
+        &mut self.term
+    }
+}
+
+/// A terminal for a test: it keeps every byte, answers no queries (the
+/// program sees a terminal that stays silent) and kills the program when the
+/// test ends.
+pub fn terminal(name: &str, cmd: portable_pty::CommandBuilder, cols: u16, rows: u16) -> Terminal {
+    let options = Options {
+        answer_queries: false,
+        keep_raw: true,
+        on_drop: OnDrop::Kill,
+        ..Options::new(cols, rows)
+    };
+    Terminal::start(name, cmd, Emulator::new(cols, rows, 0), options).unwrap()
+}
+
+/// `program` with `args` in the sandbox's environment, in a test terminal.
+pub fn program(s: &Sandbox, program: &str, args: &[&str], cols: u16, rows: u16) -> Terminal {
+    let mut cmd = s.pty_command(Path::new(program));
+    cmd.args(args);
+    terminal(program, cmd, cols, rows)
+}
+
+/// Waits until `t` shows `text`; panics with the screen if not.
+pub fn wait_for(t: &Terminal, text: &str) -> String {
+    let mut last = String::new();
+    let shown = t.until(PATIENCE, |e| {
+        last = e.screen_text();
+        last.contains(text)
+    });
+    assert!(shown.is_ok(), "'{text}' never appeared on screen:\n{last}");
+    last
+}
+
+/// Waits for the attached view of `name` (its status line) and for its
+/// shell to take commands.
+pub fn in_session(t: &mut Tui, name: &str) {
+    view_ready(&t.term, name);
+}
+
+/// As `in_session`, for sessui started some other way (from a shell).
+pub fn view_ready(t: &Terminal, name: &str) {
+    wait_for(t, &format!(" {name} "));
+    t.send(b"echo ready-$((40+2))\r").unwrap();
+    wait_for(t, "ready-42");
+}
+
+/// Waits until `text` has gone from `t`'s screen; panics with it if not.
+pub fn wait_gone(t: &Terminal, text: &str) {
+    let mut last = String::new();
+    let gone = t.until(PATIENCE, |e| {
+        last = e.screen_text();
+        !last.contains(text)
+    });
+    assert!(gone.is_ok(), "'{text}' never went away:\n{last}");
+}
+
+/// Main screen, cursor shown, no mouse, no bracketed paste, normal cursor keys.
+pub fn assert_modes_reset(e: &Emulator) {
+    assert!(!e.alternate_screen(), "still on the alternate screen");
+    assert!(!e.hide_cursor(), "cursor still hidden");
+    let m = e.modes();
+    assert!(!m.bracketed_paste, "bracketed paste still on");
+    assert!(!m.application_cursor, "application cursor keys still on");
+    assert_eq!(
+        m.mouse,
+        vt100::MouseProtocolMode::None,
+        "mouse still captured"
+    );
 }

@@ -1,10 +1,9 @@
-//! A reference terminal for the conformance tests: a real PTY read by
-//! `alacritty_terminal` (the emulator of Alacritty and Zed), which answers the
-//! program's queries as that terminal does. Independent of vt100, so what it
+//! A reference terminal for the conformance tests: the test kit's real PTY
+//! read by `alacritty_terminal` (the emulator of Alacritty and Zed), which
+//! answers the program's queries as that terminal does. Independent of vt100, so what it
 //! shows is a fair judge of what sessui shows.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +14,8 @@ use alacritty_terminal::term::cell::Flags;
 use alacritty_terminal::term::test::TermSize;
 use alacritty_terminal::term::{Config, Term, TermMode};
 use alacritty_terminal::vte::ansi::{self, CursorShape, NamedColor, Processor, Rgb};
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use portable_pty::CommandBuilder;
+use sessui_testkit::pty::{Model, OnDrop, Options, Terminal};
 
 /// The colours this terminal reports for OSC 4/10/11/12 queries, as a light
 /// theme would: distinct from every default, so a reply that did not come
@@ -50,19 +50,101 @@ impl EventListener for Listener {
     }
 }
 
-struct Shared {
+/// Alacritty's model as the kit's terminal reads through: it answers the
+/// program's questions itself, and notes what else the program made it do.
+pub struct Reference {
     term: Term<Listener>,
     parser: Processor,
+    events: Arc<Mutex<Vec<Event>>>,
     happened: Happenings,
-    raw: Vec<u8>,
+    cols: u16,
+    rows: u16,
+}
+
+impl Reference {
+    fn new(cols: u16, rows: u16) -> Reference {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let term = Term::new(
+            Config::default(),
+            &TermSize::new(usize::from(cols), usize::from(rows)),
+            Listener {
+                events: events.clone(),
+            },
+        );
+        Reference {
+            term,
+            parser: Processor::new(),
+            events,
+            happened: Happenings::default(),
+            cols,
+            rows,
+        }
+    }
+
+    fn answer(&mut self, event: Event) -> Option<String> {
+        match event {
+            Event::PtyWrite(text) => Some(text),
+            Event::ColorRequest(index, format) => Some(format(match index {
+                i if i < 16 => rgb(palette(i as u8)),
+                256 => rgb(FOREGROUND),
+                257 => rgb(BACKGROUND),
+                258 => rgb(CURSOR),
+                // The 6x6x6 cube and the greys, as xterm has them.
+                i => rgb(sessui_free_xterm_color(i as u8)),
+            })),
+            Event::TextAreaSizeRequest(format) => Some(format(WindowSize {
+                num_lines: self.rows,
+                num_cols: self.cols,
+                cell_width: CELL_PIXELS.0,
+                cell_height: CELL_PIXELS.1,
+            })),
+            Event::Title(t) => {
+                self.happened.titles.push(t);
+                None
+            }
+            Event::Bell => {
+                self.happened.bells += 1;
+                None
+            }
+            Event::ClipboardStore(_, text) => {
+                self.happened.clipboard.push(text);
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Model for Reference {
+    fn feed(&mut self, bytes: &[u8], reply: &mut dyn FnMut(&[u8])) {
+        self.parser.advance(&mut self.term, bytes);
+        let taken = std::mem::take(&mut *self.events.lock().unwrap());
+        for event in taken {
+            if let Some(answer) = self.answer(event) {
+                reply(answer.as_bytes());
+                self.happened.replies.push(answer);
+            }
+        }
+    }
+
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self.term
+            .resize(TermSize::new(usize::from(cols), usize::from(rows)));
+    }
+
+    fn text(&self) -> String {
+        Screen::of(&self.term).text()
+    }
+
+    fn cursor(&self) -> (u16, u16) {
+        let p = self.term.grid().cursor.point;
+        (p.line.0.max(0) as u16, p.column.0 as u16)
+    }
 }
 
 /// A program in a PTY, shown by the reference emulator.
 pub struct RefTerm {
-    master: Box<dyn MasterPty + Send>,
-    writer: Arc<Mutex<Box<dyn Write + Send>>>,
-    child: Box<dyn Child + Send + Sync>,
-    shared: Arc<Mutex<Shared>>,
+    t: Terminal<Reference>,
     pub cols: u16,
     pub rows: u16,
 }
@@ -73,152 +155,57 @@ fn rgb((r, g, b): (u8, u8, u8)) -> Rgb {
 
 impl RefTerm {
     pub fn spawn(cmd: CommandBuilder, cols: u16, rows: u16) -> RefTerm {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: cols * CELL_PIXELS.0,
-                pixel_height: rows * CELL_PIXELS.1,
-            })
-            .unwrap();
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let term = Term::new(
-            Config::default(),
-            &TermSize::new(usize::from(cols), usize::from(rows)),
-            Listener {
-                events: events.clone(),
-            },
-        );
-        let shared = Arc::new(Mutex::new(Shared {
-            term,
-            parser: Processor::new(),
-            happened: Happenings::default(),
-            raw: Vec::new(),
-        }));
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer: Arc<Mutex<Box<dyn Write + Send>>> =
-            Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
-        let (sh, w) = (shared.clone(), writer.clone());
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 65536];
-            loop {
-                let n = match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => n,
-                };
-                let mut guard = sh.lock().unwrap();
-                let s = &mut *guard;
-                s.raw.extend_from_slice(&buf[..n]);
-                s.parser.advance(&mut s.term, &buf[..n]);
-                let taken = std::mem::take(&mut *events.lock().unwrap());
-                for event in taken {
-                    let reply = match event {
-                        Event::PtyWrite(text) => Some(text),
-                        Event::ColorRequest(index, format) => Some(format(match index {
-                            i if i < 16 => rgb(palette(i as u8)),
-                            256 => rgb(FOREGROUND),
-                            257 => rgb(BACKGROUND),
-                            258 => rgb(CURSOR),
-                            // The 6x6x6 cube and the greys, as xterm has them.
-                            i => rgb(sessui_free_xterm_color(i as u8)),
-                        })),
-                        Event::TextAreaSizeRequest(format) => Some(format(WindowSize {
-                            num_lines: rows,
-                            num_cols: cols,
-                            cell_width: CELL_PIXELS.0,
-                            cell_height: CELL_PIXELS.1,
-                        })),
-                        Event::Title(t) => {
-                            s.happened.titles.push(t);
-                            None
-                        }
-                        Event::Bell => {
-                            s.happened.bells += 1;
-                            None
-                        }
-                        Event::ClipboardStore(_, text) => {
-                            s.happened.clipboard.push(text);
-                            None
-                        }
-                        _ => None,
-                    };
-                    if let Some(reply) = reply {
-                        s.happened.replies.push(reply.clone());
-                        let mut w = w.lock().unwrap();
-                        let _ = w.write_all(reply.as_bytes()).and_then(|_| w.flush());
-                    }
-                }
-            }
-        });
-        RefTerm {
-            master: pair.master,
-            writer,
-            child,
-            shared,
-            cols,
-            rows,
-        }
+        let options = Options {
+            cell_pixels: CELL_PIXELS,
+            // The model answers by itself, as Alacritty.
+            answer_queries: false,
+            keep_raw: true,
+            on_drop: OnDrop::Kill,
+            ..Options::new(cols, rows)
+        };
+        let t = Terminal::start("reference", cmd, Reference::new(cols, rows), options).unwrap();
+        RefTerm { t, cols, rows }
     }
 
     pub fn keys(&self, bytes: &[u8]) {
-        let mut w = self.writer.lock().unwrap();
-        w.write_all(bytes).unwrap();
-        w.flush().unwrap();
+        self.t.send(bytes).unwrap();
     }
 
     pub fn screen(&self) -> Screen {
-        let s = self.shared.lock().unwrap();
-        Screen::of(&s.term)
+        self.t.with_screen(|m| Screen::of(&m.term))
     }
 
     pub fn happenings(&self) -> Happenings {
-        self.shared.lock().unwrap().happened.clone()
+        self.t.with_screen(|m| m.happened.clone())
     }
 
     pub fn raw(&self) -> Vec<u8> {
-        self.shared.lock().unwrap().raw.clone()
+        self.t.raw()
     }
 
     /// Waits until `f` holds for the screen; the screen if it did.
     pub fn wait(&self, limit: Duration, f: impl Fn(&Screen) -> bool) -> Result<Screen, Screen> {
-        let start = std::time::Instant::now();
-        loop {
-            let s = self.screen();
-            if f(&s) {
-                return Ok(s);
-            }
-            if start.elapsed() > limit {
-                return Err(s);
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let mut last = None;
+        let held = self.t.until(limit, |m| {
+            let screen = Screen::of(&m.term);
+            let ok = f(&screen);
+            last = Some(screen);
+            ok
+        });
+        let screen = last.unwrap_or_else(|| self.screen());
+        if held.is_ok() {
+            Ok(screen)
+        } else {
+            Err(screen)
         }
     }
 
     pub fn resize(&self, cols: u16, rows: u16) {
-        self.master
-            .resize(PtySize {
-                rows,
-                cols,
-                pixel_width: cols * CELL_PIXELS.0,
-                pixel_height: rows * CELL_PIXELS.1,
-            })
-            .unwrap();
-        let mut s = self.shared.lock().unwrap();
-        s.term
-            .resize(TermSize::new(usize::from(cols), usize::from(rows)));
+        self.t.resize(cols, rows).unwrap();
     }
 
     pub fn running(&mut self) -> bool {
-        self.child.try_wait().ok().flatten().is_none()
-    }
-}
-
-impl Drop for RefTerm {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.t.running()
     }
 }
 

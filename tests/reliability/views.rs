@@ -2,16 +2,8 @@
 //! found again, switching into an ended or frozen session, a delete that
 //! needs force.
 
-use crate::common::pty::Tui;
+use crate::common::pty::{CTRL_B, Tui, in_session};
 use crate::common::{PATIENCE, Sandbox, corrupt_pages, pid_alive, wait_until};
-
-const CTRL_B: &str = "\x02";
-
-fn in_session(t: &mut Tui, name: &str) {
-    t.wait_for(&format!(" {name} "));
-    t.type_line("echo ready-$((40+2))");
-    t.wait_for("ready-42");
-}
 
 fn pid_of(s: &Sandbox, name: &str) -> u32 {
     s.session_json(name)["job_pid"].as_u64().unwrap() as u32

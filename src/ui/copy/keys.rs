@@ -1,18 +1,9 @@
 //! Copy mode's keys, as tmux binds them: a vi table and an emacs table,
 //! chosen by `ui.mode_keys`.
 
-use serde::{Deserialize, Serialize};
-
 use crate::ui::keys::Chord;
 
-/// Which copy-mode keys: tmux's `mode-keys`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ModeKeys {
-    #[default]
-    Vi,
-    Emacs,
-}
+pub use crate::config::ModeKeys;
 
 /// What a key does in copy mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

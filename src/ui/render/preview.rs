@@ -2,7 +2,7 @@
 //! the list (wide terminals) or below it (tall ones), off when neither fits.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
@@ -43,41 +43,21 @@ pub fn split(ui: &Ui, area: Rect) -> (Rect, Option<Rect>) {
     if ui.preview.current.is_none() {
         return (area, None);
     }
-    match room((area.width, area.height)) {
-        Some(Room::Beside) => {
-            // The list keeps the width its columns need at 80; the preview
-            // shows the left part of a wider session.
-            let list = (area.width / 2)
+    let (direction, list) = match room((area.width, area.height)) {
+        // The list keeps the width its columns need at 80; the preview
+        // shows the left part of a wider session.
+        Some(Room::Beside) => (
+            Direction::Horizontal,
+            (area.width / 2)
                 .max(LIST_COLS)
-                .min(area.width - MIN_PREVIEW_COLS);
-            (
-                Rect {
-                    width: list,
-                    ..area
-                },
-                Some(Rect {
-                    x: area.x + list,
-                    width: area.width - list,
-                    ..area
-                }),
-            )
-        }
-        Some(Room::Below) => {
-            let list = area.height / 2;
-            (
-                Rect {
-                    height: list,
-                    ..area
-                },
-                Some(Rect {
-                    y: area.y + list,
-                    height: area.height - list,
-                    ..area
-                }),
-            )
-        }
-        None => (area, None),
-    }
+                .min(area.width - MIN_PREVIEW_COLS),
+        ),
+        Some(Room::Below) => (Direction::Vertical, area.height / 2),
+        None => return (area, None),
+    };
+    let [list, preview] =
+        Layout::new(direction, [Constraint::Length(list), Constraint::Fill(1)]).areas(area);
+    (list, Some(preview))
 }
 
 /// Draws the preview of the selected session into `area`: its screen (the
