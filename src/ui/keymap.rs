@@ -26,6 +26,14 @@ pub enum ListAction {
     /// Show or hide the selected session's live preview.
     Preview,
     Search,
+    /// Mark or unmark the selected session, for deleting several at once.
+    Mark,
+    /// Clear every mark.
+    Unmark,
+    /// The next sort: activity, name, created, number.
+    Sort,
+    /// Group the list by host, or stop.
+    Group,
 }
 
 /// What a key does after the prefix in an attached view.
@@ -77,6 +85,10 @@ const LIST: &[(ListAction, &str, &[&str])] = &[
     (ListAction::Retry, "retry", &["R"]),
     (ListAction::Preview, "preview", &["p"]),
     (ListAction::Search, "search", &["S"]),
+    (ListAction::Mark, "mark", &["Space"]),
+    (ListAction::Unmark, "unmark-all", &["Esc"]),
+    (ListAction::Sort, "sort", &["o"]),
+    (ListAction::Group, "group-by-host", &["H"]),
 ];
 
 const PREFIX: &[(PrefixAction, &str, &[&str])] = &[

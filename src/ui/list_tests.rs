@@ -197,3 +197,30 @@ fn a_long_notice_wraps_instead_of_being_cut() {
         "{shown}"
     );
 }
+
+#[test]
+fn o_cycles_the_sort_and_h_groups_by_host_under_a_header_per_host() {
+    let mut ui = sized(100, 16);
+    update(&mut ui, key(KeyCode::Char('o')));
+    let t = draw(&ui);
+    assert!(line(&t, 0).contains("by name"), "{}", line(&t, 0));
+    // named first, by name; the anonymous one last
+    assert!(line(&t, 2).contains("build") && line(&t, 5).contains("5e6f7a8b"));
+    update(&mut ui, key(KeyCode::Char('o')));
+    update(&mut ui, key(KeyCode::Char('o')));
+    update(&mut ui, key(KeyCode::Char('o')));
+    update(&mut ui, key(KeyCode::Char('H')));
+    let t = draw(&ui);
+    assert!(line(&t, 0).contains("by host"), "{}", line(&t, 0));
+    let rows: Vec<String> = (2..9).map(|y| line(&t, y).trim_end().to_string()).collect();
+    assert!(rows[0].starts_with(" local · 3 sessions"), "{rows:#?}");
+    assert!(
+        rows[1].contains("build") && rows[3].contains("old"),
+        "{rows:#?}"
+    );
+    assert!(rows[4].starts_with(" db1 · 1 session"), "{rows:#?}");
+    assert!(rows[5].contains("db-shell"), "{rows:#?}");
+    // moving skips the headers: down from the last local row lands on db-shell
+    update(&mut ui, key(KeyCode::Char('G')));
+    assert_eq!(ui.selected_session().unwrap().label(), "db-shell");
+}

@@ -77,6 +77,13 @@ pub struct Ui {
     pub predict: super::predict::Settings,
     /// The list's live preview of the selected session.
     pub preview: super::preview::Previews,
+    /// Sessions marked on the list (`space`), in the order marked.
+    pub marked: Vec<SessionId>,
+    /// A delete of several sessions under way: its answers are gathered
+    /// and told once.
+    pub bulk: Option<super::marks::BulkDelete>,
+    /// How the list is sorted and grouped.
+    pub order: super::order::ListOrder,
 }
 
 pub struct Notice {
@@ -175,15 +182,14 @@ pub enum Link {
 pub enum Popup {
     Create(Box<CreatePrompt>),
     Rename(Box<RenamePrompt>),
+    /// Delete these sessions (one, or every marked one)?
     ConfirmDelete {
-        target: SessionId,
-        label: String,
+        targets: Vec<Target>,
     },
     /// A delete was refused (the job did not stop, or its host is down):
     /// offers what `sessui kill --force` does.
     ConfirmForce {
-        target: SessionId,
-        label: String,
+        targets: Vec<Target>,
         why: String,
     },
     /// The keys, scrolled down this many rows (it is longer than 24 rows).
@@ -194,6 +200,13 @@ pub enum Popup {
     Switcher,
     /// A question from a host while connecting (host key, passphrase).
     Question(Box<Question>),
+}
+
+/// A session a popup acts on, with the label it is shown by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub id: SessionId,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,6 +314,9 @@ impl Ui {
             to_terminal: Vec::new(),
             predict: Default::default(),
             preview: Default::default(),
+            marked: Vec::new(),
+            bulk: None,
+            order: Default::default(),
         }
     }
 
@@ -333,12 +349,13 @@ impl Ui {
     }
 
     /// Indexes into `sessions` that the filter lets through, best match first
-    /// when filtering, else newest activity first.
+    /// when filtering, else in the chosen sort; grouped by host if asked.
     pub fn visible(&self) -> Vec<usize> {
-        match &self.filter {
+        let rows = match &self.filter {
             Some(f) => super::filter::matches(&self.sessions, &input_text(f)),
-            None => (0..self.sessions.len()).collect(),
-        }
+            None => self.order.sort(&self.sessions),
+        };
+        self.order.group(&self.sessions, rows)
     }
 
     /// Position of the selection among the visible rows.

@@ -350,6 +350,7 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
                 // The list opens with the newest session selected.
                 ui.selected = ui.sessions.first().map(|s| s.id.clone());
             }
+            super::marks::keep_listed(ui);
             ui.fix_selection();
         }
         UiEvent::Created(result) => on_created(ui, *result, &mut fx),
@@ -529,12 +530,28 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         ListAction::Delete => {
-            if let Some(s) = ui.selected_session() {
-                ui.popup = Some(Popup::ConfirmDelete {
-                    target: s.id.clone(),
+            // The marked sessions if any, else the selected one.
+            let mut targets = super::marks::targets(ui);
+            if targets.is_empty()
+                && let Some(s) = ui.selected_session()
+            {
+                targets.push(Target {
+                    id: s.id.clone(),
                     label: s.label(),
                 });
             }
+            if !targets.is_empty() {
+                ui.popup = Some(Popup::ConfirmDelete { targets });
+            }
+        }
+        ListAction::Mark => super::marks::toggle(ui),
+        ListAction::Unmark => ui.marked.clear(),
+        ListAction::Sort => {
+            ui.order.sort = ui.order.sort.next();
+            ui.notify(strings::sorted(ui.order.sort.word()));
+        }
+        ListAction::Group => {
+            ui.order.by_host = !ui.order.by_host;
         }
         ListAction::Filter => {
             ui.filter = Some(text_input(strings::FILTER_PLACEHOLDER, "", false));
