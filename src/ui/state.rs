@@ -15,8 +15,21 @@ use ratatui_textarea::TextArea;
 use super::copy::{CopyMode, EmuLines};
 use super::keymap::Keymap;
 
-/// How long a notice stays on screen.
+/// How long a short notice stays on screen; any key dismisses it sooner.
 pub const NOTICE_TIME: Duration = Duration::from_secs(5);
+/// Reading time added per this many characters of a longer notice (a
+/// reading pace of about 20 characters a second).
+const CHARS_PER_SECOND: usize = 20;
+/// The longest a notice stays, however long it is.
+const NOTICE_MAX: Duration = Duration::from_secs(30);
+
+/// How long a notice of `text` stays: errors twice as long, as they say
+/// what to do next; long texts get time to be read.
+fn notice_time(text: &str, error: bool) -> Duration {
+    let base = if error { NOTICE_TIME * 2 } else { NOTICE_TIME };
+    let reading = Duration::from_secs((text.chars().count() / CHARS_PER_SECOND) as u64);
+    base.max(reading).min(NOTICE_MAX)
+}
 
 pub struct Ui {
     pub keymap: Keymap,
@@ -333,18 +346,20 @@ impl Ui {
     }
 
     pub fn notify(&mut self, text: impl Into<String>) {
+        let text = text.into();
         self.notice = Some(Notice {
-            text: text.into(),
+            until: Instant::now() + notice_time(&text, false),
+            text,
             error: false,
-            until: Instant::now() + NOTICE_TIME,
         });
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
+        let text = text.into();
         self.notice = Some(Notice {
-            text: text.into(),
+            until: Instant::now() + notice_time(&text, true),
+            text,
             error: true,
-            until: Instant::now() + NOTICE_TIME * 2,
         });
     }
 

@@ -463,6 +463,11 @@ fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
     if matches!(ui.popup, Some(Popup::Question(_))) {
         return popup_key(ui, key, fx);
     }
+    if ui.pending.is_none() {
+        // A key means the notice was read (or is not wanted): it goes, and
+        // what the key does may say something new.
+        ui.notice = None;
+    }
     if ui.pending.is_some() {
         // Keys typed while a session is being created or attached belong to
         // its view, never to the list: they go through the view's bindings
