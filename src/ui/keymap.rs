@@ -354,6 +354,14 @@ mod tests {
             .insert("switch".into(), KeySpecs::One("w".into()));
         let k = Keymap::new("C-b", &keys).unwrap();
         assert_eq!(k.prefixed(&Chord::plain('s')), Some(PrefixAction::Detach));
+        // the list's newer keys are checked as the others are
+        let mut list = KeysConfig::default();
+        list.list.insert("sort".into(), KeySpecs::One("d".into()));
+        let err = Keymap::new("C-b", &list).unwrap_err();
+        assert!(
+            err.contains("[keys.list] sort = \"d\"") && err.contains("delete"),
+            "{err}"
+        );
         // the same key twice for one action is no clash
         keys.list
             .insert("up".into(), KeySpecs::Many(vec!["k".into(), "k".into()]));
