@@ -54,16 +54,24 @@ pub fn keep_listed(ui: &mut Ui) {
     ui.marked.retain(|id| sessions.iter().any(|s| s.id == *id));
 }
 
-/// The marked sessions still listed, in the order they were marked.
+/// What a delete acts on: the marked sessions still listed, in the order
+/// they were marked, else the selected one.
 pub fn targets(ui: &Ui) -> Vec<Target> {
-    ui.marked
+    let target = |s: &crate::store::SessionRow| Target {
+        id: s.id.clone(),
+        label: s.label(),
+    };
+    let marked: Vec<Target> = ui
+        .marked
         .iter()
         .filter_map(|id| ui.session(id))
-        .map(|s| Target {
-            id: s.id.clone(),
-            label: s.label(),
-        })
-        .collect()
+        .map(target)
+        .collect();
+    if marked.is_empty() {
+        ui.selected_session().map(target).into_iter().collect()
+    } else {
+        marked
+    }
 }
 
 /// Takes one session's answer if it belongs to the bulk delete under way,

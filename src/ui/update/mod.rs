@@ -535,16 +535,7 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         ListAction::Delete => {
-            // The marked sessions if any, else the selected one.
-            let mut targets = super::marks::targets(ui);
-            if targets.is_empty()
-                && let Some(s) = ui.selected_session()
-            {
-                targets.push(Target {
-                    id: s.id.clone(),
-                    label: s.label(),
-                });
-            }
+            let targets = super::marks::targets(ui);
             if !targets.is_empty() {
                 ui.popup = Some(Popup::ConfirmDelete { targets });
             }
