@@ -81,6 +81,11 @@ pub struct UiConfig {
     pub predict: PredictMode,
     /// The round trip above which `adaptive` predicts.
     pub predict_threshold_ms: u64,
+    /// The list's order when the UI opens: `activity`, `name`, `created` or
+    /// `number` (a key cycles it while the UI runs).
+    pub sort: crate::ui::order::Sort,
+    /// Group the list by host when the UI opens (a key toggles it).
+    pub group_by_host: bool,
 }
 
 /// When typed keys are shown before the session echoes them.
@@ -171,6 +176,8 @@ impl Default for UiConfig {
             predict: PredictMode::Adaptive,
             // Below this a round trip is hardly felt (mosh's choice too).
             predict_threshold_ms: 30,
+            sort: crate::ui::order::Sort::Activity,
+            group_by_host: false,
         }
     }
 }
@@ -319,6 +326,22 @@ mod tests {
             err.contains("predict") && err.contains("sometimes"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_list_order_is_read_and_a_sort_it_does_not_know_is_named() {
+        let c = Config::default();
+        assert_eq!(
+            (c.ui.sort, c.ui.group_by_host),
+            (crate::ui::order::Sort::Activity, false)
+        );
+        let c = Config::parse("[ui]\nsort = \"name\"\ngroup_by_host = true").unwrap();
+        assert_eq!(
+            (c.ui.sort, c.ui.group_by_host),
+            (crate::ui::order::Sort::Name, true)
+        );
+        let err = Config::parse("[ui]\nsort = \"cpu\"").unwrap_err();
+        assert!(err.contains("sort") && err.contains("cpu"), "{err}");
     }
 
     /// A value sessui would quietly read as another (any status bar but

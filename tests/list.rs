@@ -114,3 +114,35 @@ fn info_names_the_foreground_program_and_counts_cpu_and_memory() {
     let text = s.ok(&["info", "busy"]);
     assert!(text.contains("program      sleep"), "{text}");
 }
+
+#[test]
+fn marked_sessions_are_deleted_together_after_one_question() {
+    let s = Sandbox::new();
+    for name in ["keep", "one", "two", "three"] {
+        s.ok(&["new", "--name", name]);
+    }
+    let mut t = Tui::start(&s, &[], 100, 30);
+    t.wait_for("LAST ACTIVE");
+    // Newest first: three, two, one, keep; mark the first three.
+    t.keys(" j j ");
+    t.wait_for("3 marked");
+    t.keys("d");
+    let screen = t.wait_for("Delete 3 sessions");
+    for name in ["'three'", "'two'", "'one'"] {
+        assert!(screen.contains(name), "{screen}");
+    }
+    t.keys("y");
+    t.wait_for("deleted 3 sessions");
+    let left: Vec<String> = s
+        .ls_json()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(left, ["keep"]);
+    // The order keys say what they did in the title.
+    t.keys("o");
+    t.wait_for("by name");
+    t.keys("H");
+    t.wait_for("by host, name");
+    t.wait_for("local · 1 session");
+}

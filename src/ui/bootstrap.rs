@@ -58,6 +58,10 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
                 mode: app.config.ui.predict,
                 threshold: std::time::Duration::from_millis(app.config.ui.predict_threshold_ms),
             },
+            order: super::order::ListOrder {
+                sort: app.config.ui.sort,
+                by_host: app.config.ui.group_by_host,
+            },
         };
         // The loop runs on a worker, not on this thread: the tasks that carry
         // a key to the session and its echo back wake it on the same thread

@@ -72,6 +72,7 @@ where
     );
     ui.clipboard_read = ctx.clipboard_read;
     ui.predict = ctx.predict;
+    ui.order = ctx.order;
     let mut fx = Effects::new(ctx.manager.clone(), ev_tx.clone(), ctx.facts.clone());
     fx.size = ui.view_size();
     let mut conn: Option<Conn> = None;

@@ -26,6 +26,14 @@ pub enum ListAction {
     /// Show or hide the selected session's live preview.
     Preview,
     Search,
+    /// Mark or unmark the selected session, for deleting several at once.
+    Mark,
+    /// Clear every mark.
+    Unmark,
+    /// The next sort: activity, name, created, number.
+    Sort,
+    /// Group the list by host, or stop.
+    Group,
 }
 
 /// What a key does after the prefix in an attached view.
@@ -77,6 +85,10 @@ const LIST: &[(ListAction, &str, &[&str])] = &[
     (ListAction::Retry, "retry", &["R"]),
     (ListAction::Preview, "preview", &["p"]),
     (ListAction::Search, "search", &["S"]),
+    (ListAction::Mark, "mark", &["Space"]),
+    (ListAction::Unmark, "unmark-all", &["Esc"]),
+    (ListAction::Sort, "sort", &["o"]),
+    (ListAction::Group, "group-by-host", &["H"]),
 ];
 
 const PREFIX: &[(PrefixAction, &str, &[&str])] = &[
@@ -342,6 +354,14 @@ mod tests {
             .insert("switch".into(), KeySpecs::One("w".into()));
         let k = Keymap::new("C-b", &keys).unwrap();
         assert_eq!(k.prefixed(&Chord::plain('s')), Some(PrefixAction::Detach));
+        // the list's newer keys are checked as the others are
+        let mut list = KeysConfig::default();
+        list.list.insert("sort".into(), KeySpecs::One("d".into()));
+        let err = Keymap::new("C-b", &list).unwrap_err();
+        assert!(
+            err.contains("[keys.list] sort = \"d\"") && err.contains("delete"),
+            "{err}"
+        );
         // the same key twice for one action is no clash
         keys.list
             .insert("up".into(), KeySpecs::Many(vec!["k".into(), "k".into()]));

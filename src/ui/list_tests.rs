@@ -1,5 +1,6 @@
 //! The session list drawn through the real `update` and `render`: editing
-//! in place, columns at each width, modes and their footers.
+//! in place, columns at each width, modes and their footers, the order,
+//! notices.
 
 use crossterm::event::KeyCode;
 use ratatui::Terminal;
@@ -196,4 +197,75 @@ fn a_long_notice_wraps_instead_of_being_cut() {
         shown.contains("until the database can be written"),
         "{shown}"
     );
+}
+
+#[test]
+fn o_cycles_the_sort_and_h_groups_by_host_under_a_header_per_host() {
+    let mut ui = sized(100, 16);
+    update(&mut ui, key(KeyCode::Char('o')));
+    let t = draw(&ui);
+    assert!(line(&t, 0).contains("by name"), "{}", line(&t, 0));
+    // named first, by name; the anonymous one last
+    assert!(line(&t, 2).contains("build") && line(&t, 5).contains("5e6f7a8b"));
+    update(&mut ui, key(KeyCode::Char('o')));
+    update(&mut ui, key(KeyCode::Char('o')));
+    update(&mut ui, key(KeyCode::Char('o')));
+    update(&mut ui, key(KeyCode::Char('H')));
+    let t = draw(&ui);
+    assert!(line(&t, 0).contains("by host"), "{}", line(&t, 0));
+    let rows: Vec<String> = (2..9).map(|y| line(&t, y).trim_end().to_string()).collect();
+    assert!(rows[0].starts_with(" local · 3 sessions"), "{rows:#?}");
+    assert!(
+        rows[1].contains("build") && rows[3].contains("old"),
+        "{rows:#?}"
+    );
+    assert!(rows[4].starts_with(" db1 · 1 session"), "{rows:#?}");
+    assert!(rows[5].contains("db-shell"), "{rows:#?}");
+    // moving skips the headers: down from the last local row lands on db-shell
+    update(&mut ui, key(KeyCode::Char('G')));
+    assert_eq!(ui.selected_session().unwrap().label(), "db-shell");
+}
+
+/// A notice stayed until its time was up whatever the user did: any key
+/// now dismisses it, and one that comes back from the key is kept.
+#[test]
+fn any_key_dismisses_a_notice_and_a_tick_ends_one_whose_time_is_up() {
+    let mut ui = ui();
+    ui.error("cannot attach: something went wrong");
+    update(&mut ui, key(KeyCode::Char('j')));
+    assert!(ui.notice.is_none(), "a key dismisses the notice");
+    update(&mut ui, key(KeyCode::Char('o')));
+    assert_eq!(
+        ui.notice.as_ref().map(|n| n.text.as_str()),
+        Some("sorted by name"),
+        "what the key says is kept"
+    );
+    update(&mut ui, UiEvent::Tick);
+    assert!(ui.notice.is_some(), "a tick before its time keeps it");
+    if let Some(n) = &mut ui.notice {
+        n.until = std::time::Instant::now();
+    }
+    update(&mut ui, UiEvent::Tick);
+    assert!(ui.notice.is_none(), "a tick after its time ends it");
+}
+
+#[test]
+fn errors_stay_longer_than_notices_and_long_ones_get_time_to_be_read() {
+    let mut ui = ui();
+    let left = |ui: &Ui| {
+        ui.notice
+            .as_ref()
+            .map(|n| n.until.saturating_duration_since(std::time::Instant::now()))
+            .unwrap_or_default()
+            .as_secs_f64()
+            .round() as u64
+    };
+    ui.notify("renamed to 'x'");
+    assert_eq!(left(&ui), 5);
+    ui.error("cannot attach");
+    assert_eq!(left(&ui), 10);
+    ui.error("x".repeat(400));
+    assert_eq!(left(&ui), 20);
+    ui.notify("x".repeat(5000));
+    assert_eq!(left(&ui), 30, "never longer than half a minute");
 }

@@ -117,6 +117,7 @@ fn start(busy: Duration) -> Running {
         facts: Default::default(),
         clipboard_read: false,
         predict: Default::default(),
+        order: Default::default(),
     };
     let ui = tokio::spawn(async move { run_loop(&mut screen, events, ctx).await });
     Running {

@@ -13,7 +13,9 @@ mod filter;
 mod input;
 pub mod keymap;
 pub mod keys;
+mod marks;
 pub(crate) mod mouse;
+pub(crate) mod order;
 mod outer;
 mod pacing;
 mod predict;
@@ -40,6 +42,8 @@ mod input_tests;
 mod list_tests;
 #[cfg(test)]
 mod loop_tests;
+#[cfg(test)]
+mod marks_tests;
 #[cfg(test)]
 mod pictures;
 #[cfg(test)]
@@ -79,4 +83,6 @@ pub struct Context {
     pub clipboard_read: bool,
     /// Predictive local echo in attached views.
     pub predict: predict::Settings,
+    /// The list's sort and grouping when it opens.
+    pub order: order::ListOrder,
 }

@@ -14,7 +14,9 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr;
 
-use super::tests::{attach, draw, key, sessions, ui, update};
+use super::tests::{attach, ctrl, draw, key, sessions, ui, update};
+use super::update::UiEvent;
+use crate::protocol::ServerMsg;
 
 /// Pixels per cell: a 14 px monospace font is about 8.4 px wide.
 const CELL_W: f32 = 8.4;
@@ -249,6 +251,71 @@ fn an_attached_view() {
         .as_bytes(),
     );
     picture("attached.svg", draw(&ui).backend().buffer());
+}
+
+#[test]
+fn copy_mode_with_a_search_and_a_selection() {
+    let mut ui = ui();
+    ui.size = (100, 16);
+    attach(
+        &mut ui,
+        sessions()[0].clone(),
+        concat!(
+            "\x1b[1;32mdev@box\x1b[m:\x1b[1;34m~/src/app\x1b[m$ tail -n 8 server.log\r\n",
+            "12:00:01 listening on :8080\r\n",
+            "12:00:07 GET /health 200\r\n",
+            "12:00:09 error: upstream db1 timed out after 5s\r\n",
+            "12:00:12 GET /users 200\r\n",
+            "12:00:15 error: retry 1 of 3 for db1\r\n",
+            "12:00:16 GET /users 200\r\n",
+            "12:00:21 reconnected to db1\r\n",
+            "\x1b[1;32mdev@box\x1b[m:\x1b[1;34m~/src/app\x1b[m$ ",
+        )
+        .as_bytes(),
+    );
+    update(&mut ui, ctrl('b'));
+    update(&mut ui, key(KeyCode::Char('[')));
+    for c in "?error".chars() {
+        update(&mut ui, key(KeyCode::Char(c)));
+    }
+    update(&mut ui, key(KeyCode::Enter));
+    for c in "v$".chars() {
+        update(&mut ui, key(KeyCode::Char(c)));
+    }
+    picture("copy.svg", draw(&ui).backend().buffer());
+}
+
+#[test]
+fn the_list_with_its_live_preview() {
+    let mut ui = ui();
+    update(&mut ui, UiEvent::Resize(160, 16));
+    let generation = ui.preview.current.as_ref().map_or(0, |p| p.generation);
+    update(
+        &mut ui,
+        UiEvent::Preview {
+            generation,
+            msgs: vec![
+                ServerMsg::Screen {
+                    cols: 70,
+                    rows: 12,
+                    state: b"\x1b[H\x1b[2J".to_vec(),
+                    title: String::new(),
+                },
+                ServerMsg::Output(
+                    concat!(
+                        "$ cargo build --release\r\n",
+                        "   Compiling app v0.3.1\r\n",
+                        "    Finished `release` profile in 41.8s\r\n",
+                        "$ ./target/release/app --port 8080\r\n",
+                        "listening on :8080\r\n",
+                    )
+                    .as_bytes()
+                    .to_vec(),
+                ),
+            ],
+        },
+    );
+    picture("preview.svg", draw(&ui).backend().buffer());
 }
 
 #[test]

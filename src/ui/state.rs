@@ -15,8 +15,21 @@ use ratatui_textarea::TextArea;
 use super::copy::{CopyMode, EmuLines};
 use super::keymap::Keymap;
 
-/// How long a notice stays on screen.
+/// How long a short notice stays on screen; any key dismisses it sooner.
 pub const NOTICE_TIME: Duration = Duration::from_secs(5);
+/// Reading time added per this many characters of a longer notice (a
+/// reading pace of about 20 characters a second).
+const CHARS_PER_SECOND: usize = 20;
+/// The longest a notice stays, however long it is.
+const NOTICE_MAX: Duration = Duration::from_secs(30);
+
+/// How long a notice of `text` stays: errors twice as long, as they say
+/// what to do next; long texts get time to be read.
+fn notice_time(text: &str, error: bool) -> Duration {
+    let base = if error { NOTICE_TIME * 2 } else { NOTICE_TIME };
+    let reading = Duration::from_secs((text.chars().count() / CHARS_PER_SECOND) as u64);
+    base.max(reading).min(NOTICE_MAX)
+}
 
 pub struct Ui {
     pub keymap: Keymap,
@@ -77,6 +90,13 @@ pub struct Ui {
     pub predict: super::predict::Settings,
     /// The list's live preview of the selected session.
     pub preview: super::preview::Previews,
+    /// Sessions marked on the list (`space`), in the order marked.
+    pub marked: Vec<SessionId>,
+    /// A delete of several sessions under way: its answers are gathered
+    /// and told once.
+    pub bulk: Option<super::marks::BulkDelete>,
+    /// How the list is sorted and grouped.
+    pub order: super::order::ListOrder,
 }
 
 pub struct Notice {
@@ -175,15 +195,14 @@ pub enum Link {
 pub enum Popup {
     Create(Box<CreatePrompt>),
     Rename(Box<RenamePrompt>),
+    /// Delete these sessions (one, or every marked one)?
     ConfirmDelete {
-        target: SessionId,
-        label: String,
+        targets: Vec<Target>,
     },
     /// A delete was refused (the job did not stop, or its host is down):
     /// offers what `sessui kill --force` does.
     ConfirmForce {
-        target: SessionId,
-        label: String,
+        targets: Vec<Target>,
         why: String,
     },
     /// The keys, scrolled down this many rows (it is longer than 24 rows).
@@ -194,6 +213,13 @@ pub enum Popup {
     Switcher,
     /// A question from a host while connecting (host key, passphrase).
     Question(Box<Question>),
+}
+
+/// A session a popup acts on, with the label it is shown by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub id: SessionId,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,6 +327,9 @@ impl Ui {
             to_terminal: Vec::new(),
             predict: Default::default(),
             preview: Default::default(),
+            marked: Vec::new(),
+            bulk: None,
+            order: Default::default(),
         }
     }
 
@@ -317,28 +346,31 @@ impl Ui {
     }
 
     pub fn notify(&mut self, text: impl Into<String>) {
+        let text = text.into();
         self.notice = Some(Notice {
-            text: text.into(),
+            until: Instant::now() + notice_time(&text, false),
+            text,
             error: false,
-            until: Instant::now() + NOTICE_TIME,
         });
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
+        let text = text.into();
         self.notice = Some(Notice {
-            text: text.into(),
+            until: Instant::now() + notice_time(&text, true),
+            text,
             error: true,
-            until: Instant::now() + NOTICE_TIME * 2,
         });
     }
 
     /// Indexes into `sessions` that the filter lets through, best match first
-    /// when filtering, else newest activity first.
+    /// when filtering, else in the chosen sort; grouped by host if asked.
     pub fn visible(&self) -> Vec<usize> {
-        match &self.filter {
+        let rows = match &self.filter {
             Some(f) => super::filter::matches(&self.sessions, &input_text(f)),
-            None => (0..self.sessions.len()).collect(),
-        }
+            None => self.order.sort(&self.sessions),
+        };
+        self.order.group(&self.sessions, rows)
     }
 
     /// Position of the selection among the visible rows.

@@ -26,6 +26,28 @@ pub fn delete_question(label: &str) -> String {
     format!("Delete session '{label}'? Its shell is stopped.")
 }
 
+/// Several sessions at once, named (a popup wraps a long list).
+pub fn delete_many_question(labels: &[String]) -> String {
+    let names: Vec<String> = labels.iter().map(|l| format!("'{l}'")).collect();
+    format!(
+        "Delete {} sessions ({})? Their shells are stopped.",
+        labels.len(),
+        names.join(", ")
+    )
+}
+
+pub fn deleted_many(deleted: usize, total: usize) -> String {
+    if deleted == total {
+        format!("deleted {total} sessions")
+    } else {
+        format!("deleted {deleted} of {total} sessions")
+    }
+}
+
+pub fn sorted(by: &str) -> String {
+    format!("sorted by {by}")
+}
+
 pub fn deleted(label: &str) -> String {
     format!("deleted '{label}'")
 }
@@ -46,6 +68,13 @@ pub fn force_question(label: &str, why: &str) -> String {
     format!(
         "Session '{label}' was not deleted: {why}\n\nDelete it by force? Its job is killed, or \
          stopped when its host is back."
+    )
+}
+
+pub fn force_many_question(count: usize, why: &str) -> String {
+    format!(
+        "{count} sessions were not deleted:\n{why}\n\nDelete them by force? Their jobs are \
+         killed, or stopped when their hosts are back."
     )
 }
 

@@ -146,6 +146,15 @@ fn title_line(ui: &Ui) -> Line<'static> {
             },
         ),
     ];
+    if !ui.marked.is_empty() {
+        spans.push(Span::styled(
+            format!(" · {} marked", ui.marked.len()),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some(order) = ui.order.describe() {
+        spans.push(Span::styled(format!(" · {order}"), dim()));
+    }
     for (host, state) in &ui.hosts {
         let (mark, style, text) = match state {
             HostState::Connected => ("●", Style::new().fg(Color::Green), String::new()),
@@ -226,26 +235,40 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
         return;
     }
     let height = usize::from(rows_area.height);
+    let shown = with_host_headers(ui, &visible);
     let sel = ui.selected_index(&visible).unwrap_or(0);
-    let offset = (sel + 1).saturating_sub(height);
+    let sel_at = shown
+        .iter()
+        .position(|r| *r == Shown::Session(visible[sel]))
+        .unwrap_or(0);
+    let offset = (sel_at + 1).saturating_sub(height);
     let renaming = match &ui.popup {
         Some(Popup::Rename(p)) if p.inline => Some(p),
         _ => None,
     };
-    for (row, &i) in visible.iter().enumerate().skip(offset).take(height) {
+    for (at, shown_row) in shown.iter().enumerate().skip(offset).take(height) {
+        let y = rows_area.y + (at - offset) as u16;
+        let one_row = Rect {
+            y,
+            height: 1,
+            ..rows_area
+        };
+        let i = match *shown_row {
+            Shown::Session(i) => i,
+            Shown::Host(host, count) => {
+                let text = format!(" {host} · {count} {}", sessions_word(count));
+                f.render_widget(
+                    Paragraph::new(Line::styled(text, bold().fg(Color::Cyan))),
+                    one_row,
+                );
+                continue;
+            }
+        };
         let s = &ui.sessions[i];
-        let y = rows_area.y + (row - offset) as u16;
-        let selected = row == sel;
+        let selected = at == sel_at;
         let editing = renaming.filter(|p| selected && p.target == s.id);
         let line = session_line(ui, s, &cols.shown, selected, editing.is_some());
-        f.render_widget(
-            Paragraph::new(line),
-            Rect {
-                y,
-                height: 1,
-                ..rows_area
-            },
-        );
+        f.render_widget(Paragraph::new(line), one_row);
         if let Some(p) = editing {
             // The input sits in the name's cell, which the row left blank:
             // nothing of the old name shows through what is typed.
@@ -263,6 +286,36 @@ fn draw_table(ui: &Ui, f: &mut Frame, area: Rect) {
     }
 }
 
+/// A row of the list as drawn: a session, or a host's header when grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown<'a> {
+    Session(usize),
+    /// The host and how many of the rows shown are on it.
+    Host(&'a str, usize),
+}
+
+/// The visible sessions, each host's led by its header when grouped.
+fn with_host_headers<'a>(ui: &'a Ui, visible: &[usize]) -> Vec<Shown<'a>> {
+    if !ui.order.by_host {
+        return visible.iter().map(|&i| Shown::Session(i)).collect();
+    }
+    let mut rows = Vec::with_capacity(visible.len() + 4);
+    let mut last: Option<&str> = None;
+    for &i in visible {
+        let host = ui.sessions[i].host.as_str();
+        if last != Some(host) {
+            let count = visible
+                .iter()
+                .filter(|&&j| ui.sessions[j].host == host)
+                .count();
+            rows.push(Shown::Host(host, count));
+            last = Some(host);
+        }
+        rows.push(Shown::Session(i));
+    }
+    rows
+}
+
 /// One session's row; the name's cell is left blank while it is edited in place.
 fn session_line(
     ui: &Ui,
@@ -272,7 +325,13 @@ fn session_line(
     editing: bool,
 ) -> Line<'static> {
     let base = super::row_style(selected);
-    let mut spans = vec![Span::styled(if selected { "▶" } else { " " }, base)];
+    // A mark shows on the selected row too: the highlight says which is selected.
+    let mark = if ui.marked.contains(&s.id) {
+        Span::styled("✓", base.fg(Color::Yellow).add_modifier(Modifier::BOLD))
+    } else {
+        Span::styled(if selected { "▶" } else { " " }, base)
+    };
+    let mut spans = vec![mark];
     for (i, &(col, w, _)) in cols.iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" ".repeat(usize::from(GAP)), base));

@@ -9,7 +9,9 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::{SPINNER, bold, centered, dim, hints, state_text, status_style};
 use crate::duration::format_age;
 use crate::ui::keymap::{ListAction, PrefixAction, ScrollAction};
-use crate::ui::state::{CreatePrompt, Field, Popup, Question, QuestionKind, RenamePrompt, Ui};
+use crate::ui::state::{
+    CreatePrompt, Field, Popup, Question, QuestionKind, RenamePrompt, Target, Ui,
+};
 use crate::ui::strings;
 
 pub fn render(ui: &Ui, popup: &Popup, f: &mut Frame, area: Rect) {
@@ -17,8 +19,8 @@ pub fn render(ui: &Ui, popup: &Popup, f: &mut Frame, area: Rect) {
         Popup::Create(p) => create(ui, p, f, area),
         Popup::Rename(p) if !p.inline => rename(p, f, area),
         Popup::Rename(_) => {}
-        Popup::ConfirmDelete { label, .. } => confirm(label, f, area),
-        Popup::ConfirmForce { label, why, .. } => confirm_force(label, why, f, area),
+        Popup::ConfirmDelete { targets } => confirm(targets, f, area),
+        Popup::ConfirmForce { targets, why } => confirm_force(targets, why, f, area),
         Popup::Help { scroll } => help(ui, *scroll, f, area),
         Popup::Switcher => switcher(ui, f, area),
         Popup::Question(q) => question(q, f, area),
@@ -153,11 +155,20 @@ fn rename(p: &RenamePrompt, f: &mut Frame, area: Rect) {
     );
 }
 
-fn confirm(label: &str, f: &mut Frame, area: Rect) {
-    let inner = frame_box("Delete", f, area, 56, 5);
+fn confirm(targets: &[Target], f: &mut Frame, area: Rect) {
+    let text = match targets {
+        [one] => strings::delete_question(&one.label),
+        many => {
+            let labels: Vec<String> = many.iter().map(|t| t.label.clone()).collect();
+            strings::delete_many_question(&labels)
+        }
+    };
+    let w = 56.min(area.width);
+    let h = (wrapped_rows(&text, w.saturating_sub(2)) + 4).min(area.height);
+    let inner = frame_box("Delete", f, area, w, h);
     f.render_widget(
         Paragraph::new(vec![
-            Line::raw(strings::delete_question(label)),
+            Line::raw(text),
             Line::raw(""),
             hints(&[("y".into(), "delete"), ("any other key".into(), "keep it")]),
         ])
@@ -176,8 +187,11 @@ pub(super) fn wrapped_rows(text: &str, width: u16) -> u16 {
         .min(usize::from(u16::MAX)) as u16
 }
 
-fn confirm_force(label: &str, why: &str, f: &mut Frame, area: Rect) {
-    let text = strings::force_question(label, why);
+fn confirm_force(targets: &[Target], why: &str, f: &mut Frame, area: Rect) {
+    let text = match targets {
+        [one] => strings::force_question(&one.label, why),
+        many => strings::force_many_question(many.len(), why),
+    };
     let w = 72.min(area.width);
     let h = (wrapped_rows(&text, w.saturating_sub(2)) + 4).min(area.height);
     let inner = frame_box("Delete by force?", f, area, w, h);
@@ -218,7 +232,11 @@ fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
         (ListAction::Attach, "attach to the session"),
         (ListAction::New, "create a session and attach"),
         (ListAction::Rename, "rename in place"),
-        (ListAction::Delete, "delete (asks first)"),
+        (ListAction::Delete, "delete (asks first; every marked one)"),
+        (ListAction::Mark, "mark or unmark, to delete several"),
+        (ListAction::Unmark, "clear the marks"),
+        (ListAction::Sort, "sort: activity, name, created, number"),
+        (ListAction::Group, "group by host on/off"),
         (ListAction::Filter, "filter by name, host, id (Esc clears)"),
         (
             ListAction::Search,

@@ -244,6 +244,10 @@ pub(super) fn on_deleted(
         host,
         force,
     } = what;
+    let Some(result) = crate::ui::marks::on_deleted(ui, &id, &label, result) else {
+        fx.push(Effect::Refresh);
+        return;
+    };
     match result {
         Ok(Deleted::Done) => ui.notify(strings::deleted(&label)),
         Ok(Deleted::StopPending) => ui.notify(strings::deleted_later(
@@ -256,8 +260,7 @@ pub(super) fn on_deleted(
             if !force =>
         {
             ui.popup = Some(Popup::ConfirmForce {
-                target: id,
-                label,
+                targets: vec![Target { id, label }],
                 why: e.to_string(),
             });
         }

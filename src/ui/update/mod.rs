@@ -350,6 +350,7 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
                 // The list opens with the newest session selected.
                 ui.selected = ui.sessions.first().map(|s| s.id.clone());
             }
+            super::marks::keep_listed(ui);
             ui.fix_selection();
         }
         UiEvent::Created(result) => on_created(ui, *result, &mut fx),
@@ -462,6 +463,11 @@ fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
     if matches!(ui.popup, Some(Popup::Question(_))) {
         return popup_key(ui, key, fx);
     }
+    if ui.pending.is_none() {
+        // A key means the notice was read (or is not wanted): it goes, and
+        // what the key does may say something new.
+        ui.notice = None;
+    }
     if ui.pending.is_some() {
         // Keys typed while a session is being created or attached belong to
         // its view, never to the list: they go through the view's bindings
@@ -529,12 +535,19 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         ListAction::Delete => {
-            if let Some(s) = ui.selected_session() {
-                ui.popup = Some(Popup::ConfirmDelete {
-                    target: s.id.clone(),
-                    label: s.label(),
-                });
+            let targets = super::marks::targets(ui);
+            if !targets.is_empty() {
+                ui.popup = Some(Popup::ConfirmDelete { targets });
             }
+        }
+        ListAction::Mark => super::marks::toggle(ui),
+        ListAction::Unmark => ui.marked.clear(),
+        ListAction::Sort => {
+            ui.order.sort = ui.order.sort.next();
+            ui.notify(strings::sorted(ui.order.sort.word()));
+        }
+        ListAction::Group => {
+            ui.order.by_host = !ui.order.by_host;
         }
         ListAction::Filter => {
             ui.filter = Some(text_input(strings::FILTER_PLACEHOLDER, "", false));

@@ -27,23 +27,15 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
             }
             return;
         }
-        Popup::ConfirmDelete { target, label } => {
+        Popup::ConfirmDelete { targets } => {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                fx.push(Effect::Delete {
-                    id: target,
-                    label,
-                    force: false,
-                });
+                delete(ui, targets, false, fx);
             }
             false
         }
-        Popup::ConfirmForce { target, label, .. } => {
+        Popup::ConfirmForce { targets, .. } => {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                fx.push(Effect::Delete {
-                    id: target,
-                    label,
-                    force: true,
-                });
+                delete(ui, targets, true, fx);
             }
             false
         }
@@ -179,5 +171,17 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
     };
     if keep {
         ui.popup = Some(Popup::Switcher);
+    }
+}
+
+/// Deletes the sessions asked about; answers for several are gathered and
+/// told once. The marks have done their job.
+fn delete(ui: &mut Ui, targets: Vec<Target>, force: bool, fx: &mut Vec<Effect>) {
+    ui.marked.clear();
+    if targets.len() > 1 {
+        ui.bulk = Some(crate::ui::marks::BulkDelete::new(&targets, force));
+    }
+    for Target { id, label } in targets {
+        fx.push(Effect::Delete { id, label, force });
     }
 }
