@@ -468,3 +468,21 @@ fn the_feed_keeps_only_the_newest_events() {
     let last = store.last_event().unwrap();
     assert_eq!(all.first().map(|e| e.seq), Some(last - EVENTS_KEPT + 1));
 }
+
+#[test]
+fn closing_the_last_connection_leaves_the_checkpoint_to_a_later_write() {
+    // A command that wrote one row and exits must not pay for a checkpoint
+    // (two fsyncs, and a new log's header synced on the next open) on its way
+    // out: the log stays, and the next writer appends to it.
+    let (dir, store) = file_store();
+    store.insert_session(&session(Some("one"), 10)).unwrap();
+    drop(store);
+    let wal = dir.path().join("sessions.db-wal");
+    assert!(
+        wal.exists(),
+        "the write-ahead log was checkpointed and removed on close"
+    );
+    let store = Store::open(&dir.path().join("sessions.db")).unwrap();
+    store.insert_session(&session(Some("two"), 20)).unwrap();
+    assert_eq!(store.list().unwrap().len(), 2);
+}
