@@ -11,7 +11,7 @@ mod remote;
 #[path = "common/sshd.rs"]
 mod sshd;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
@@ -371,23 +371,8 @@ async fn a_servers_question_is_labelled_as_the_servers_on_the_command_line() {
     )
     .unwrap();
     // the command line asks on its terminal (a pty made by `script`)
-    let bin = common::bin().display().to_string();
     let shown = tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new("script");
-        sb.apply_env(&mut cmd);
-        let out = cmd
-            .env_remove("SSH_AUTH_SOCK")
-            .args(["-q", "-e", "-c"])
-            .arg(format!("{bin} new --host kbd"))
-            .arg("/dev/null")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut child| {
-                child.stdin.take().unwrap().write_all(b"hunter2\n")?;
-                child.wait_with_output()
-            })
-            .unwrap();
+        let out = common::on_a_terminal(&sb, "new --host kbd", "hunter2\n");
         String::from_utf8_lossy(&out.stdout).into_owned()
     })
     .await

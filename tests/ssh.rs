@@ -557,25 +557,7 @@ async fn an_encrypted_key_asks_for_its_passphrase() {
     );
 
     // the command line asks on its terminal (here a pty made by `script`)
-    let mut cmd = std::process::Command::new("script");
-    sb.apply_env(&mut cmd);
-    let out = cmd
-        .env_remove("SSH_AUTH_SOCK")
-        .args(["-q", "-e", "-c"])
-        .arg(format!(
-            "{} new --host box --name pp",
-            common::bin().display()
-        ))
-        .arg("/dev/null")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(b"open sesame\n")?;
-            child.wait_with_output()
-        })
-        .unwrap();
+    let out = common::on_a_terminal(&sb, "new --host box --name pp", "open sesame\n");
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{shown}");
     assert!(

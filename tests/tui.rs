@@ -61,6 +61,9 @@ fn a_new_user_creates_detaches_renames_switches_quits_and_finds_everything_again
     t.wait_for("Enter saves");
     t.keys("-ci");
     t.keys("\r");
+    // The prompt shows the new name as it is typed: the rename is done when
+    // the prompt has gone.
+    t.wait_gone("Enter saves");
     t.wait_for("build-ci");
     assert_eq!(s.session_json("build-ci")["state"], "running");
 

@@ -105,11 +105,16 @@ struct State<M> {
     hit: Option<Instant>,
     closed: bool,
     raw: Option<Vec<u8>>,
+    /// Callers of `until` waiting now: only they need waking after every
+    /// read. A timed wait is woken by its hit alone, so a flood being
+    /// measured does not also pay for a waiter checking each read.
+    watchers: usize,
 }
 
 struct Shared<M> {
     state: Mutex<State<M>>,
-    /// Signalled after every read and when the program's side closes.
+    /// Signalled on a probe's hit, when the program's side closes, and
+    /// after every read while someone watches.
     changed: Condvar,
 }
 
@@ -170,6 +175,7 @@ impl<M: Model> Terminal<M> {
                 hit: None,
                 closed: false,
                 raw: options.keep_raw.then(Vec::new),
+                watchers: 0,
             }),
             changed: Condvar::new(),
         });
@@ -283,16 +289,19 @@ impl<M: Model> Terminal<M> {
     pub fn until(&self, limit: Duration, mut f: impl FnMut(&M) -> bool) -> Result<(), String> {
         let deadline = Instant::now() + limit;
         let mut st = self.shared.lock();
-        loop {
+        st.watchers += 1;
+        let outcome = loop {
             if f(&st.model) {
-                return Ok(());
+                break Ok(());
             }
             let now = Instant::now();
             if st.closed || now >= deadline {
-                return Err(self.gave_up(&st, "the screen"));
+                break Err(self.gave_up(&st, "the screen"));
             }
             st = self.wait_change(st, deadline - now);
-        }
+        };
+        st.watchers -= 1;
+        outcome
     }
 
     /// Waits until `text` shows anywhere on screen.
@@ -470,13 +479,17 @@ fn read_loop<M: Model>(
             }
         }
         st.model.feed(&buf[done..n], &mut reply);
+        let mut wake = st.watchers > 0;
         if let Some(probe) = st.probe.as_mut()
             && probe(&st.model)
         {
             st.hit = Some(Instant::now());
             st.probe = None;
+            wake = true;
         }
-        shared.changed.notify_all();
+        if wake {
+            shared.changed.notify_all();
+        }
     }
     shared.lock().closed = true;
     shared.changed.notify_all();
@@ -502,4 +515,45 @@ pub fn row_text(emu: &Emulator, row: u16) -> String {
 pub fn near_cursor(emu: &Emulator, text: &str) -> bool {
     let (row, _) = emu.cursor_position();
     (row.saturating_sub(2)..=row).any(|r| row_text(emu, r).contains(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PATIENCE;
+
+    fn sh(script: &str) -> Terminal {
+        let mut cmd = CommandBuilder::new("/bin/sh");
+        cmd.args(["-c", script]);
+        Terminal::spawn("sh", cmd, 40, 5).unwrap()
+    }
+
+    #[test]
+    fn a_key_is_timed_to_its_echo_and_a_probe_true_already_is_refused() {
+        let t = sh("stty raw -echo; head -c 1 | tr x y; sleep 2");
+        let took = t
+            .timed(b"x", PATIENCE, |e| e.screen_text().contains('y'))
+            .unwrap();
+        assert!(took < PATIENCE);
+        assert!(t.arm(|e| e.screen_text().contains('y')).is_err());
+    }
+
+    #[test]
+    fn a_cursor_query_is_answered_and_a_wait_ends_when_the_program_does() {
+        let t = sh("echo cursor-query; stty raw -echo; printf '\\033[6n'; head -c 1 >/dev/null");
+        let mut seen = String::new();
+        t.until(PATIENCE, |e| {
+            seen = e.screen_text();
+            seen.contains("cursor-query")
+        })
+        .unwrap();
+        assert!(seen.contains("cursor-query"));
+        // The answer to the query is the byte `head` waits for; the
+        // program's end ends the wait for something that never shows.
+        assert!(
+            t.until(PATIENCE, |e| e.screen_text().contains("never"))
+                .is_err()
+        );
+        assert!(t.wait_closed(PATIENCE));
+    }
 }

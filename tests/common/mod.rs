@@ -207,6 +207,27 @@ pub fn run_what_it_says(message: &str) {
     assert!(status.success(), "`{command}` failed");
 }
 
+/// Runs `sessui <args>` on a terminal of its own (a PTY made by `script`),
+/// with no SSH agent, typing `typed` into it: how a person answers the
+/// questions the command line asks on its terminal.
+pub fn on_a_terminal(s: &Sandbox, args: &str, typed: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut cmd = Command::new("script");
+    s.apply_env(&mut cmd);
+    cmd.env_remove("SSH_AUTH_SOCK")
+        .args(["-q", "-e", "-c"])
+        .arg(format!("{} {args}", bin().display()))
+        .arg("/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(typed.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap()
+}
+
 pub fn now_ms() -> i64 {
     sessui::testing::now_millis()
 }

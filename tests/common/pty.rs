@@ -10,7 +10,7 @@ use std::time::Duration;
 use sessui::testing::term::Emulator;
 pub use sessui_testkit::pty::{Model, OnDrop, Options, Terminal, near_cursor, row_text};
 
-use super::{PATIENCE, Sandbox, bin};
+use super::{PATIENCE, Sandbox, bin, wait_until};
 
 /// The prefix key sessui binds by default.
 pub const CTRL_B: &str = "\x02";
@@ -134,12 +134,14 @@ pub fn program(s: &Sandbox, program: &str, args: &[&str], cols: u16, rows: u16) 
 
 /// Waits until `t` shows `text`; panics with the screen if not.
 pub fn wait_for(t: &Terminal, text: &str) -> String {
+    // Polled, not woken per read: tests written against a 25 ms look act
+    // on what a person could have seen by then.
     let mut last = String::new();
-    let shown = t.until(PATIENCE, |e| {
-        last = e.screen_text();
+    let shown = wait_until(PATIENCE, || {
+        last = t.screen();
         last.contains(text)
     });
-    assert!(shown.is_ok(), "'{text}' never appeared on screen:\n{last}");
+    assert!(shown, "'{text}' never appeared on screen:\n{last}");
     last
 }
 
@@ -159,11 +161,11 @@ pub fn view_ready(t: &Terminal, name: &str) {
 /// Waits until `text` has gone from `t`'s screen; panics with it if not.
 pub fn wait_gone(t: &Terminal, text: &str) {
     let mut last = String::new();
-    let gone = t.until(PATIENCE, |e| {
-        last = e.screen_text();
+    let gone = wait_until(PATIENCE, || {
+        last = t.screen();
         !last.contains(text)
     });
-    assert!(gone.is_ok(), "'{text}' never went away:\n{last}");
+    assert!(gone, "'{text}' never went away:\n{last}");
 }
 
 /// Main screen, cursor shown, no mouse, no bracketed paste, normal cursor keys.
