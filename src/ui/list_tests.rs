@@ -70,6 +70,37 @@ fn rename_in_place_after_ctrl_u_shows_only_the_new_text() {
     assert_eq!(cell.trim_end(), "x", "{cell:?}");
 }
 
+#[test]
+fn a_key_typed_while_a_rename_is_saved_acts_once_the_answer_is_in() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('r')));
+    type_text(&mut ui, "x");
+    update(&mut ui, key(KeyCode::Enter));
+    // `q` typed before the database answered: for the list, not the name
+    update(&mut ui, key(KeyCode::Char('q')));
+    let mut row = ui.sessions[0].clone();
+    row.name = Some("buildx".into());
+    update(&mut ui, UiEvent::Renamed(Box::new(Ok(row))));
+    assert!(ui.popup.is_none());
+    assert!(ui.quit, "the q typed while saving was lost");
+}
+
+#[test]
+fn keys_typed_while_a_refused_rename_is_saved_edit_the_name_again() {
+    let mut ui = ui();
+    update(&mut ui, key(KeyCode::Char('r')));
+    update(&mut ui, key(KeyCode::Enter));
+    type_text(&mut ui, "2");
+    update(
+        &mut ui,
+        UiEvent::Renamed(Box::new(Err(crate::manager::ManagerError::Other(
+            "name 'build' is taken".into(),
+        )))),
+    );
+    let cell = name_cell(&ui);
+    assert_eq!(cell.trim_end(), "build2", "{cell:?}");
+}
+
 /// The list of `ui()` at a given size, numbered as the store numbers them.
 fn sized(cols: u16, rows: u16) -> Ui {
     let mut ui = ui();

@@ -242,6 +242,9 @@ pub struct RenamePrompt {
     pub error: Option<String>,
     /// Drawn in the list row (list screen) rather than as a centred box.
     pub inline: bool,
+    /// Keys typed after Enter, while the new name is being saved: they go
+    /// where they would have gone once the answer is in.
+    pub typed_while_saving: Option<Vec<KeyEvent>>,
 }
 
 pub struct Question {

@@ -355,25 +355,16 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
         }
         UiEvent::Created(result) => on_created(ui, *result, &mut fx),
         UiEvent::Attached { result, reattach } => on_attached(ui, *result, reattach, &mut fx),
-        UiEvent::Renamed(result) => match *result {
-            Ok(row) => {
-                ui.popup = None;
-                if let Some(v) = &mut ui.view
-                    && v.session.id == row.id
-                {
-                    v.session = row.clone();
-                }
-                ui.notify(format!("renamed to '{}'", row.label()));
-                fx.push(Effect::Refresh);
+        UiEvent::Renamed(result) => {
+            let typed = match &mut ui.popup {
+                Some(Popup::Rename(p)) => p.typed_while_saving.take().unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            renamed(ui, *result, &mut fx);
+            for key in typed {
+                on_key(ui, key, &mut fx);
             }
-            Err(e) => {
-                if let Some(Popup::Rename(p)) = &mut ui.popup {
-                    p.error = Some(e.to_string());
-                } else {
-                    ui.error(e.to_string());
-                }
-            }
-        },
+        }
         UiEvent::Deleted {
             id,
             label,
@@ -458,6 +449,29 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
     fx
 }
 
+/// The rename's answer: the prompt closes, or stays with the reason.
+fn renamed(ui: &mut Ui, result: Result<SessionRow, ManagerError>, fx: &mut Vec<Effect>) {
+    match result {
+        Ok(row) => {
+            ui.popup = None;
+            if let Some(v) = &mut ui.view
+                && v.session.id == row.id
+            {
+                v.session = row.clone();
+            }
+            ui.notify(format!("renamed to '{}'", row.label()));
+            fx.push(Effect::Refresh);
+        }
+        Err(e) => {
+            if let Some(Popup::Rename(p)) = &mut ui.popup {
+                p.error = Some(e.to_string());
+            } else {
+                ui.error(e.to_string());
+            }
+        }
+    }
+}
+
 fn on_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
     // A host's question (host key, passphrase) takes the keys it needs.
     if matches!(ui.popup, Some(Popup::Question(_))) {
@@ -531,6 +545,7 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                     ),
                     error: None,
                     inline: true,
+                    typed_while_saving: None,
                 })));
             }
         }

@@ -84,16 +84,24 @@ pub(super) fn popup_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
                 return;
             }
         },
+        Popup::Rename(mut p) if p.typed_while_saving.is_some() => {
+            p.typed_while_saving.get_or_insert_default().push(key);
+            ui.popup = Some(Popup::Rename(p));
+            return;
+        }
         Popup::Rename(mut p) => match key.code {
             KeyCode::Esc => false,
             KeyCode::Enter => {
                 let name = input_text(&p.input);
                 match validate_name(&name) {
                     Err(e) => p.error = Some(e.to_string()),
-                    Ok(_) => fx.push(Effect::Rename {
-                        id: p.target.clone(),
-                        name,
-                    }),
+                    Ok(_) => {
+                        p.typed_while_saving = Some(Vec::new());
+                        fx.push(Effect::Rename {
+                            id: p.target.clone(),
+                            name,
+                        })
+                    }
                 }
                 ui.popup = Some(Popup::Rename(p));
                 return;

@@ -232,6 +232,7 @@ fn prefix_action(ui: &mut Ui, action: PrefixAction, fx: &mut Vec<Effect>) {
                 input: text_input(strings::RENAME_PLACEHOLDER, &name, false),
                 error: None,
                 inline: false,
+                typed_while_saving: None,
             })));
         }
         PrefixAction::Next | PrefixAction::Prev => {
