@@ -151,9 +151,45 @@ pub fn format_countdown(d: Duration) -> String {
     }
 }
 
+/// CPU time as a list shows it: `0.4s`, `12s`, `3m12s`, `2h05m`.
+pub fn format_cpu(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..=9 => format!("{}.{}s", s, (ms % 1000) / 100),
+        10..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// Memory as a list shows it, in binary units: `640K`, `12M`, `1.5G`.
+pub fn format_bytes(bytes: u64) -> String {
+    const K: u64 = 1 << 10;
+    const M: u64 = 1 << 20;
+    const G: u64 = 1 << 30;
+    match bytes {
+        0..M => format!("{}K", bytes.div_ceil(K)),
+        M..G => format!("{}M", bytes / M),
+        _ => format!("{:.1}G", bytes as f64 / G as f64),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cpu_time_and_memory_read_short() {
+        assert_eq!(format_cpu(0), "0.0s");
+        assert_eq!(format_cpu(420), "0.4s");
+        assert_eq!(format_cpu(12_900), "12s");
+        assert_eq!(format_cpu(192_000), "3m12s");
+        assert_eq!(format_cpu(7_500_000), "2h05m");
+        assert_eq!(format_bytes(1000), "1K");
+        assert_eq!(format_bytes(640 << 10), "640K");
+        assert_eq!(format_bytes(12 << 20), "12M");
+        assert_eq!(format_bytes(3 << 29), "1.5G");
+    }
 
     #[test]
     fn parses_units_and_sums() {

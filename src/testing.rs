@@ -42,8 +42,8 @@ pub mod protocol {
     /// The agent's requests and replies.
     pub mod agent {
         pub use crate::protocol::agent::{
-            FailKind, Reply, ReplyBody, Request, RequestBody, StartJob, WireJob, WireLiveness,
-            WireSummary,
+            Activity, FailKind, Reply, ReplyBody, Request, RequestBody, StartJob, WireJob,
+            WireLiveness, WireSummary,
         };
     }
 }

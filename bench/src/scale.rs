@@ -56,6 +56,7 @@ fn fill(s: &Sessui, n: usize) -> Result<(), String> {
                 idle_since: None,
                 done_at: Some(now),
                 number: None,
+                activity: Default::default(),
                 views: 0,
             })
             .map_err(|e| e.to_string())?;

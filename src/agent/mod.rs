@@ -200,6 +200,7 @@ async fn handle(local: &Local, runtime_dir: &str, req: RequestBody) -> ReplyBody
                         facts: j.facts,
                         last_output_at: j.last_output_at,
                         started_at: j.started_at,
+                        activity: j.activity,
                     })
                     .collect(),
             ),

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::clock::{rfc3339, since};
-use crate::duration::{format_age, format_countdown};
+use crate::duration::{format_age, format_bytes, format_countdown, format_cpu};
 use crate::manager::Manager;
 use crate::store::SessionRow;
 
@@ -40,6 +40,12 @@ pub fn session_json(mgr: &Manager, s: &SessionRow) -> Value {
         "exit": s.exit.as_ref().map(|e| e.description.clone()),
         "cwd": s.cwd,
         "command": s.command,
+        // What runs in it, as its job last said (null once it ended).
+        "program": s.live_activity().and_then(|a| a.program.clone()),
+        "title": s.live_activity().map(|a| a.title.clone()),
+        "bell_at": s.live_activity().and_then(|a| a.bell_at).map(rfc3339),
+        "cpu_seconds": s.live_activity().map(|a| a.cpu_ms as f64 / 1000.0),
+        "memory_bytes": s.live_activity().map(|a| a.rss_bytes),
     })
 }
 
@@ -109,7 +115,10 @@ fn table_text(manager: &crate::manager::Manager, sessions: &[SessionRow]) -> Str
     // hand-edited database) may have stored anything; exit reasons come
     // from the job's host.
     let safe = |t: &str| crate::text::terminal_safe(t).into_owned();
-    let rows: Vec<[String; 9]> = sessions
+    let activity = |s: &SessionRow, f: &dyn Fn(&crate::protocol::Activity) -> String| {
+        s.live_activity().map(f).unwrap_or_default()
+    };
+    let rows: Vec<[String; 13]> = sessions
         .iter()
         .map(|s| {
             [
@@ -117,8 +126,10 @@ fn table_text(manager: &crate::manager::Manager, sessions: &[SessionRow]) -> Str
                     .map(|n| n.to_string())
                     .unwrap_or_else(|| "-".into()),
                 s.name.as_deref().map(safe).unwrap_or_else(|| "-".into()),
+                activity(s, &|a| a.program.as_deref().map(safe).unwrap_or_default()),
+                activity(s, &|a| safe(&a.title)),
                 safe(&s.host),
-                safe(&s.state_text()),
+                safe(&s.flagged_state_text()),
                 if s.views > 0 {
                     s.views.to_string()
                 } else {
@@ -129,6 +140,21 @@ fn table_text(manager: &crate::manager::Manager, sessions: &[SessionRow]) -> Str
                     .reap_deadline(s)
                     .map(|at| format_countdown(since_until(at)))
                     .unwrap_or_default(),
+                activity(s, &|a| {
+                    // Measured once memory is: a live process always has some.
+                    if a.rss_bytes > 0 {
+                        format_cpu(a.cpu_ms)
+                    } else {
+                        String::new()
+                    }
+                }),
+                activity(s, &|a| {
+                    if a.rss_bytes > 0 {
+                        format_bytes(a.rss_bytes)
+                    } else {
+                        String::new()
+                    }
+                }),
                 s.id.short().to_string(),
                 s.job
                     .as_ref()
@@ -137,18 +163,42 @@ fn table_text(manager: &crate::manager::Manager, sessions: &[SessionRow]) -> Str
             ]
         })
         .collect();
-    table(HEADER, &rows)
+    // What runs in sessions shows when some session reports it, as in the list.
+    let used: Vec<bool> = (0..HEADER.len())
+        .map(|i| !OPTIONAL.contains(&HEADER[i]) || rows.iter().any(|r| !r[i].is_empty()))
+        .collect();
+    let keep = |cells: Vec<&str>| -> Vec<String> {
+        cells
+            .into_iter()
+            .zip(&used)
+            .filter(|(_, u)| **u)
+            .map(|(c, _)| c.to_string())
+            .collect()
+    };
+    let header = keep(HEADER.to_vec());
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| keep(r.iter().map(String::as_str).collect()))
+        .collect();
+    table(&header, &rows)
 }
 
+/// Columns left out when no session has anything in them.
+const OPTIONAL: [&str; 4] = ["PROGRAM", "TITLE", "CPU", "MEM"];
+
 /// The table's columns: the order the TUI's list shows them in.
-pub(crate) const HEADER: [&str; 9] = [
+pub(crate) const HEADER: [&str; 13] = [
     "#",
     "NAME",
+    "PROGRAM",
+    "TITLE",
     "HOST",
     "STATE",
     "VIEWS",
     "LAST ACTIVE",
     "REAPED IN",
+    "CPU",
+    "MEM",
     "ID",
     "JOB",
 ];
@@ -159,8 +209,9 @@ fn since_until(at: crate::clock::Millis) -> std::time::Duration {
 }
 
 /// Left-aligned columns, two spaces apart, widths by display characters.
-fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(|h| h.chars().count());
+fn table(header: &[String], rows: &[Vec<String>]) -> String {
+    let n = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -169,16 +220,16 @@ fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
     let mut out = String::new();
     let mut line = |cells: Vec<&str>| {
         let mut l = String::new();
-        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
             l.push_str(cell);
-            if i + 1 < N {
+            if i + 1 < n {
                 l.extend(std::iter::repeat_n(' ', w - cell.chars().count() + 2));
             }
         }
         out.push_str(l.trim_end());
         out.push('\n');
     };
-    line(header.to_vec());
+    line(header.iter().map(String::as_str).collect());
     for row in rows {
         line(row.iter().map(String::as_str).collect());
     }
@@ -190,8 +241,11 @@ mod tests {
     #[test]
     fn table_aligns_columns() {
         let t = super::table(
-            ["A", "BB"],
-            &[["xyz".into(), "1".into()], ["é".into(), "22".into()]],
+            &["A".into(), "BB".into()],
+            &[
+                vec!["xyz".into(), "1".into()],
+                vec!["é".into(), "22".into()],
+            ],
         );
         assert_eq!(t, "A    BB\nxyz  1\né    22\n");
     }

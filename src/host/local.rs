@@ -275,6 +275,7 @@ impl Host for Local {
                 facts: job::read_session_facts(&dir, &rec.job_id),
                 last_output_at: rec.last_output_at,
                 started_at: rec.started_at,
+                activity: rec.activity.clone(),
                 alive: ProcIdentity::from_token(rec.pid, &rec.start_token)
                     .map(|p| p.liveness() == Liveness::Alive)
                     .unwrap_or(false),

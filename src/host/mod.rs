@@ -55,6 +55,8 @@ pub struct JobSummary {
     pub last_output_at: Option<Millis>,
     /// When the job started.
     pub started_at: Millis,
+    /// What runs in its session, as the job last recorded it.
+    pub activity: crate::protocol::Activity,
 }
 
 /// How a stop went.

@@ -112,6 +112,12 @@ fn all_stats(proc: &Path) -> Vec<Stat> {
 
 /// The local job `pid`'s tree as it is now; `None` if it is gone.
 pub fn usage(pid: u32) -> Option<Usage> {
+    let (hz, page) = units();
+    usage_of(pid, &all_stats(Path::new("/proc")), hz, page)
+}
+
+/// Clock ticks per second and the page size, for reading `stat`.
+fn units() -> (u64, u64) {
     let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
@@ -120,7 +126,50 @@ pub fn usage(pid: u32) -> Option<Usage> {
         .ok()
         .flatten()
         .unwrap_or(4096) as u64;
-    usage_of(pid, &all_stats(Path::new("/proc")), hz, page)
+    (hz, page)
+}
+
+/// A tree larger than this is cut short: a fork bomb must not make the
+/// job that watches it read `/proc` without end.
+const TREE_MAX: usize = 4096;
+
+/// The tree under `pid`, found through each thread's `children` file: a
+/// few reads for a session's handful of processes, where `usage` reads
+/// every process on the machine. What a job asks of itself every few
+/// seconds. Falls back to `usage` on kernels without `children` files.
+pub fn tree_usage(pid: u32) -> Option<Usage> {
+    let proc = Path::new("/proc");
+    let (hz, page) = units();
+    let mut stats = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(p) = queue.pop() {
+        let Ok(line) = std::fs::read_to_string(proc.join(format!("{p}/stat"))) else {
+            continue;
+        };
+        let Some(stat) = parse_stat(&line) else {
+            continue;
+        };
+        stats.push(stat);
+        if stats.len() >= TREE_MAX {
+            break;
+        }
+        let Ok(tasks) = std::fs::read_dir(proc.join(format!("{p}/task"))) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            match std::fs::read_to_string(task.path().join("children")) {
+                Ok(kids) => queue.extend(
+                    kids.split_whitespace()
+                        .filter_map(|k| k.parse::<u32>().ok()),
+                ),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && p == pid => {
+                    return usage(pid);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    usage_of(pid, &stats, hz, page)
 }
 
 #[cfg(test)]
@@ -170,5 +219,22 @@ mod tests {
         let u = usage(std::process::id()).unwrap();
         assert!(u.rss_bytes > 0);
         assert!(u.processes >= 1);
+    }
+
+    #[test]
+    fn the_tree_walk_finds_a_child_as_the_full_scan_does() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let walked = tree_usage(std::process::id()).unwrap();
+        let scanned = usage(std::process::id()).unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        // Other tests start processes too: both counts see the sleep.
+        assert!(walked.processes >= 2, "{walked:?}");
+        assert!(scanned.processes >= 2, "{scanned:?}");
+        assert!(walked.rss_bytes > 0);
+        assert_eq!(tree_usage(u32::MAX), None);
     }
 }

@@ -8,6 +8,7 @@
 //! directory and the rest come on stdin, since anyone can read a process's
 //! arguments (`ps`). It keeps no descriptor it inherited.
 
+mod activity;
 mod agent_link;
 mod clients;
 mod pty;

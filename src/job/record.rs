@@ -29,6 +29,10 @@ pub struct JobRecord {
     /// of jobs from releases that did not keep it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_output_at: Option<Millis>,
+    /// What runs in the session (program, title, a bell nobody saw, CPU
+    /// and memory); rewritten when it changes. Default in older records.
+    #[serde(default)]
+    pub activity: crate::protocol::Activity,
 }
 
 pub use crate::protocol::SessionFacts;
@@ -133,6 +137,16 @@ mod tests {
     use crate::protocol::ExitReason;
 
     #[test]
+    fn a_record_of_an_earlier_release_reads_with_no_activity() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = r#"{"job_id":"abc","session_id":"s","pid":1,"start_token":"b:1",
+            "socket":"/x","started_at":5,"version":"0","idle_deadline":null}"#;
+        std::fs::write(dir.path().join("abc.json"), old).unwrap();
+        let rec = read_job_record(dir.path(), "abc").unwrap().unwrap();
+        assert_eq!(rec.activity, crate::protocol::Activity::default());
+    }
+
+    #[test]
     fn records_round_trip_and_are_removed() {
         let dir = tempfile::tempdir().unwrap();
         let rec = JobRecord {
@@ -145,6 +159,13 @@ mod tests {
             version: "0".into(),
             idle_deadline: None,
             last_output_at: Some(7),
+            activity: crate::protocol::Activity {
+                program: Some("vim".into()),
+                title: "notes".into(),
+                bell_at: Some(9),
+                cpu_ms: 1200,
+                rss_bytes: 4096,
+            },
         };
         write_job_record(dir.path(), &rec).unwrap();
         assert_eq!(read_job_record(dir.path(), "abc").unwrap(), Some(rec));

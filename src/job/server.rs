@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 
+use super::activity::Tracker;
 use super::clients::{
     Client, ClientId, Incoming, MAX_CLIENTS, client_task, follows, has_room, is_request, offer,
 };
@@ -59,6 +60,8 @@ struct Job {
     /// output is activity, written down on the next tick.
     last_output: Option<Millis>,
     recorded_output: Option<Millis>,
+    /// What runs in the session, for the list (kept in the record).
+    activity: Tracker,
 }
 
 pub fn run(spec: JobSpec) -> Result<(), String> {
@@ -94,6 +97,7 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
         pty_closed: false,
         last_output: None,
         recorded_output: None,
+        activity: Tracker::default(),
     };
     // Recorded before it says it is ready: whoever started it (and then
     // anyone listing the host's jobs) finds it.
@@ -195,13 +199,16 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                     job.stop(ExitReason::IdleTimeout);
                     kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
                 }
-                if job.last_output != job.recorded_output {
+                job.activity.measure(job.me.pid);
+                if job.last_output != job.recorded_output || job.activity.stale() {
                     job.write_record();
                 }
             }
             // A socket (or its whole directory) deleted by a /tmp cleaner or
             // a logout comes back by itself, in a directory that is ours.
             _ = socket_check.tick() => {
+                // The list learns of a new program or title within a second.
+                job.glance();
                 let ino = socket_inode(&job.spec.socket);
                 if ino.is_none() || ino != socket_ino {
                     match rebind(&job.spec.socket) {
@@ -325,6 +332,9 @@ impl Job {
         self.last_output = Some(now_millis());
         let pushed_before = self.emu.history().pushed();
         self.emu.process(&bytes);
+        if self.emu.take_bell() && self.activity.bell(self.looked_at(), now_millis()) {
+            self.write_record();
+        }
         let replies = self.emu.take_replies();
         if !replies.is_empty() && !self.pty.write(&replies) {
             tracing::debug!("the program does not read its answers: dropped");
@@ -461,6 +471,7 @@ impl Job {
                     c.history_wanted = scrollback as usize;
                 }
                 self.idle_since = None;
+                self.activity.looked();
                 self.write_record();
                 self.apply_size(cols, rows, Some(id));
                 self.send_snapshot(id, scrollback as usize);
@@ -468,6 +479,9 @@ impl Job {
             ClientMsg::Watch => {
                 if let Some(c) = self.clients.get_mut(&id) {
                     c.watching = true;
+                }
+                if self.activity.looked() {
+                    self.write_record();
                 }
                 self.send_snapshot(id, 0);
             }
@@ -700,6 +714,23 @@ impl Job {
         }
     }
 
+    /// Whether a view or a preview shows the session now.
+    fn looked_at(&self) -> bool {
+        self.clients
+            .values()
+            .any(|c| c.view.is_some() || c.watching)
+    }
+
+    /// Notes the title and foreground program; rewrites the record if the
+    /// list would show them differently.
+    fn glance(&mut self) {
+        self.activity
+            .glance(self.emu.title(), self.pty.foreground_group());
+        if self.activity.stale() {
+            self.write_record();
+        }
+    }
+
     fn write_record(&mut self) {
         self.recorded_output = self.last_output;
         let rec = JobRecord {
@@ -715,7 +746,9 @@ impl Job {
                 _ => None,
             },
             last_output_at: self.last_output,
+            activity: self.activity.current().clone(),
         };
+        self.activity.recorded();
         if let Err(e) = write_job_record(&self.spec.records, &rec) {
             tracing::warn!("cannot write the job record: {e}");
         }

@@ -261,6 +261,7 @@ impl Manager {
             job_outdated: false,
             views: 0,
             number: None,
+            activity: Default::default(),
         };
         let record = row.clone();
         let first = self

@@ -61,6 +61,12 @@ impl Manager {
         if !added {
             return Err(ManagerError::NotFound(s.label()));
         }
+        // The job forgot its bell as the view attached; the row follows
+        // at once rather than on the next activity pass.
+        let seen = s.id.clone();
+        if let Err(e) = self.db(move |st| st.clear_bell(&seen)).await {
+            tracing::debug!("clearing the bell of {}: {e}", s.id);
+        }
         let session = self.session(&s.id).await?.unwrap_or(s);
         Ok(Attachment {
             session,

@@ -178,6 +178,7 @@ impl Host for FakeHost {
                 facts: j.facts.clone(),
                 last_output_at: None,
                 started_at: 1,
+                activity: Default::default(),
             })
             .collect())
     }

@@ -368,6 +368,7 @@ impl Manager {
             starter: Some(self.starter()),
             job_outdated: false,
             number: None,
+            activity: Default::default(),
             views: 0,
         };
         // The record first: a name taken meanwhile fails here, before any shell starts.

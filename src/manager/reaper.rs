@@ -10,7 +10,7 @@ use super::{Manager, Result, exit_row, job_ref};
 use crate::clock::{Millis, now_millis};
 use crate::ids::SessionId;
 use crate::proc::{Liveness, ProcIdentity};
-use crate::protocol::{ExitInfo, ExitReason};
+use crate::protocol::{Activity, ExitInfo, ExitReason};
 use crate::store::{SessionRow, Status};
 
 /// What one pass did, for logs, tests and telling the user.
@@ -121,45 +121,59 @@ impl Manager {
     }
 
     /// Output is activity: asks the connected hosts when their jobs last
-    /// printed, so the list shows it (cheaper than a reconcile).
-    pub async fn refresh_activity(&self) {
+    /// printed and what runs in them, so the list shows it (cheaper than a
+    /// reconcile). True if a row changed: this process's own writes do not
+    /// move `data_version`, so its list must be told.
+    pub async fn refresh_activity(&self) -> bool {
+        let mut changed = false;
         for host in self.known_hosts() {
             if host.state() != crate::host::HostState::Connected {
                 continue;
             }
             if let Ok(jobs) = host.list_jobs().await {
-                self.note_output(&jobs).await;
+                changed |= self.note_output(&jobs).await;
             }
         }
+        changed
     }
 
     /// Output is activity: what the jobs recorded of their last output moves
-    /// their sessions up the list.
-    async fn note_output(&self, jobs: &[crate::host::JobSummary]) {
-        let latest: HashMap<SessionId, Millis> = jobs
+    /// their sessions up the list; what runs in them (program, title, bell,
+    /// CPU, memory) is kept beside their rows.
+    async fn note_output(&self, jobs: &[crate::host::JobSummary]) -> bool {
+        let latest: HashMap<SessionId, (Option<Millis>, Activity)> = jobs
             .iter()
             .filter(|j| j.alive)
-            .filter_map(|j| Some((j.session.clone(), j.last_output_at?)))
+            .map(|j| (j.session.clone(), (j.last_output_at, j.activity.clone())))
             .collect();
         if latest.is_empty() {
-            return;
+            return false;
         }
         // One blocking call for the whole pass: output is noted often.
         let noted = self
             .db(move |st| {
+                let mut changed = false;
                 for s in st.list()? {
-                    if let Some(&at) = latest.get(&s.id)
+                    let Some((at, activity)) = latest.get(&s.id) else {
+                        continue;
+                    };
+                    if let Some(at) = *at
                         && at > s.last_active_at
                     {
                         st.touch(&s.id, at)?;
+                        changed = true;
+                    }
+                    if s.activity != *activity {
+                        changed |= st.set_activity(&s.id, activity)?;
                     }
                 }
-                Ok(())
+                Ok(changed)
             })
             .await;
-        if let Err(e) = noted {
+        noted.unwrap_or_else(|e| {
             tracing::debug!("recording output as activity: {e}");
-        }
+            false
+        })
     }
 
     /// One reaper tick: reconcile, stop overdue idle sessions, remove old finished ones.

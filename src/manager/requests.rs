@@ -99,6 +99,13 @@ impl Manager {
                 context: format!("previewing session '{}'", s.label()),
                 source,
             })?;
+        // A preview shows the session: its bell has been seen.
+        if s.activity.bell_at.is_some() {
+            let seen = s.id.clone();
+            if let Err(e) = self.db(move |st| st.clear_bell(&seen)).await {
+                tracing::debug!("clearing the bell of {}: {e}", s.id);
+            }
+        }
         Ok(Some(conn))
     }
 

@@ -9,9 +9,11 @@ use tokio::sync::mpsc;
 
 use super::{Manager, ManagerError, ReapReport};
 
-/// How often the list learns when detached sessions last printed: jobs
-/// record it every 5 s, so more often finds nothing new.
-const ACTIVITY_EVERY: Duration = Duration::from_secs(5);
+/// How often the list learns what jobs recorded: when they last printed
+/// (every 5 s), what runs in them and a bell nobody saw (within a second).
+/// A pass reads one small file per local job: cheap enough to do often,
+/// and a bell shows within a few seconds.
+const ACTIVITY_EVERY: Duration = Duration::from_secs(2);
 
 /// What a pass of the reaper found, for whoever shows it.
 #[derive(Debug)]
@@ -20,6 +22,8 @@ pub enum Upkeep {
     Pass { report: ReapReport, first: bool },
     /// A pass failed; the records may be stale.
     Failed { error: ManagerError, first: bool },
+    /// What jobs recorded (output, what runs in them) changed rows.
+    Activity,
 }
 
 impl Manager {
@@ -28,6 +32,7 @@ impl Manager {
     /// pass is reported on the returned channel. Both stop with the runtime.
     pub fn start_upkeep(self: &Arc<Self>, interval: Duration) -> mpsc::Receiver<Upkeep> {
         let (tx, rx) = mpsc::channel(8);
+        let activity_tx = tx.clone();
         let mgr = self.clone();
         tokio::spawn(async move {
             // Hosts with live sessions (or deletes to carry out) connect now,
@@ -65,7 +70,9 @@ impl Manager {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(ACTIVITY_EVERY).await;
-                mgr.refresh_activity().await;
+                if mgr.refresh_activity().await {
+                    let _ = activity_tx.send(Upkeep::Activity).await;
+                }
             }
         });
         rx

@@ -188,6 +188,39 @@ pub struct WireSummary {
     pub facts: Option<SessionFacts>,
     pub last_output_at: Option<Millis>,
     pub started_at: Millis,
+    /// What runs in the session, as the job last recorded it.
+    pub activity: Activity,
+}
+
+/// What runs in a session, as its job last recorded it: what the list
+/// shows of a session beyond its name. The job keeps it in its record (so
+/// an agent lists it without asking the job), the manager copies it into
+/// the database (so `ls` and an unreachable host still show it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Activity {
+    /// The foreground program of the session's terminal (`vim`, `bash`),
+    /// as the kernel names it: at most 15 bytes.
+    pub program: Option<String>,
+    /// The title the program set (OSC 0/2), made safe to print and capped.
+    pub title: String,
+    /// When a bell rang while nobody was looking (no view, no preview),
+    /// since the session was last attached or previewed.
+    pub bell_at: Option<Millis>,
+    /// CPU time used by the job and every process under it, in ms.
+    pub cpu_ms: u64,
+    /// Resident memory of the job and every process under it, in bytes.
+    pub rss_bytes: u64,
+}
+
+impl Activity {
+    /// As received from a remote host: texts made safe to print and capped,
+    /// whatever the host sent.
+    pub fn ingested(mut self) -> Activity {
+        self.program = self.program.map(|p| crate::text::ingest(&p, 32));
+        self.title = crate::text::ingest(&self.title, 120);
+        self
+    }
 }
 
 /// What a job's session is, kept beside the job by whoever starts or renames

@@ -13,7 +13,7 @@ mod messages;
 pub(crate) mod search;
 pub mod socket;
 
-pub use agent::SessionFacts;
+pub use agent::{Activity, SessionFacts};
 pub use frame::{FrameReader, FrameWriter, encode_frame};
 pub use hello::{accept_hello, client_hello};
 pub use messages::*;

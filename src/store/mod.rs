@@ -1,6 +1,7 @@
 //! The SQLite store: schema, migrations, typed rows. No business rules here;
 //! the manager decides, the store records atomically.
 
+mod activity;
 mod error;
 mod events;
 mod exec;
@@ -48,7 +49,8 @@ const SESSION_COLUMNS: &str = "s.id, s.name, s.host, s.status, s.job_id, s.job_p
     s.idle_timeout_secs, s.exit_code, s.exit_signal, s.exit_description, s.exit_at, s.cwd,
     s.command, s.created_at, s.last_active_at, s.idle_since, s.done_at, s.starter_pid,
     s.starter_start, s.job_outdated,
-    (SELECT COUNT(*) FROM views v WHERE v.session_id = s.id), s.number";
+    (SELECT COUNT(*) FROM views v WHERE v.session_id = s.id), s.number, s.program, s.title,
+    s.bell_at, s.cpu_ms, s.rss_bytes";
 
 /// The smallest session number no session has: 0 if free, else one past a
 /// number whose successor is free. Evaluated inside the insert, so two
@@ -630,6 +632,13 @@ fn session_from_row(r: &Row<'_>) -> rusqlite::Result<SessionRow> {
         job_outdated: r.get(20)?,
         views: r.get(21)?,
         number: r.get(22)?,
+        activity: crate::protocol::Activity {
+            program: r.get(23)?,
+            title: r.get(24)?,
+            bell_at: r.get(25)?,
+            cpu_ms: r.get::<_, i64>(26)?.max(0) as u64,
+            rss_bytes: r.get::<_, i64>(27)?.max(0) as u64,
+        },
     })
 }
 

@@ -125,6 +125,8 @@ pub struct SessionRow {
     /// The session's short number (`sessui attach 3`), given by the store
     /// when the session is inserted: `None` only before that.
     pub number: Option<u32>,
+    /// What runs in it, as its job last said (see `Activity`).
+    pub activity: crate::protocol::Activity,
 }
 
 /// Who is starting a session's job: pid + start token, so a reused pid is
@@ -141,6 +143,27 @@ impl SessionRow {
         match (self.status, &self.exit) {
             (Status::Done, Some(exit)) => format!("done ({})", exit.description),
             (status, _) => status.to_string(),
+        }
+    }
+
+    /// What runs in it, while something may: the last report of a running
+    /// or unreachable job. A finished session runs nothing.
+    pub fn live_activity(&self) -> Option<&crate::protocol::Activity> {
+        matches!(self.status, Status::Running | Status::Disconnected).then_some(&self.activity)
+    }
+
+    /// A bell rang in it while nobody was looking, and nobody has since.
+    pub fn rang(&self) -> bool {
+        self.live_activity().is_some_and(|a| a.bell_at.is_some())
+    }
+
+    /// The state as lists show it, led by `!` after a bell nobody saw
+    /// (tmux's window bell flag).
+    pub fn flagged_state_text(&self) -> String {
+        if self.rang() {
+            format!("! {}", self.state_text())
+        } else {
+            self.state_text()
         }
     }
 

@@ -115,4 +115,13 @@ pub(super) const V4: &str = "ALTER TABLE sessions ADD COLUMN number INTEGER;
            OR (t.created_at = sessions.created_at AND t.id < sessions.id));
     CREATE UNIQUE INDEX sessions_by_number ON sessions (number);";
 
-pub(super) const MIGRATIONS: &[M<'static>] = &[M::up(V1), M::up(V2), M::up(V3), M::up(V4)];
+/// What runs in each session, as its job last said: the list and `ls`
+/// show it even when the job's host cannot be reached.
+pub(super) const V5: &str = "ALTER TABLE sessions ADD COLUMN program TEXT;
+    ALTER TABLE sessions ADD COLUMN title TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sessions ADD COLUMN bell_at INTEGER;
+    ALTER TABLE sessions ADD COLUMN cpu_ms INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN rss_bytes INTEGER NOT NULL DEFAULT 0;";
+
+pub(super) const MIGRATIONS: &[M<'static>] =
+    &[M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)];

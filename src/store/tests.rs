@@ -2,7 +2,7 @@ use super::*;
 use crate::duration::Timeout;
 use crate::ids::ViewId;
 
-fn session(name: Option<&str>, at: Millis) -> SessionRow {
+pub(super) fn session(name: Option<&str>, at: Millis) -> SessionRow {
     SessionRow {
         id: SessionId::new(),
         name: name.map(str::to_string),
@@ -20,6 +20,7 @@ fn session(name: Option<&str>, at: Millis) -> SessionRow {
         starter: None,
         job_outdated: false,
         number: None,
+        activity: Default::default(),
         views: 0,
     }
 }

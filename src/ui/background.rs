@@ -58,6 +58,8 @@ fn tell(news: Upkeep) -> Vec<UiEvent> {
             }
             first
         }
+        // Rows this process wrote itself: `data_version` does not tell.
+        Upkeep::Activity => return vec![UiEvent::DatabaseChanged],
         Upkeep::Failed { error, first } => {
             // The database itself failed: the list shown may be stale.
             if let ManagerError::Store(e) = error {

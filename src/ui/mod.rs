@@ -31,6 +31,8 @@ mod terminal;
 mod update;
 
 #[cfg(test)]
+mod activity_tests;
+#[cfg(test)]
 mod clipboard_tests;
 #[cfg(test)]
 mod copy_tests;

@@ -18,6 +18,11 @@ pub const PREVIEW_NO_ROOM: &str =
 pub const TYPE_YES_OR_NO: &str = "type yes or no, then Enter";
 pub const NOT_SENT_BUSY: &str = "input not sent: the session is not reading input";
 
+/// A bell rang in a session nobody is looking at.
+pub fn bell_in(label: &str) -> String {
+    format!("bell in {label}")
+}
+
 pub fn ended(label: &str, exit: &str) -> String {
     format!("Session '{label}' ended ({exit}).")
 }

@@ -69,6 +69,7 @@ pub(super) fn row(
         starter: None,
         job_outdated: false,
         number: None,
+        activity: Default::default(),
         views: 0,
     }
 }

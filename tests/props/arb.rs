@@ -11,7 +11,7 @@ use sessui::testing::ids::{JobId, SessionId};
 use sessui::testing::job::SessionFacts;
 use sessui::testing::protocol::agent::StartJob;
 use sessui::testing::protocol::agent::{
-    FailKind, Reply, ReplyBody, Request, RequestBody, WireJob, WireLiveness, WireSummary,
+    Activity, FailKind, Reply, ReplyBody, Request, RequestBody, WireJob, WireLiveness, WireSummary,
 };
 use sessui::testing::protocol::{ClientMsg, ExitInfo, ExitReason, HistoryLine, JobInfo, ServerMsg};
 
@@ -205,12 +205,20 @@ pub fn reply() -> impl Strategy<Value = Reply> {
         (text(), text(), any::<u32>()),
         (text(), any::<bool>(), option::of(any::<i64>())),
         (option::of(facts()), option::of(any::<i64>()), any::<i64>()),
+        (
+            option::of(text()),
+            text(),
+            option::of(any::<i64>()),
+            any::<u64>(),
+            any::<u64>(),
+        ),
     )
         .prop_map(
             |(
                 (job, session, pid),
                 (start_token, alive, idle_deadline),
                 (facts, last_output_at, started_at),
+                (program, title, bell_at, cpu_ms, rss_bytes),
             )| WireSummary {
                 job,
                 session,
@@ -221,6 +229,13 @@ pub fn reply() -> impl Strategy<Value = Reply> {
                 facts,
                 last_output_at,
                 started_at,
+                activity: Activity {
+                    program,
+                    title,
+                    bell_at,
+                    cpu_ms,
+                    rss_bytes,
+                },
             },
         );
     let kind = prop_oneof![

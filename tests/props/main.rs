@@ -139,8 +139,8 @@ fn a_frame_claiming_millions_of_small_items_allocates_no_more_than_the_frame_lim
     assert!(frame.len() - 4 <= MAX_FRAME);
     fuzzing::frames(&frame);
 
-    // Nine bytes each on the wire: empty strings, zeros and absent options.
-    let n = (MAX_FRAME - 16) / 9;
+    // Fourteen bytes each on the wire: empty strings, zeros and absent options.
+    let n = (MAX_FRAME - 16) / 14;
     let jobs = vec![
         WireSummary {
             job: String::new(),
@@ -152,6 +152,7 @@ fn a_frame_claiming_millions_of_small_items_allocates_no_more_than_the_frame_lim
             facts: None,
             last_output_at: None,
             started_at: 0,
+            activity: Default::default(),
         };
         n
     ];

@@ -356,6 +356,7 @@ impl Host for SshHost {
                     facts: j.facts,
                     last_output_at: j.last_output_at,
                     started_at: j.started_at,
+                    activity: j.activity.ingested(),
                 })
                 .collect()),
             other => Err(unexpected(other)),

@@ -1,13 +1,13 @@
 //! The session list's columns and how they share the width: each column is
 //! as wide as its widest cell, and when the screen is narrow the least
-//! useful give way first (JOB, then ID, then VIEWS), so state and times are
-//! never cut while an id is shown.
+//! useful give way first (JOB, ID, MEM, CPU, then VIEWS), so state and
+//! times are never cut while an id is shown.
 
 use ratatui::style::{Color, Modifier, Style};
 
 use super::{state_text, status_style};
 use crate::clock::Millis;
-use crate::duration::{format_age, format_countdown};
+use crate::duration::{format_age, format_bytes, format_countdown, format_cpu};
 use crate::store::SessionRow;
 use crate::ui::state::Ui;
 
@@ -20,17 +20,25 @@ const NAME_MIN: u16 = 8;
 /// Nor grows past this: a long name is cut rather than pushing the state
 /// and times off the screen.
 const NAME_MAX: u16 = 32;
+/// A title is cut at this (programs put whole paths in them)...
+const TITLE_MAX: u16 = 24;
+/// ...and at this when the screen is narrow, before it goes altogether.
+const TITLE_MIN: u16 = 10;
 
 /// What a column is, for choosing which gives way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Number,
     Name,
+    Program,
+    Title,
     Host,
     State,
     Views,
     Active,
     Reaped,
+    Cpu,
+    Mem,
     Id,
     Job,
 }
@@ -65,6 +73,29 @@ pub const COLUMNS: &[Column] = &[
         },
     },
     Column {
+        kind: Kind::Program,
+        title: "PROGRAM",
+        short: "PROG",
+        max: 15,
+        cell: |_, s, base| {
+            let program = s.live_activity().and_then(|a| a.program.clone());
+            (program.unwrap_or_default(), base.fg(Color::Cyan))
+        },
+    },
+    Column {
+        kind: Kind::Title,
+        title: "TITLE",
+        short: "TITLE",
+        max: TITLE_MAX,
+        cell: |_, s, base| {
+            let title = s.live_activity().map(|a| a.title.clone());
+            (
+                title.unwrap_or_default(),
+                base.add_modifier(Modifier::ITALIC),
+            )
+        },
+    },
+    Column {
         kind: Kind::Host,
         title: "HOST",
         short: "HOST",
@@ -76,7 +107,14 @@ pub const COLUMNS: &[Column] = &[
         title: "STATE",
         short: "STATE",
         max: 30,
-        cell: |_, s, base| (state_text(s), base.patch(status_style(s.status))),
+        cell: |_, s, base| {
+            let style = base.patch(status_style(s.status));
+            if s.rang() {
+                (s.flagged_state_text(), style.add_modifier(Modifier::BOLD))
+            } else {
+                (state_text(s), style)
+            }
+        },
     },
     Column {
         kind: Kind::Views,
@@ -107,6 +145,33 @@ pub const COLUMNS: &[Column] = &[
         cell: |ui, s, base| (reap_in(ui, s).unwrap_or_default(), base.fg(Color::Yellow)),
     },
     Column {
+        kind: Kind::Cpu,
+        title: "CPU",
+        short: "CPU",
+        max: 7,
+        cell: |_, s, base| {
+            // Measured once memory is: a live process always has some.
+            let cpu = s
+                .live_activity()
+                .filter(|a| a.rss_bytes > 0)
+                .map(|a| format_cpu(a.cpu_ms));
+            (cpu.unwrap_or_default(), base.add_modifier(Modifier::DIM))
+        },
+    },
+    Column {
+        kind: Kind::Mem,
+        title: "MEM",
+        short: "MEM",
+        max: 6,
+        cell: |_, s, base| {
+            let mem = s
+                .live_activity()
+                .filter(|a| a.rss_bytes > 0)
+                .map(|a| format_bytes(a.rss_bytes));
+            (mem.unwrap_or_default(), base.add_modifier(Modifier::DIM))
+        },
+    },
+    Column {
         kind: Kind::Id,
         title: "ID",
         short: "ID",
@@ -124,6 +189,16 @@ pub const COLUMNS: &[Column] = &[
         },
     },
 ];
+
+impl Column {
+    /// Shown only when some row has something in it.
+    fn optional(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Program | Kind::Title | Kind::Cpu | Kind::Mem
+        )
+    }
+}
 
 /// A session's number as lists show it (`-` before the store gave one).
 pub fn number(s: &SessionRow) -> String {
@@ -151,9 +226,10 @@ pub struct Layout {
 }
 
 /// Lays the columns out in `width` cells: every column as wide as its
-/// content; if that does not fit, JOB and ID give way, then titles
-/// shorten, then VIEWS goes, then the name shrinks, then REAPED IN goes;
-/// only then are cells cut (the last column at the screen's edge).
+/// content; if that does not fit, JOB, ID, MEM and CPU give way, then
+/// titles shorten, then VIEWS goes, then the title and the name shrink,
+/// then TITLE, PROGRAM and REAPED IN go; only then are cells cut (the last
+/// column at the screen's edge).
 /// `name_min` keeps the name at least that wide (a name being typed in
 /// place, and the cursor after it).
 pub fn layout(ui: &Ui, rows: &[usize], width: u16, name_min: u16) -> Layout {
@@ -170,41 +246,65 @@ pub fn layout(ui: &Ui, rows: &[usize], width: u16, name_min: u16) -> Layout {
     };
     let cells: Vec<u16> = COLUMNS.iter().map(content).collect();
     let mut short = false;
-    let mut dropped: Vec<Kind> = Vec::new();
+    // What runs in sessions is shown when some session reports it: a list
+    // of finished sessions keeps its room for the rest.
+    let mut dropped: Vec<Kind> = COLUMNS
+        .iter()
+        .zip(&cells)
+        .filter(|(c, w)| **w == 0 && c.optional())
+        .map(|(c, _)| c.kind)
+        .collect();
     let mut name_cap = NAME_MAX;
-    let widths = |short: bool, dropped: &[Kind], name_cap: u16| -> Vec<(usize, u16)> {
-        COLUMNS
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| !dropped.contains(&c.kind))
-            .map(|(i, c)| {
-                let title = if short { c.short } else { c.title };
-                let mut w = cells[i].max(title.chars().count() as u16).min(c.max);
-                if c.kind == Kind::Name {
-                    w = w.max(name_min).min(name_cap.max(name_min));
-                }
-                (i, w)
-            })
-            .collect()
-    };
+    let mut title_cap = TITLE_MAX;
+    let widths =
+        |short: bool, dropped: &[Kind], name_cap: u16, title_cap: u16| -> Vec<(usize, u16)> {
+            COLUMNS
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| !dropped.contains(&c.kind))
+                .map(|(i, c)| {
+                    let title = if short { c.short } else { c.title };
+                    let mut w = cells[i].max(title.chars().count() as u16).min(c.max);
+                    if c.kind == Kind::Name {
+                        w = w.max(name_min).min(name_cap.max(name_min));
+                    }
+                    if c.kind == Kind::Title {
+                        w = w.min(title_cap);
+                    }
+                    (i, w)
+                })
+                .collect()
+        };
     let total = |w: &[(usize, u16)]| -> u16 {
         MARK + w.iter().map(|(_, w)| w).sum::<u16>() + GAP * (w.len() as u16).saturating_sub(1)
     };
     // Each step frees room; they run in order until the columns fit.
-    for step in 0..6 {
-        if total(&widths(short, &dropped, name_cap)) <= width {
+    for step in 0..11 {
+        if total(&widths(short, &dropped, name_cap, title_cap)) <= width {
             break;
         }
         match step {
             0 => dropped.push(Kind::Job),
             1 => dropped.push(Kind::Id),
-            2 => short = true,
-            3 => dropped.push(Kind::Views),
-            4 => name_cap = NAME_MIN,
+            2 => dropped.push(Kind::Mem),
+            3 => dropped.push(Kind::Cpu),
+            4 => short = true,
+            5 => dropped.push(Kind::Views),
+            6 => title_cap = TITLE_MIN,
+            7 => name_cap = NAME_MIN,
+            8 => dropped.push(Kind::Title),
+            9 => dropped.push(Kind::Program),
             _ => dropped.push(Kind::Reaped),
         }
     }
-    let mut w = widths(short, &dropped, name_cap);
+    let mut w = widths(short, &dropped, name_cap, title_cap);
+    // A title cut to its narrow width takes back what room is left.
+    let spare = width.saturating_sub(total(&w));
+    if spare > 0
+        && let Some((i, tw)) = w.iter_mut().find(|(i, _)| COLUMNS[*i].kind == Kind::Title)
+    {
+        *tw = (*tw + spare).min(cells[*i].min(TITLE_MAX));
+    }
     // Still too wide: the name gives what it still has beyond 4 cells.
     let over = total(&w).saturating_sub(width);
     if over > 0

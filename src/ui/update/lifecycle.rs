@@ -11,6 +11,31 @@ pub(super) fn quit(ui: &mut Ui, fx: &mut Vec<Effect>) {
     ui.quit = true;
 }
 
+/// A bell rang in a session this UI does not show (it is in the list, or
+/// attached to another): say so once, as the newer rows come in.
+pub(super) fn note_bells(ui: &mut Ui, newer: &[SessionRow]) {
+    let shown = ui.view.as_ref().map(|v| &v.session.id);
+    let rang = newer.iter().find(|s| {
+        s.rang()
+            && Some(&s.id) != shown
+            && !ui
+                .sessions
+                .iter()
+                .any(|old| old.id == s.id && old.activity.bell_at == s.activity.bell_at)
+    });
+    if let Some(s) = rang {
+        let mut label = match (&s.name, s.number) {
+            (Some(name), _) => format!("'{name}'"),
+            (None, Some(n)) => format!("#{n}"),
+            (None, None) => s.id.short().to_string(),
+        };
+        if let Some(program) = s.activity.program.as_deref() {
+            label.push_str(&format!(" ({program})"));
+        }
+        ui.notify(strings::bell_in(&label));
+    }
+}
+
 pub(super) fn on_created(
     ui: &mut Ui,
     result: Result<SessionRow, ManagerError>,

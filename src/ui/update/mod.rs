@@ -7,7 +7,7 @@ mod popup;
 pub mod search;
 mod view;
 
-use lifecycle::{Deletion, on_attached, on_created, on_deleted, quit, start_attach};
+use lifecycle::{Deletion, note_bells, on_attached, on_created, on_deleted, quit, start_attach};
 use popup::popup_key;
 use view::{on_mouse, on_paste, on_session, view_key};
 
@@ -327,6 +327,9 @@ fn apply(ui: &mut Ui, event: UiEvent) -> Vec<Effect> {
             hosts,
         } => {
             let first_load = ui.sessions.is_empty() && ui.selected.is_none();
+            if !first_load {
+                note_bells(ui, &sessions);
+            }
             ui.sessions = sessions;
             ui.reap_at = reap_at;
             ui.hosts = hosts;
