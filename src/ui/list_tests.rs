@@ -93,8 +93,8 @@ fn keys_typed_while_a_refused_rename_is_saved_edit_the_name_again() {
     type_text(&mut ui, "2");
     update(
         &mut ui,
-        UiEvent::Renamed(Box::new(Err(crate::manager::ManagerError::Other(
-            "name 'build' is taken".into(),
+        UiEvent::Renamed(Box::new(Err(crate::manager::ManagerError::NameTaken(
+            "build".into(),
         )))),
     );
     let cell = name_cell(&ui);

@@ -204,6 +204,10 @@ fn inline_rename() {
     insta::assert_snapshot!(draw(&ui).backend());
     let fx = update(&mut ui, key(KeyCode::Enter));
     assert!(matches!(&fx[..], [Effect::Rename { name, .. }] if name == "build-ci"));
+    update(
+        &mut ui,
+        UiEvent::Renamed(Box::new(Err(ManagerError::NameTaken("build-ci".into())))),
+    );
     // Ctrl-U clears back to the start, as in a shell; Tab is not text
     update(&mut ui, ctrl('u'));
     update(&mut ui, key(KeyCode::Tab));
