@@ -83,7 +83,7 @@ pub struct UiConfig {
     pub predict_threshold_ms: u64,
     /// The list's order when the UI opens: `activity`, `name`, `created` or
     /// `number` (a key cycles it while the UI runs).
-    pub sort: crate::ui::order::Sort,
+    pub sort: Sort,
     /// Group the list by host when the UI opens (a key toggles it).
     pub group_by_host: bool,
 }
@@ -105,6 +105,43 @@ pub enum ModeKeys {
     #[default]
     Vi,
     Emacs,
+}
+
+/// What the list is sorted by (`ui.sort`).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Most recently used first, as the manager lists them.
+    #[default]
+    Activity,
+    /// By name; anonymous sessions after named ones, by number.
+    Name,
+    /// Newest first.
+    Created,
+    /// By the short number each session is given, lowest first.
+    Number,
+}
+
+impl Sort {
+    /// The next sort in the cycle.
+    pub fn next(self) -> Sort {
+        match self {
+            Sort::Activity => Sort::Name,
+            Sort::Name => Sort::Created,
+            Sort::Created => Sort::Number,
+            Sort::Number => Sort::Activity,
+        }
+    }
+
+    /// As the title shows it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Sort::Activity => "activity",
+            Sort::Name => "name",
+            Sort::Created => "created",
+            Sort::Number => "number",
+        }
+    }
 }
 
 /// Where an attached view's status bar sits. Spelled in lower case; any
@@ -176,7 +213,7 @@ impl Default for UiConfig {
             predict: PredictMode::Adaptive,
             // Below this a round trip is hardly felt (mosh's choice too).
             predict_threshold_ms: 30,
-            sort: crate::ui::order::Sort::Activity,
+            sort: Sort::Activity,
             group_by_host: false,
         }
     }
@@ -331,15 +368,9 @@ mod tests {
     #[test]
     fn the_list_order_is_read_and_a_sort_it_does_not_know_is_named() {
         let c = Config::default();
-        assert_eq!(
-            (c.ui.sort, c.ui.group_by_host),
-            (crate::ui::order::Sort::Activity, false)
-        );
+        assert_eq!((c.ui.sort, c.ui.group_by_host), (Sort::Activity, false));
         let c = Config::parse("[ui]\nsort = \"name\"\ngroup_by_host = true").unwrap();
-        assert_eq!(
-            (c.ui.sort, c.ui.group_by_host),
-            (crate::ui::order::Sort::Name, true)
-        );
+        assert_eq!((c.ui.sort, c.ui.group_by_host), (Sort::Name, true));
         let err = Config::parse("[ui]\nsort = \"cpu\"").unwrap_err();
         assert!(err.contains("sort") && err.contains("cpu"), "{err}");
     }

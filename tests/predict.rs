@@ -114,19 +114,19 @@ fn wait_view_equals_session(s: &Slow) {
 }
 
 /// Types one key and returns when the cursor's row (blanks at its end
-/// left out) ended with `expect`.
+/// left out) ended with `expect`: checked on every read of the screen, so
+/// a guess shown only until the echo corrects it is never missed.
 fn type_and_see(t: &mut Tui, key: &str, expect: &str) -> Instant {
-    t.keys(key);
-    let mut seen = None;
-    let ok = wait_until(PATIENCE, || {
-        let (_, row) = cursor_row(t);
-        if row.trim_end().ends_with(expect) {
-            seen = Some(Instant::now());
-        }
-        seen.is_some()
+    let want = expect.to_string();
+    let before = Instant::now();
+    let took = t.timed(key.as_bytes(), PATIENCE, move |e| {
+        let (r, _) = e.cursor_position();
+        e.row_text(r).trim_end().ends_with(&want)
     });
-    assert!(ok, "'{expect}' never showed:\n{}", t.screen());
-    seen.unwrap()
+    match took {
+        Ok(took) => before + took,
+        Err(e) => panic!("'{expect}' never showed ({e}):\n{}", t.screen()),
+    }
 }
 
 /// By the proxy's log, the soonest the echo of a key typed at `typed` could

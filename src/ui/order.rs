@@ -1,46 +1,8 @@
 //! How the session list is ordered: a sort key cycled from the list, and
 //! grouping by host (this machine first), both kept for the UI's lifetime.
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::config::Sort;
 use crate::store::SessionRow;
-
-/// What the list is sorted by (`ui.sort`).
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Sort {
-    /// Most recently used first, as the manager lists them.
-    #[default]
-    Activity,
-    /// By name; anonymous sessions after named ones, by number.
-    Name,
-    /// Newest first.
-    Created,
-    /// By the short number each session is given, lowest first.
-    Number,
-}
-
-impl Sort {
-    /// The next sort in the cycle.
-    pub fn next(self) -> Sort {
-        match self {
-            Sort::Activity => Sort::Name,
-            Sort::Name => Sort::Created,
-            Sort::Created => Sort::Number,
-            Sort::Number => Sort::Activity,
-        }
-    }
-
-    /// As the title shows it.
-    pub fn word(self) -> &'static str {
-        match self {
-            Sort::Activity => "activity",
-            Sort::Name => "name",
-            Sort::Created => "created",
-            Sort::Number => "number",
-        }
-    }
-}
 
 /// The list's order as the user chose it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -197,7 +197,15 @@ fn a_read_only_database_names_every_file_and_the_fix_it_gives_works() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     };
+    // the database and the log files SQLite keeps beside it, as
+    // `chmod a-w sessions.db*` leaves them
     mode(&db, 0o444);
+    for side in ["-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{side}", db.display()));
+        if p.exists() {
+            mode(&p, 0o444);
+        }
+    }
     let out = as_user(&s, &["new", "--name", "second"]);
     assert!(!out.status.success());
     let err = said(&out);
