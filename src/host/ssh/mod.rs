@@ -18,6 +18,7 @@ mod connect;
 mod deploy;
 pub mod dest;
 mod error;
+mod gate;
 mod known_hosts;
 mod pump;
 mod ssh_config;
