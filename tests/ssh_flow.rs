@@ -91,3 +91,47 @@ fn a_host_key_answered_after_the_login_grace_time_still_connects() {
     t.keys("q");
     assert!(t.wait_exit());
 }
+
+/// A view whose host is down says when the next try is and which key tries
+/// now; once the backoff has grown long, a key typed in the view brings the
+/// session back as soon as the server is there, not at the scheduled try.
+#[test]
+fn a_key_in_a_reconnecting_view_retries_before_the_backoff_ends() {
+    let (sb, mut sshd) = setup();
+    let mut t = common::pty::Tui::start_with(&sb, &[], 120, 30, &[("SSH_AUTH_SOCK", "")]);
+    t.wait_for("press n");
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("far\tbox\r");
+    t.wait_for(" far ");
+    t.type_line("echo ready-$((40+2))");
+    t.wait_for("ready-42");
+    sshd.stop();
+    t.wait_for("reconnecting \u{b7} next try in");
+    t.wait_for("C-b R now");
+    // Let the backoff grow until the next scheduled try is far away.
+    let far = wait_until(PATIENCE, || next_try(&t.screen()).is_some_and(|s| s >= 8));
+    assert!(far, "the backoff never grew:\n{}", t.screen());
+    sshd.restart();
+    let left = next_try(&t.screen()).unwrap();
+    let pressed = std::time::Instant::now();
+    t.keys("x");
+    t.wait_for("input not sent");
+    // (the notice says "reconnecting" too, and stays a while)
+    t.wait_gone("reconnecting \u{b7}");
+    let took = pressed.elapsed().as_secs();
+    let file = sb.paths().log_dir().join("sessui.log");
+    let log = std::fs::read_to_string(&file).unwrap_or_default();
+    assert!(
+        took < left,
+        "back after {took} s; the scheduled try was in {left} s\n{log}"
+    );
+    t.type_line("echo back-$((5+5))");
+    t.wait_for("back-10");
+}
+
+/// `N` from the status's "next try in N s".
+fn next_try(screen: &str) -> Option<u64> {
+    let rest = screen.split("next try in ").nth(1)?;
+    rest.split_whitespace().next()?.parse().ok()
+}

@@ -20,6 +20,7 @@ pub mod dest;
 mod error;
 mod gate;
 mod known_hosts;
+mod network;
 mod pump;
 mod ssh_config;
 mod supervisor;

@@ -526,6 +526,9 @@ async fn supervise(inner: Arc<Inner>) {
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
             _ = inner.wake.notified() => {}
+            _ = super::network::change() => {
+                tracing::info!(host = %inner.name, "the network changed: trying now");
+            }
         }
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
