@@ -202,7 +202,7 @@ async fn an_unknown_host_key_is_shown_to_the_prompter_and_learned_on_yes() {
     assert_eq!(
         asked,
         vec![(
-            "box".to_string(),
+            format!("box ({}:{})", sshd.addr, sshd.port),
             "ssh-ed25519".to_string(),
             fingerprint(&sshd)
         )]

@@ -151,6 +151,19 @@ pub trait Host: Send + Sync {
     /// Try to connect now instead of at the next scheduled retry.
     fn retry_now(&self) {}
 
+    /// A person acts on this host now (attach, create, retry) and waits for
+    /// it: connect now, and this time ask them what the connection needs
+    /// (host key, password). Connects made on no one's behalf ask nobody.
+    fn user_acts(&self) {
+        self.retry_now();
+    }
+
+    /// The host as messages name it: `db1 (10.0.0.5:22)` where an alias
+    /// leads to an address.
+    fn label(&self) -> String {
+        self.name().to_string()
+    }
+
     /// The job backstop used when a session has no idle timeout of its own.
     fn job_backstop(&self) -> Timeout;
 

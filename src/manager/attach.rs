@@ -16,6 +16,8 @@ impl Manager {
     /// Attaches a new view: starts a fresh job if the session is done (the
     /// user asked for it), then connects and asks the job for its screen.
     pub async fn attach(&self, key: &str, cols: u16, rows: u16) -> Result<Attachment> {
+        let s = self.find(key).await?;
+        self.host(&s.host)?.user_acts();
         self.attach_with(key, cols, rows, true).await
     }
 
@@ -200,7 +202,7 @@ impl Manager {
                 })
             }
             Err(source) => Err(ManagerError::Host {
-                context: format!("{what} session '{}' on {}", s.label(), s.host),
+                context: format!("{what} session '{}' on {}", s.label(), host.label()),
                 source,
             }),
         }

@@ -342,6 +342,7 @@ impl Manager {
         let name = validate_name(&opts.name)?;
         let host_name = host_key(&opts.host);
         let host = self.host(&host_name)?;
+        host.user_acts();
         let now = now_millis();
         let job = JobId::new();
         let row = SessionRow {
@@ -421,7 +422,11 @@ impl Manager {
             .start_job(req)
             .await
             .map_err(|source| ManagerError::Host {
-                context: format!("starting a shell for session '{}' on {}", s.label(), s.host),
+                context: format!(
+                    "starting a shell for session '{}' on {}",
+                    s.label(),
+                    host.label()
+                ),
                 source,
             })?;
         let job_row = JobRow {

@@ -9,6 +9,19 @@ use crate::store::{SessionRow, Status};
 impl Manager {
     /// Connects to a session's job for a one-off request.
     async fn connect_for(&self, s: &SessionRow, what: &str) -> Result<JobConn> {
+        self.connect_as(s, what, false).await
+    }
+
+    /// `connect_for` on a person's behalf (a command they typed): a host
+    /// waiting for an answer asks them.
+    async fn connect_acting(&self, s: &SessionRow, what: &str) -> Result<JobConn> {
+        self.connect_as(s, what, true).await
+    }
+
+    async fn connect_as(&self, s: &SessionRow, what: &str, acting: bool) -> Result<JobConn> {
+        if acting {
+            self.host(&s.host)?.user_acts();
+        }
         let revived;
         let s = match s.status {
             Status::Disconnected => {
@@ -36,7 +49,7 @@ impl Manager {
     /// a database write: activity is recorded if the database takes it.
     pub async fn send(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
         let s = self.find(key).await?;
-        let mut conn = self.connect_for(&s, "sending to").await?;
+        let mut conn = self.connect_acting(&s, "sending to").await?;
         conn.send(ClientMsg::Input(bytes))
             .await
             .map_err(|source| ManagerError::Host {
@@ -66,7 +79,7 @@ impl Manager {
     /// The session's screen (and history) as text, like `tmux capture-pane -p`.
     pub async fn capture(&self, key: &str, scrollback: u32, ansi: bool) -> Result<String> {
         let s = self.find(key).await?;
-        let mut conn = self.connect_for(&s, "capturing").await?;
+        let mut conn = self.connect_acting(&s, "capturing").await?;
         match conn
             .request(ClientMsg::Capture { scrollback, ansi }, REQUEST_TIMEOUT)
             .await
@@ -115,7 +128,7 @@ impl Manager {
         if s.status != Status::Running {
             return Ok((s, None));
         }
-        let info = match self.connect_for(&s, "asking").await {
+        let info = match self.connect_acting(&s, "asking").await {
             Ok(mut conn) => match conn.request(ClientMsg::Info, REQUEST_TIMEOUT).await {
                 Ok(ServerMsg::Info(info)) => Some(info),
                 _ => None,

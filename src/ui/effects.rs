@@ -181,8 +181,9 @@ impl Effects {
                 }
             }
             Effect::RetryHost(host) => {
+                // The user asked: a question the host waits on may be asked.
                 if let Some(h) = mgr.known_host(&host) {
-                    h.retry_now();
+                    h.user_acts();
                 }
             }
         }

@@ -12,7 +12,7 @@ pub const NO_MATCH: &str = "No session matches the filter (Esc clears it).";
 pub const TOO_SMALL: &str = "terminal too small";
 pub const CREATING: &str = "creating…";
 pub const ATTACHING: &str = "attaching…";
-pub const NOT_SENT_OFFLINE: &str = "input not sent: the session is reconnecting";
+pub const NOT_SENT_OFFLINE: &str = "input not sent: the session is reconnecting (trying now)";
 pub const PREVIEW_NO_ROOM: &str =
     "preview on: it shows when the terminal is at least 140 columns wide or 40 rows tall";
 pub const TYPE_YES_OR_NO: &str = "type yes or no, then Enter";

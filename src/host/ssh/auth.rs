@@ -58,7 +58,7 @@ pub async fn authenticate(
             return None;
         }
         prompting.store(true, Ordering::SeqCst);
-        let answer = prompter.ask(&target.alias, &prompt, echo).await;
+        let answer = prompter.ask(&target.label(), &prompt, echo).await;
         prompting.store(false, Ordering::SeqCst);
         answer
     };

@@ -141,7 +141,7 @@ impl client::Handler for Client {
                         self.prompting.store(true, Ordering::SeqCst);
                         let yes = self
                             .prompter
-                            .confirm_host_key(&t.alias, &key_type, &fingerprint)
+                            .confirm_host_key(&t.label(), &key_type, &fingerprint)
                             .await;
                         self.prompting.store(false, Ordering::SeqCst);
                         yes

@@ -244,7 +244,7 @@ async fn warn_once(prompter: &dyn Prompter, t: &Target) {
             }
         };
         if new {
-            prompter.warn(&t.alias, w).await;
+            prompter.warn(&t.label(), w).await;
         }
     }
 }

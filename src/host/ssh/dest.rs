@@ -103,6 +103,21 @@ impl Target {
             format!("{}:{}", self.host_name, self.port)
         }
     }
+
+    /// The host as a person wrote it, with where that leads: `db1 (10.0.0.5:22)`,
+    /// so a question or an error about an alias says which machine it means.
+    pub fn label(&self) -> String {
+        label(&self.alias, &self.addr())
+    }
+}
+
+/// `alias (host:port)`, or just `host:port` when the alias says no more.
+pub fn label(alias: &str, addr: &str) -> String {
+    if alias == addr {
+        addr.to_string()
+    } else {
+        format!("{alias} ({addr})")
+    }
 }
 
 /// Splits `user@host:port`, `ssh://user@host:port`, `[v6]:port`, or a bare alias.

@@ -15,6 +15,7 @@ use super::connect::{self, Session};
 use super::deploy;
 use super::dest::{self, Target};
 use super::error::{HostFailure, SshError};
+use super::gate::Gate;
 use super::{Settings, pump};
 use crate::clock::now_millis;
 use crate::duration::Timeout;
@@ -28,6 +29,10 @@ use crate::proc::Liveness;
 use crate::protocol::agent::{FailKind, ReplyBody, RequestBody, WireJob, WireLiveness};
 use crate::protocol::{ExitInfo, QuerySpec};
 
+/// How many times in a row a connection that failed after a person answered
+/// a question is made again at once (the server gave up waiting; the answer,
+/// a learned host key, still holds).
+const LATE_ANSWER_RETRIES: u32 = 2;
 /// First wait after a failure; doubles up to `BACKOFF_MAX`.
 const BACKOFF_START: Duration = Duration::from_secs(1);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
@@ -70,6 +75,21 @@ struct Inner {
     last_error: Mutex<Option<(String, bool)>>,
     wake: Notify,
     running: AtomicBool,
+    /// A person is acting on this host and waits for a connection: its
+    /// questions may be asked. Spent by the attempt that follows.
+    acting: Arc<AtomicBool>,
+    /// `host:port` the name led to, once resolved, for messages.
+    addr: Mutex<Option<String>>,
+}
+
+impl Inner {
+    /// `db1 (10.0.0.5:22)` once the address is known, else the name.
+    fn label(&self) -> String {
+        match &*self.addr.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(addr) => dest::label(&self.name, addr),
+            None => self.name.clone(),
+        }
+    }
 }
 
 pub struct SshHost {
@@ -90,6 +110,8 @@ impl SshHost {
                 last_error: Mutex::new(None),
                 wake: Notify::new(),
                 running: AtomicBool::new(false),
+                acting: Arc::new(AtomicBool::new(false)),
+                addr: Mutex::new(None),
             }),
         }
     }
@@ -111,7 +133,8 @@ impl SshHost {
     }
 
     /// The live connection: at once if up; after the first attempt if it is
-    /// under way; an error at once if the host is down or reconnecting.
+    /// under way, or after the next one if a person is acting on the host;
+    /// else an error at once if the host is down or reconnecting.
     async fn live(&self) -> Result<Arc<Live>, HostError> {
         if let Some(l) = self.current() {
             return Ok(l);
@@ -120,7 +143,9 @@ impl SshHost {
         let mut attempts = self.inner.attempts.subscribe();
         let seen = *attempts.borrow_and_update();
         let down = |why: String| HostError::Unreachable(why);
+        let acting = self.inner.acting.load(Ordering::SeqCst);
         match &*self.inner.state.borrow() {
+            _ if acting => {}
             HostState::Reconnecting { error, retry_at } => {
                 let secs = (retry_at - now_millis()).max(0) / 1000;
                 return Err(down(format!(
@@ -133,8 +158,8 @@ impl SshHost {
             // so a reaper pass or a keystroke never hangs on a host coming back.
             HostState::Connecting(step) if seen > 0 => {
                 return Err(down(format!(
-                    "reconnecting to '{}' ({step})",
-                    self.inner.name
+                    "reconnecting to {} ({step})",
+                    self.inner.label()
                 )));
             }
             _ => {}
@@ -156,8 +181,8 @@ impl SshHost {
             }
             if attempts.changed().await.is_err() {
                 return Err(down(format!(
-                    "the connection to '{}' stopped",
-                    self.inner.name
+                    "the connection to {} stopped",
+                    self.inner.label()
                 )));
             }
         }
@@ -226,7 +251,10 @@ impl SshHost {
                 FailKind::StopFailed => HostError::StopFailed(message),
             }),
             Ok(reply) => Ok(reply),
-            Err(e) => Err(HostError::Unreachable(format!("{}: {e}", self.inner.name))),
+            Err(e) => Err(HostError::Unreachable(format!(
+                "{}: {e}",
+                self.inner.label()
+            ))),
         }
     }
 
@@ -273,6 +301,19 @@ impl Host for SshHost {
         }
     }
 
+    fn label(&self) -> String {
+        self.inner.label()
+    }
+
+    fn user_acts(&self) {
+        if *self.inner.state.borrow() == HostState::Connected && self.current().is_some() {
+            return;
+        }
+        self.inner.acting.store(true, Ordering::SeqCst);
+        self.ensure_running();
+        self.inner.wake.notify_one();
+    }
+
     fn job_backstop(&self) -> Timeout {
         self.inner.settings.remote_idle
     }
@@ -305,7 +346,8 @@ impl Host for SshHost {
                 Liveness::Dead => Err(HostError::JobGone(job.id.to_string())),
                 _ => Err(HostError::Unreachable(format!(
                     "cannot reach the job {} on {}: {why}",
-                    job.id, self.inner.name
+                    job.id,
+                    self.inner.label()
                 ))),
             },
         }
@@ -401,8 +443,32 @@ impl Host for SshHost {
 /// The connection's life: connect, serve until lost, wait, again.
 async fn supervise(inner: Arc<Inner>) {
     let mut backoff = BACKOFF_START;
+    let mut late = 0;
     loop {
-        let result = establish(&inner).await;
+        let gate = Arc::new(Gate::new(
+            inner.settings.prompter.clone(),
+            inner.acting.clone(),
+        ));
+        let result = establish(&inner, gate.clone()).await;
+        // A person's wish to connect is spent on one attempt: later
+        // reconnects of their own ask nobody.
+        let acted = inner.acting.swap(false, Ordering::SeqCst);
+        if let Err(e) = &result {
+            // Someone came to the host while this attempt refused its
+            // question: ask them now.
+            let came = acted && gate.needed().is_some();
+            // The server gave up while a person answered (LoginGraceTime):
+            // the answer holds, so connect again at once, asking what is
+            // still to ask of the same person.
+            let late_answer = gate.asked() && !e.source.is_fatal() && late < LATE_ANSWER_RETRIES;
+            if came || late_answer {
+                tracing::info!(host = %inner.name, "connecting again at once after: {e}");
+                late += u32::from(late_answer);
+                inner.acting.store(true, Ordering::SeqCst);
+                continue;
+            }
+        }
+        late = 0;
         let failure = match result {
             Ok(live) => {
                 backoff = BACKOFF_START;
@@ -428,9 +494,14 @@ async fn supervise(inner: Arc<Inner>) {
                     .handle
                     .disconnect(russh::Disconnect::ByApplication, "", "en")
                     .await;
-                let msg = format!("connection to '{}' lost: {why}", inner.name);
+                let msg = format!("connection to {} lost: {why}", inner.label());
                 tracing::warn!("{msg}");
                 (msg, false)
+            }
+            // Nobody was acting on the host to answer: wait for someone to.
+            Err(e) if gate.needed().is_some() => {
+                tracing::info!("{e} (nobody acting on the host was asked)");
+                (needs_you(gate.needed().unwrap_or_default()), true)
             }
             Err(e) => {
                 let msg = e.to_string();
@@ -456,13 +527,21 @@ async fn supervise(inner: Arc<Inner>) {
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
             _ = inner.wake.notified() => {}
+            _ = super::network::change() => {
+                tracing::info!(host = %inner.name, "the network changed: trying now");
+            }
         }
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
 }
 
+/// The host's status while it waits for a person to answer its question.
+pub fn needs_you(what: &str) -> String {
+    format!("needs you: {what} \u{2014} Enter on a session there")
+}
+
 /// One attempt: connect and log in, make sure our binary is there, start the agent.
-async fn establish(inner: &Arc<Inner>) -> Result<Live, HostFailure> {
+async fn establish(inner: &Arc<Inner>, gate: Arc<Gate>) -> Result<Live, HostFailure> {
     let name = inner.name.clone();
     let fail = |addr: &str, source: SshError| HostFailure {
         host: name.clone(),
@@ -489,18 +568,14 @@ async fn establish(inner: &Arc<Inner>) -> Result<Live, HostFailure> {
             .map_err(|e| fail(&name, e))?
     };
     let addr = target.addr();
+    *inner.addr.lock().unwrap_or_else(|p| p.into_inner()) = Some(addr.clone());
     let state = inner.state.clone();
     let step = move |s: String| {
         state.send_replace(HostState::Connecting(s));
     };
-    let session = connect::open(
-        &target,
-        &inner.settings.tuning,
-        inner.settings.prompter.clone(),
-        &step,
-    )
-    .await
-    .map_err(|e| fail(&addr, e))?;
+    let session = connect::open(&target, &inner.settings.tuning, gate, &step)
+        .await
+        .map_err(|e| fail(&addr, e))?;
 
     // Our binary there: the configured one, or ours, uploaded if missing.
     step("checking sessui on the host".into());

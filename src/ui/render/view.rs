@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{SPINNER, bold, centered, dim, hints, status_style};
+use crate::host::HostState;
 use crate::ui::keymap::PrefixAction;
 use crate::ui::state::{Link, Ui, View};
 use crate::ui::strings;
@@ -119,8 +120,9 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
         (_, Some(_)) => ("ended".to_string(), Style::new().fg(Color::Red)),
         (Link::Reconnecting { attempt, .. }, _) => (
             format!(
-                "{} reconnecting (try {attempt})",
-                SPINNER[ui.spinner % SPINNER.len()]
+                "{} {}",
+                SPINNER[ui.spinner % SPINNER.len()],
+                reconnecting(ui, v, *attempt)
             ),
             Style::new().fg(Color::Yellow),
         ),
@@ -149,7 +151,13 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
         };
         spans.push(Span::styled(format!(" {} ", n.text), style));
     } else if let Link::Reconnecting { reason, .. } = &v.link {
-        spans.push(Span::styled(format!(" {reason} "), dim()));
+        // The reason takes the room left beside the help hint, abbreviated
+        // rather than cut off at the edge with the hint.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let hint = k.prefix.label().chars().count() + 8;
+        let room = usize::from(ui.size.0).saturating_sub(used + hint + 3);
+        let reason = super::columns::fit(reason, room.min(usize::from(u16::MAX)) as u16);
+        spans.push(Span::styled(format!(" {} ", reason.trim_end()), dim()));
     }
     if let Some(c) = &v.copy {
         spans.append(&mut super::copy::status(v, c));
@@ -191,6 +199,24 @@ pub fn status_line(ui: &Ui, v: &View) -> Line<'static> {
         ));
     }
     Line::from(spans)
+}
+
+/// A view waiting for its link: when the next try is, and the key that
+/// tries now (`reconnecting · next try in 4 s · C-b R now`).
+fn reconnecting(ui: &Ui, v: &View, attempt: u32) -> String {
+    let now_key = format!(
+        "{} {} now",
+        ui.keymap.prefix.label(),
+        ui.keymap.prefix_key(PrefixAction::Retry)
+    );
+    match ui.host_state(&v.session.host) {
+        Some(HostState::Reconnecting { retry_at, .. }) => {
+            let left = ((retry_at - ui.now).max(0) as u64).div_ceil(1000);
+            format!("reconnecting \u{b7} next try in {left} s \u{b7} {now_key}")
+        }
+        Some(HostState::Connecting(_)) => "reconnecting \u{b7} trying now".to_string(),
+        _ => format!("reconnecting (try {attempt}) \u{b7} {now_key}"),
+    }
 }
 
 /// The copy-mode keys a user needs first.

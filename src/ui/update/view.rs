@@ -165,6 +165,9 @@ pub(super) fn send_input(ui: &mut Ui, bytes: Vec<u8>, fx: &mut Vec<Effect>) {
         return;
     }
     if v.link != Link::Live {
+        // A key in a view that waits for its link is a wish to have it back:
+        // try now rather than at the next backoff step.
+        fx.push(Effect::RetryHost(v.session.host.clone()));
         ui.error(strings::NOT_SENT_OFFLINE);
         return;
     }
