@@ -715,7 +715,7 @@ async fn retry_now_skips_the_backoff() {
     let t = Instant::now();
     let retry_at = loop {
         if let sessui::testing::host::HostState::Reconnecting { retry_at, error } = host.state() {
-            assert!(error.contains("'box'"), "{error}");
+            assert!(error.contains("box"), "{error}");
             if retry_at - sessui::testing::now_millis() >= 3_000 {
                 break retry_at;
             }

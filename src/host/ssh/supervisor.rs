@@ -478,6 +478,10 @@ async fn supervise(inner: Arc<Inner>) {
                 inner.state.send_replace(HostState::Connected);
                 inner.attempts.send_modify(|n| *n += 1);
                 tracing::info!(host = %inner.name, "connected");
+                // A wake asked for while connecting was answered by this
+                // connection: it must not cut the wait after a later loss
+                // short. (A zero timeout polls once: a stored wake is spent.)
+                let _ = tokio::time::timeout(Duration::ZERO, inner.wake.notified()).await;
                 tokio::select! {
                     _ = live.session.lost.token.cancelled() => {}
                     _ = live.agent.closed.cancelled() => {}
