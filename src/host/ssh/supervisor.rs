@@ -117,14 +117,18 @@ impl SshHost {
     }
 
     /// Starts the supervisor if it is not running (needs a tokio runtime).
-    fn ensure_running(&self) {
+    /// Starts the supervisor if it is not running (needs a tokio runtime);
+    /// true if it started now (its first attempt is under way).
+    fn ensure_running(&self) -> bool {
         if tokio::runtime::Handle::try_current().is_err() {
-            return;
+            return false;
         }
         if !self.inner.running.swap(true, Ordering::SeqCst) {
             let inner = self.inner.clone();
             tokio::spawn(supervise(inner));
+            return true;
         }
+        false
     }
 
     fn current(&self) -> Option<Arc<Live>> {
@@ -310,8 +314,11 @@ impl Host for SshHost {
             return;
         }
         self.inner.acting.store(true, Ordering::SeqCst);
-        self.ensure_running();
-        self.inner.wake.notify_one();
+        // A supervisor started now tries at once; a wake-up stored for it
+        // would skip its first backoff wait later.
+        if !self.ensure_running() {
+            self.inner.wake.notify_one();
+        }
     }
 
     fn job_backstop(&self) -> Timeout {
@@ -477,6 +484,9 @@ async fn supervise(inner: Arc<Inner>) {
                 *inner.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 inner.state.send_replace(HostState::Connected);
                 inner.attempts.send_modify(|n| *n += 1);
+                // A wake-up asked for while connecting is spent: it must not
+                // skip the backoff after a later loss.
+                let _ = futures::FutureExt::now_or_never(inner.wake.notified());
                 tracing::info!(host = %inner.name, "connected");
                 // A wake asked for while connecting was answered by this
                 // connection: it must not cut the wait after a later loss
@@ -498,7 +508,12 @@ async fn supervise(inner: Arc<Inner>) {
                     .handle
                     .disconnect(russh::Disconnect::ByApplication, "", "en")
                     .await;
-                let msg = format!("connection to {} lost: {why}", inner.label());
+                let addr = inner.addr.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                let msg = format!(
+                    "connection to '{}' ({}) lost: {why}",
+                    inner.name,
+                    addr.unwrap_or_default()
+                );
                 tracing::warn!("{msg}");
                 (msg, false)
             }
