@@ -116,7 +116,6 @@ impl SshHost {
         }
     }
 
-    /// Starts the supervisor if it is not running (needs a tokio runtime).
     /// Starts the supervisor if it is not running (needs a tokio runtime);
     /// true if it started now (its first attempt is under way).
     fn ensure_running(&self) -> bool {
@@ -488,10 +487,6 @@ async fn supervise(inner: Arc<Inner>) {
                 // skip the backoff after a later loss.
                 let _ = futures::FutureExt::now_or_never(inner.wake.notified());
                 tracing::info!(host = %inner.name, "connected");
-                // A wake asked for while connecting was answered by this
-                // connection: it must not cut the wait after a later loss
-                // short. (A zero timeout polls once: a stored wake is spent.)
-                let _ = tokio::time::timeout(Duration::ZERO, inner.wake.notified()).await;
                 tokio::select! {
                     _ = live.session.lost.token.cancelled() => {}
                     _ = live.agent.closed.cancelled() => {}
