@@ -877,14 +877,7 @@ fn the_tui_creates_a_remote_session_asking_about_the_host_key_in_a_popup() {
 #[test]
 fn the_tui_view_survives_the_host_going_away_and_coming_back() {
     let (sb, mut sshd) = setup();
-    let mut t = common::pty::Tui::start_with(&sb, &[], 100, 30, &[("SSH_AUTH_SOCK", "")]);
-    t.wait_for("press n");
-    t.keys("n");
-    t.wait_for("New session");
-    t.keys("far\tbox\r");
-    t.wait_for(" far ");
-    t.type_line("echo ready-$((40+2))");
-    t.wait_for("ready-42");
+    let mut t = far_on_box(&sb, 100);
     t.type_line("sleep 3; for i in 1 2 3; do echo while-away-$i; done");
     // (the command must reach the host before the link goes)
     t.wait_for("echo while-away-$i");

@@ -98,14 +98,7 @@ fn a_host_key_answered_after_the_login_grace_time_still_connects() {
 #[test]
 fn a_key_in_a_reconnecting_view_retries_before_the_backoff_ends() {
     let (sb, mut sshd) = setup();
-    let mut t = common::pty::Tui::start_with(&sb, &[], 120, 30, &[("SSH_AUTH_SOCK", "")]);
-    t.wait_for("press n");
-    t.keys("n");
-    t.wait_for("New session");
-    t.keys("far\tbox\r");
-    t.wait_for(" far ");
-    t.type_line("echo ready-$((40+2))");
-    t.wait_for("ready-42");
+    let mut t = far_on_box(&sb, 120);
     sshd.stop();
     t.wait_for("reconnecting \u{b7} next try in");
     t.wait_for("C-b R now");

@@ -148,6 +148,23 @@ pub(super) fn attach(ui: &mut Ui, session: SessionRow, screen: &[u8]) {
     ui.view = Some(view);
 }
 
+/// The manager's answer to an attach: `session` is live on a new view
+/// (its connection's other ends are not kept: `update` only returns effects).
+pub(super) fn attached(session: SessionRow) -> UiEvent {
+    let (tx, _) = mpsc::channel(64);
+    let (_, rx) = mpsc::channel(4);
+    UiEvent::Attached {
+        result: Box::new(Ok(super::update::Attached {
+            session,
+            view: ViewId::from_string("v"),
+            tx,
+            rx,
+            version: crate::protocol::PROTOCOL_VERSION,
+        })),
+        reattach: false,
+    }
+}
+
 #[test]
 fn list_screen() {
     let ui = ui();
@@ -341,21 +358,7 @@ fn keys_typed_while_attaching_reach_the_session_in_order_and_never_the_list() {
         assert!(update(&mut ui, key(KeyCode::Char(c))).is_empty());
     }
     assert!(!ui.quit && ui.popup.is_none());
-    let (tx, _rx_job) = mpsc::channel(64);
-    let (_tx_srv, rx) = mpsc::channel(4);
-    update(
-        &mut ui,
-        UiEvent::Attached {
-            result: Box::new(Ok(super::update::Attached {
-                session: sessions()[0].clone(),
-                view: ViewId::from_string("v"),
-                tx,
-                rx,
-                version: crate::protocol::PROTOCOL_VERSION,
-            })),
-            reattach: false,
-        },
-    );
+    update(&mut ui, attached(sessions()[0].clone()));
     // more keys before the screen arrives, then the screen
     update(&mut ui, key(KeyCode::Enter));
     let generation = ui.view.as_ref().unwrap().generation;
@@ -397,21 +400,7 @@ fn a_prefix_typed_while_attaching_is_a_prefix_once_the_view_is_there() {
     }
     update(&mut ui, ctrl('b'));
     update(&mut ui, key(KeyCode::Char('d')));
-    let (tx, _rx_job) = mpsc::channel(64);
-    let (_tx_srv, rx) = mpsc::channel(4);
-    let fx = update(
-        &mut ui,
-        UiEvent::Attached {
-            result: Box::new(Ok(super::update::Attached {
-                session: sessions()[0].clone(),
-                view: ViewId::from_string("v"),
-                tx,
-                rx,
-                version: crate::protocol::PROTOCOL_VERSION,
-            })),
-            reattach: false,
-        },
-    );
+    let fx = update(&mut ui, attached(sessions()[0].clone()));
     // the view came and went: back on the list, `ls` in the shell, the
     // prefix and `d` not
     assert!(ui.view.is_none(), "prefix d typed ahead did not detach");

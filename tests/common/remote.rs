@@ -114,6 +114,20 @@ pub fn setup() -> (Sandbox, Sshd) {
     (sb, sshd)
 }
 
+/// sessui in a terminal `cols` wide, in a new session `far` on `box` whose
+/// shell has answered a command.
+pub fn far_on_box(sb: &Sandbox, cols: u16) -> crate::common::pty::Tui {
+    let mut t = crate::common::pty::Tui::start_with(sb, &[], cols, 30, &[("SSH_AUTH_SOCK", "")]);
+    t.wait_for("press n");
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("far\tbox\r");
+    t.wait_for(" far ");
+    t.type_line("echo ready-$((40+2))");
+    t.wait_for("ready-42");
+    t
+}
+
 pub fn upload_count(sb: &Sandbox) -> usize {
     std::fs::read_to_string(sb.paths().log_dir().join("sessui.log"))
         .unwrap_or_default()
