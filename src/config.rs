@@ -1,13 +1,14 @@
 //! `config.toml`: every setting with its default in one place, so help text,
 //! docs and code agree.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::duration::Timeout;
+
+pub use crate::keys::{KeysConfig, ModeKeys};
 
 /// Default scrollback a job keeps: what tmux keeps by default times five, cheap
 /// because rows are stored as compact formatted text.
@@ -96,15 +97,6 @@ pub enum PredictMode {
     Adaptive,
     Always,
     Never,
-}
-
-/// Which copy-mode keys: tmux's `mode-keys`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ModeKeys {
-    #[default]
-    Vi,
-    Emacs,
 }
 
 /// What the list is sorted by (`ui.sort`).
@@ -277,7 +269,7 @@ impl Config {
             // With no pause the reaper would query every host in a loop.
             return Err("timeouts.reaper_interval must be more than 0s (default 1m)".into());
         }
-        crate::ui::keymap::Keymap::new(&config.ui.prefix, &config.keys)?;
+        crate::keys::map::Keymap::new(&config.ui.prefix, &config.keys)?;
         Ok(config)
     }
 
@@ -423,30 +415,4 @@ mod tests {
         let text = toml::to_string(&Config::default()).unwrap();
         assert_eq!(Config::parse(&text).unwrap(), Config::default());
     }
-}
-
-/// One action's keys in the config: a key or a list of keys.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum KeySpecs {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl KeySpecs {
-    pub(crate) fn specs(&self) -> Vec<&str> {
-        match self {
-            KeySpecs::One(s) => vec![s.as_str()],
-            KeySpecs::Many(v) => v.iter().map(String::as_str).collect(),
-        }
-    }
-}
-
-/// `[keys.list]`, `[keys.prefix]`, `[keys.scroll]`: action name = key(s).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KeysConfig {
-    pub list: HashMap<String, KeySpecs>,
-    pub prefix: HashMap<String, KeySpecs>,
-    pub scroll: HashMap<String, KeySpecs>,
 }

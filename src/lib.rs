@@ -18,6 +18,7 @@ pub mod fuzzing;
 pub(crate) mod host;
 pub(crate) mod ids;
 pub(crate) mod job;
+pub(crate) mod keys;
 pub(crate) mod logging;
 pub(crate) mod manager;
 pub(crate) mod paths;

@@ -45,7 +45,7 @@ pub async fn run(app: &App, args: Args) -> CmdResult {
     if s.host == crate::host::LOCAL
         && s.status == crate::store::Status::Running
         && let Some(pid) = job.as_ref().map(|j| j.pid)
-        && let Some(u) = crate::host::procs::usage(pid)
+        && let Some(u) = crate::proc::tree::usage(pid)
         && let Some(obj) = json.as_object_mut()
     {
         obj.insert("program".into(), u.program.into());

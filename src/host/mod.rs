@@ -3,7 +3,6 @@
 
 pub mod conn;
 pub mod local;
-pub mod procs;
 pub mod search;
 pub mod ssh;
 

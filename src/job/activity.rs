@@ -75,7 +75,7 @@ impl Tracker {
 
     /// CPU time and memory of the job's whole tree (`job`: its own pid).
     pub(super) fn measure(&mut self, job: u32) {
-        if let Some(u) = crate::host::procs::tree_usage(job) {
+        if let Some(u) = crate::proc::tree::tree_usage(job) {
             self.now.cpu_ms = (u.cpu_secs * 1000.0) as u64;
             self.now.rss_bytes = u.rss_bytes;
         }

@@ -2,6 +2,11 @@
 //! application cursor mode), and key specs as users write them in config
 //! (`C-b`, `M-a`, `Enter`, `F5`).
 
+pub(crate) mod map;
+mod spec;
+
+pub use spec::{KeySpecs, KeysConfig, ModeKeys};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// A key with the modifiers that matter for matching bindings. Lock keys

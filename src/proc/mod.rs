@@ -1,6 +1,8 @@
 //! Who a process is, beyond its pid: pid + start time + boot id, so a reused
 //! pid or a reboot is never mistaken for the same live process.
 
+pub(crate) mod tree;
+
 use std::fs;
 use std::io;
 

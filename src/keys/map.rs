@@ -6,7 +6,7 @@ use std::collections::HashMap;
 #[cfg(test)]
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use super::keys::Chord;
+use super::Chord;
 
 /// What a key does on the session list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,7 +121,7 @@ const SCROLL: &[(ScrollAction, &str, &[&str])] = &[
     (ScrollAction::PrevMatch, "prev-match", &["N"]),
 ];
 
-pub use crate::config::{KeySpecs, KeysConfig};
+pub use super::{KeySpecs, KeysConfig};
 
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -130,7 +130,7 @@ pub struct Keymap {
     prefixed: Table<PrefixAction>,
     scroll: Table<ScrollAction>,
     /// Copy mode's key table (`ui.mode_keys`).
-    pub mode_keys: crate::ui::copy::ModeKeys,
+    pub mode_keys: super::ModeKeys,
     /// A command each copy is piped to as well (`ui.copy_command`). Kept
     /// here as it travels with the keys from the config to the UI.
     pub copy_command: Option<String>,
