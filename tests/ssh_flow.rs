@@ -112,6 +112,10 @@ fn a_key_in_a_reconnecting_view_retries_before_the_backoff_ends() {
     t.wait_for("input not sent");
     // (the notice says "reconnecting" too, and stays a while)
     t.wait_gone("reconnecting \u{b7}");
+    // Live again: the status bar says so (the notice about the refused key
+    // can hide "reconnecting" from the screen while the link is still down,
+    // and keys typed then are refused, not sent).
+    t.wait_for(" box  running ");
     let took = pressed.elapsed().as_secs();
     let file = sb.paths().log_dir().join("sessui.log");
     let log = std::fs::read_to_string(&file).unwrap_or_default();
