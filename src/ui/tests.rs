@@ -165,6 +165,17 @@ pub(super) fn attached(session: SessionRow) -> UiEvent {
     }
 }
 
+/// Every byte of input the effects send to a session, in order.
+fn input_sent(fx: &[Effect]) -> Vec<u8> {
+    sent(fx)
+        .into_iter()
+        .flat_map(|m| match m {
+            ClientMsg::Input(b) => b,
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 #[test]
 fn list_screen() {
     let ui = ui();
@@ -379,13 +390,7 @@ fn keys_typed_while_attaching_reach_the_session_in_order_and_never_the_list() {
         fx.iter()
             .all(|e| !matches!(e, Effect::Send { generation: g, .. } if *g != generation))
     );
-    let typed: Vec<u8> = sent(&fx)
-        .into_iter()
-        .flat_map(|m| match m {
-            ClientMsg::Input(b) => b,
-            _ => Vec::new(),
-        })
-        .collect();
+    let typed = input_sent(&fx);
     assert_eq!(typed, b"qd ls\r");
 }
 
@@ -405,13 +410,7 @@ fn a_prefix_typed_while_attaching_is_a_prefix_once_the_view_is_there() {
     // prefix and `d` not
     assert!(ui.view.is_none(), "prefix d typed ahead did not detach");
     assert!(fx.iter().any(|e| matches!(e, Effect::Detach { .. })));
-    let typed: Vec<u8> = sent(&fx)
-        .into_iter()
-        .flat_map(|m| match m {
-            ClientMsg::Input(b) => b,
-            _ => Vec::new(),
-        })
-        .collect();
+    let typed = input_sent(&fx);
     assert_eq!(typed, b"ls", "only the text typed ahead reaches the shell");
 }
 
