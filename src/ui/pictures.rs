@@ -14,9 +14,8 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr;
 
-use super::tests::{attach, ctrl, draw, key, sessions, ui, update};
+use super::tests::{attach, ctrl, draw, key, preview_of, sessions, ui, update};
 use super::update::UiEvent;
-use crate::protocol::ServerMsg;
 
 /// Pixels per cell: a 14 px monospace font is about 8.4 px wide.
 const CELL_W: f32 = 8.4;
@@ -290,31 +289,14 @@ fn the_list_with_its_live_preview() {
     let mut ui = ui();
     update(&mut ui, UiEvent::Resize(160, 16));
     let generation = ui.preview.current.as_ref().map_or(0, |p| p.generation);
-    update(
-        &mut ui,
-        UiEvent::Preview {
-            generation,
-            msgs: vec![
-                ServerMsg::Screen {
-                    cols: 70,
-                    rows: 12,
-                    state: b"\x1b[H\x1b[2J".to_vec(),
-                    title: String::new(),
-                },
-                ServerMsg::Output(
-                    concat!(
-                        "$ cargo build --release\r\n",
-                        "   Compiling app v0.3.1\r\n",
-                        "    Finished `release` profile in 41.8s\r\n",
-                        "$ ./target/release/app --port 8080\r\n",
-                        "listening on :8080\r\n",
-                    )
-                    .as_bytes()
-                    .to_vec(),
-                ),
-            ],
-        },
+    let output = concat!(
+        "$ cargo build --release\r\n",
+        "   Compiling app v0.3.1\r\n",
+        "    Finished `release` profile in 41.8s\r\n",
+        "$ ./target/release/app --port 8080\r\n",
+        "listening on :8080\r\n",
     );
+    update(&mut ui, preview_of(generation, 70, 12, output.as_bytes()));
     picture("preview.svg", draw(&ui).backend().buffer());
 }
 

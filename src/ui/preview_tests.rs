@@ -3,7 +3,7 @@
 //! session whose host went away, marked stale.
 
 use super::state::Ui;
-use super::tests::{NOW, draw, key, row, ui, update};
+use super::tests::{NOW, draw, key, preview_of, row, ui, update};
 use super::update::{Effect, UiEvent};
 use crate::host::HostState;
 use crate::ids::SessionId;
@@ -25,21 +25,7 @@ fn previewing(size: (u16, u16), screen: &str) -> (Ui, u64) {
     let fx = update(&mut ui, UiEvent::Resize(size.0, size.1));
     let (id, generation) = watch_of(&fx).flatten().expect("a watch starts");
     assert_eq!(Some(&id), ui.selected.as_ref());
-    update(
-        &mut ui,
-        UiEvent::Preview {
-            generation,
-            msgs: vec![
-                ServerMsg::Screen {
-                    cols: 60,
-                    rows: 8,
-                    state: b"\x1b[H\x1b[2J".to_vec(),
-                    title: String::new(),
-                },
-                ServerMsg::Output(screen.as_bytes().to_vec()),
-            ],
-        },
-    );
+    update(&mut ui, preview_of(generation, 60, 8, screen.as_bytes()));
     (ui, generation)
 }
 
@@ -111,18 +97,7 @@ fn an_unreachable_host_shows_the_last_known_screen_marked_stale() {
     assert_eq!(id, sessions[0].id);
     update(
         &mut ui,
-        UiEvent::Preview {
-            generation,
-            msgs: vec![
-                ServerMsg::Screen {
-                    cols: 60,
-                    rows: 6,
-                    state: b"\x1b[H\x1b[2J".to_vec(),
-                    title: String::new(),
-                },
-                ServerMsg::Output(b"api$ uptime\r\n up 40 days\r\napi$ ".to_vec()),
-            ],
-        },
+        preview_of(generation, 60, 6, b"api$ uptime\r\n up 40 days\r\napi$ "),
     );
     // The host drops: the watch ends, the host reconnects.
     update(

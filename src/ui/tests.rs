@@ -176,6 +176,23 @@ fn input_sent(fx: &[Effect]) -> Vec<u8> {
         .collect()
 }
 
+/// What a watched job sends the list's preview: its (cleared) screen at
+/// `cols`x`rows`, then `output`.
+pub(super) fn preview_of(generation: u64, cols: u16, rows: u16, output: &[u8]) -> UiEvent {
+    UiEvent::Preview {
+        generation,
+        msgs: vec![
+            ServerMsg::Screen {
+                cols,
+                rows,
+                state: b"\x1b[H\x1b[2J".to_vec(),
+                title: String::new(),
+            },
+            ServerMsg::Output(output.to_vec()),
+        ],
+    }
+}
+
 #[test]
 fn list_screen() {
     let ui = ui();
