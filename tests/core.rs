@@ -132,12 +132,25 @@ async fn a_full_screen_program_is_restored_exactly_on_a_new_attach() {
         "exec sleep 1000'\r"
     ))
     .await;
-    live.until(|e| e.modes().bracketed_paste && e.row_text(9).contains("blue"))
-        .await;
+    // Bash turns bracketed paste on at every prompt and the echoed command
+    // line holds the word "blue": wait for what only the program draws.
+    assert!(
+        live.until(|e| e.alternate_screen()
+            && e.row_text(9).contains(" blue ")
+            && e.cursor_position() == (6, 11))
+            .await,
+        "the program never drew its screen:\n{}",
+        live.emu.screen_text()
+    );
     let mut fresh = TestView::new(mgr.attach("fs", 80, 24).await.unwrap().conn);
     fresh.settle().await;
     live.settle().await;
-    assert!(fresh.emu.alternate_screen());
+    assert!(
+        fresh.emu.alternate_screen(),
+        "live:\n{}\nfresh:\n{}",
+        live.emu.screen_text(),
+        fresh.emu.screen_text()
+    );
     assert!(fresh.emu.modes().application_cursor);
     assert_eq!(fresh.emu.title(), "fs-title");
     assert_eq!(fresh.emu.cursor_position(), (6, 11));
