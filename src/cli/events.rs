@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::app::App;
-use crate::clock::rfc3339;
+use crate::clock::{rfc3339, rfc3339_millis};
 use crate::store::{EventRow, Store};
 
 use super::{CmdResult, Failure, out_line};
@@ -109,8 +109,8 @@ fn as_text(e: &EventRow) -> String {
         _ => String::new(),
     };
     format!(
-        "{}  {:<13} {short}  {}  {}  {}{detail}",
-        rfc3339(e.at),
+        "{}  {:<13} {short}  {:<12}  {:<8}  {}{detail}",
+        rfc3339_millis(e.at),
         e.kind,
         safe(e.name.as_deref().unwrap_or("-")),
         safe(e.host.as_deref().unwrap_or("-")),
