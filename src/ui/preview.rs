@@ -82,7 +82,7 @@ fn target(ui: &Ui) -> Option<(SessionId, Result<(), String>)> {
     if !ui.preview.on || ui.view.is_some() {
         return None;
     }
-    super::render::preview_room(ui.size)?;
+    super::render::preview_room(ui)?;
     let s = ui.selected_session()?;
     let reachable = match s.status {
         Status::Running if s.host == LOCAL => Ok(()),

@@ -49,6 +49,27 @@ fn a_tall_list_shows_the_preview_below_it() {
 }
 
 #[test]
+fn an_80x24_list_with_room_below_shows_the_preview_there() {
+    let (ui, _) = previewing((80, 24), "$ tail -f log\r\nline one\r\nline two");
+    insta::assert_snapshot!(draw(&ui).backend());
+}
+
+#[test]
+fn p_on_a_terminal_without_room_says_why_and_keeps_the_preview_on() {
+    let mut ui = ui();
+    update(&mut ui, UiEvent::Resize(80, 12));
+    assert!(ui.preview.on);
+    update(&mut ui, key(KeyCode::Char('p')));
+    assert!(ui.preview.on, "not turned off unseen");
+    assert!(
+        draw(&ui)
+            .backend()
+            .to_string()
+            .contains("preview on: it shows")
+    );
+}
+
+#[test]
 fn a_small_terminal_has_no_preview_and_p_turns_it_off_and_on() {
     let mut ui = ui();
     // 100x16: no room; nothing is watched.

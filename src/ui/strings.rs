@@ -14,7 +14,7 @@ pub const CREATING: &str = "creating…";
 pub const ATTACHING: &str = "attaching…";
 pub const NOT_SENT_OFFLINE: &str = "input not sent: the session is reconnecting (trying now)";
 pub const PREVIEW_NO_ROOM: &str =
-    "preview on: it shows when the terminal is at least 140 columns wide or 40 rows tall";
+    "preview on: it shows beside the list from 140 columns, or below it when 10 rows are free";
 pub const TYPE_YES_OR_NO: &str = "type yes or no, then Enter";
 pub const NOT_SENT_BUSY: &str = "input not sent: the session is not reading input";
 

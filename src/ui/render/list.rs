@@ -105,7 +105,7 @@ fn footer_line(ui: &Ui) -> Line<'static> {
         // Last, so a narrow footer cuts these and never the way to help.
         (k.list_key(ListAction::Search), "search"),
     ];
-    if super::preview_room(ui.size).is_some() {
+    if super::preview_room(ui).is_some() {
         keys.push((k.list_key(ListAction::Preview), "preview"));
     }
     hints(&keys)

@@ -1,5 +1,6 @@
 //! The list's live preview: the selected session's screen in a frame beside
-//! the list (wide terminals) or below it (tall ones), off when neither fits.
+//! the list (wide terminals) or below it (tall ones, or when the list leaves
+//! room), off when neither fits.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -17,8 +18,13 @@ const BESIDE_COLS: u16 = 140;
 const LIST_COLS: u16 = 80;
 /// Columns a preview beside the list has at least.
 const MIN_PREVIEW_COLS: u16 = BESIDE_COLS - LIST_COLS;
-/// Below the list from this height: the list keeps 20 rows.
+/// Below the list from this height: the list keeps half.
 const BELOW_ROWS: u16 = 40;
+/// Rows a preview below the list has at least, its frame included: a
+/// shorter terminal shows one below when the list leaves this many free.
+const MIN_BELOW_ROWS: u16 = 10;
+/// Rows the list takes besides its sessions: title, header, notice, footer.
+const LIST_CHROME_ROWS: u16 = 4;
 
 /// Where the preview goes in a terminal of `size`, if it fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,15 +33,41 @@ pub enum Room {
     Below,
 }
 
-/// Where a preview fits in a terminal of `size` (cols, rows), if anywhere.
-pub fn room(size: (u16, u16)) -> Option<Room> {
-    if size.0 >= BESIDE_COLS && size.1 >= super::MIN_ROWS * 2 {
+/// Where a preview of the list fits now, if anywhere.
+pub fn room(ui: &Ui) -> Option<Room> {
+    room_in(ui.size, list_rows(ui))
+}
+
+/// Where a preview fits in a terminal of `size` (cols, rows) whose list
+/// needs `list_rows` rows, if anywhere.
+fn room_in(size: (u16, u16), list_rows: u16) -> Option<Room> {
+    let (cols, rows) = size;
+    if cols >= BESIDE_COLS && rows >= super::MIN_ROWS * 2 {
         Some(Room::Beside)
-    } else if size.1 >= BELOW_ROWS && size.0 >= super::MIN_COLS * 2 {
+    } else if cols >= super::MIN_COLS * 2
+        && (rows >= BELOW_ROWS || rows >= list_rows.saturating_add(MIN_BELOW_ROWS))
+    {
         Some(Room::Below)
     } else {
         None
     }
+}
+
+/// Rows the list needs to show every session (and the hosts' headers when
+/// grouped). Every session, not only those a filter lets through, so that
+/// typing a filter does not move the preview in and out.
+fn list_rows(ui: &Ui) -> u16 {
+    let headers = if ui.order.by_host {
+        let mut hosts: Vec<&str> = ui.sessions.iter().map(|s| s.host.as_str()).collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        hosts.len()
+    } else {
+        0
+    };
+    u16::try_from(ui.sessions.len() + headers)
+        .unwrap_or(u16::MAX)
+        .saturating_add(LIST_CHROME_ROWS)
 }
 
 /// The list's area and the preview's, when a preview is shown.
@@ -43,7 +75,8 @@ pub fn split(ui: &Ui, area: Rect) -> (Rect, Option<Rect>) {
     if ui.preview.current.is_none() {
         return (area, None);
     }
-    let (direction, list) = match room((area.width, area.height)) {
+    let needed = list_rows(ui);
+    let (direction, list) = match room_in((area.width, area.height), needed) {
         // The list keeps the width its columns need at 80; the preview
         // shows the left part of a wider session.
         Some(Room::Beside) => (
@@ -52,7 +85,10 @@ pub fn split(ui: &Ui, area: Rect) -> (Rect, Option<Rect>) {
                 .max(LIST_COLS)
                 .min(area.width - MIN_PREVIEW_COLS),
         ),
-        Some(Room::Below) => (Direction::Vertical, area.height / 2),
+        // A tall terminal splits in half; a shorter one gives the preview
+        // what the list leaves free.
+        Some(Room::Below) if area.height >= BELOW_ROWS => (Direction::Vertical, area.height / 2),
+        Some(Room::Below) => (Direction::Vertical, (area.height / 2).max(needed)),
         None => return (area, None),
     };
     let [list, preview] =

@@ -572,8 +572,13 @@ fn list_key(ui: &mut Ui, key: KeyEvent, fx: &mut Vec<Effect>) {
         }
         ListAction::Help => ui.popup = Some(Popup::Help { scroll: 0 }),
         ListAction::Preview => {
-            ui.preview.on = !ui.preview.on;
-            if ui.preview.on && super::render::preview_room(ui.size).is_none() {
+            let room = super::render::preview_room(ui).is_some();
+            // On but with no room to show, `p` says why rather than turning
+            // off something the user cannot see.
+            if room || !ui.preview.on {
+                ui.preview.on = !ui.preview.on;
+            }
+            if ui.preview.on && !room {
                 ui.notify(strings::PREVIEW_NO_ROOM);
             }
         }
