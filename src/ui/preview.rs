@@ -93,7 +93,10 @@ fn target(ui: &Ui) -> Option<(SessionId, Result<(), String>)> {
             }
             _ => Err(format!("{} not connected", s.host)),
         },
-        Status::Done => Err(format!("ended ({})", s.state_text())),
+        Status::Done => Err(match &s.exit {
+            Some(exit) => format!("ended ({})", exit.description),
+            None => "ended".into(),
+        }),
         Status::Init => Err("not started".into()),
     };
     Some((s.id.clone(), reachable))
