@@ -401,3 +401,59 @@ fn a_closed_terminal_ends_sessui_and_keeps_the_session() {
     );
     assert_eq!(s.session_json("kept")["state"], "running");
 }
+
+/// The prefix is the prefix however the terminal encodes Ctrl-b: as
+/// xterm's modifyOtherKeys (`CSI 27;5;98~`), as the kitty keyboard
+/// protocol / fixterms (`CSI 98;5u`), and with kitty's lock-key bits
+/// (Caps Lock, Num Lock) set.
+#[test]
+fn the_prefix_detaches_under_modify_other_keys_and_the_kitty_protocol() {
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "mk"]);
+    for prefix in ["\x1b[27;5;98~", "\x1b[98;5u", "\x1b[98;69u", "\x1b[98;133u"] {
+        let mut t = Tui::start(&s, &["attach", "mk"], 100, 30);
+        in_session(&mut t, "mk");
+        t.keys(prefix);
+        t.keys("d");
+        assert!(
+            t.wait_exit(),
+            "{prefix:?} then d did not detach:\n{}",
+            t.screen()
+        );
+        t.assert_terminal_restored();
+    }
+    assert_eq!(s.session_json("mk")["state"], "running");
+}
+
+/// What is typed reaches the shell as typed: UTF-8 text, arrows and
+/// line editing keys, Alt chords, and pastes, including one that arrives
+/// in pieces split inside its markers.
+#[test]
+fn text_arrows_alt_keys_and_pastes_reach_the_shell_exactly() {
+    let s = Sandbox::new();
+    let mut t = Tui::start(&s, &["new", "--name", "ed", "--attach"], 100, 30);
+    in_session(&mut t, "ed");
+    // Left arrow and an insert; Home (CSI H) and End (CSI F) around it.
+    t.keys("cho a-c-\u{e9}\u{1f600}");
+    t.keys("\x1b[D\x1b[D\x1b[D\x1b[Db");
+    t.keys("\x1b[He\x1b[F");
+    t.keys("\r");
+    t.wait_for("a-bc-\u{e9}\u{1f600}");
+    // Up recalls the line; Ctrl-a, Alt-f (ESC f) past "echo", Ctrl-k edit it.
+    t.keys("\x1b[A\x01\x1bf\x0b alt-$((2+2))\r");
+    t.wait_for("alt-4");
+    // A paste arrives whole; one split inside both markers too.
+    t.keys("\x1b[200~echo pasted-$((5*5))\x1b[201~\r");
+    t.wait_for("pasted-25");
+    for part in [
+        "\x1b[20",
+        "0~echo sp",
+        "lit-$((3*3))\x1b[2",
+        "01",
+        "~",
+        "\r",
+    ] {
+        t.keys(part);
+    }
+    t.wait_for("split-9");
+}

@@ -1,6 +1,6 @@
-//! Keys: names users write in the config, the key events the terminal
-//! reports (as the view encodes them for the session), pastes and mouse
-//! events. The terminal's raw input bytes are decoded by crossterm, not here.
+//! Keys: names users write in the config, the terminal's raw input bytes
+//! (as sessui decodes them), the key events they become (as the view
+//! encodes them for the session), pastes and mouse events.
 
 use std::collections::HashMap;
 
@@ -8,8 +8,11 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyModifiers, MediaKeyCode, MouseButton, MouseEvent, MouseEventKind,
 };
 
+use crossterm::event::Event;
+
 use super::Input;
 use crate::term::InputModes;
+use crate::ui::input::Decoder;
 use crate::ui::keymap::{KeySpecs, Keymap, KeysConfig};
 use crate::ui::keys::{Chord, encode, encode_paste};
 
@@ -22,6 +25,7 @@ pub fn keys(data: &[u8]) {
     }
     keymap(&text);
     paste(&text);
+    raw_input(data);
     let mut input = Input::new(data);
     while !input.is_empty() {
         if input.flag() {
@@ -48,6 +52,37 @@ fn key_name(spec: &str) {
         }
         Err(e) => assert!(e.contains("C-b"), "'{spec}': {e}"),
     }
+}
+
+/// The terminal's bytes decode without a panic, to the same events whether
+/// they come in one read or two, and every key decoded encodes for the
+/// session.
+fn raw_input(data: &[u8]) {
+    let whole = decoded(&[data]);
+    // Longer input reaches the decoder's length limits, which cut a
+    // sequence where the same bytes in one piece would not be cut.
+    if data.len() <= 200 {
+        let at = usize::from(data.first().copied().unwrap_or(0)) % (data.len() + 1);
+        let split = decoded(&[&data[..at], &data[at..]]);
+        assert_eq!(split, whole, "{data:?} read split at {at}");
+    }
+    for ev in &whole {
+        if let Event::Key(k) = ev {
+            let chord = Chord::of(k);
+            assert_eq!(Chord::of(&KeyEvent::new(chord.code, chord.mods)), chord);
+            encode(k, false);
+        }
+    }
+}
+
+fn decoded(reads: &[&[u8]]) -> Vec<Event> {
+    let mut decoder = Decoder::default();
+    let mut events = Vec::new();
+    for read in reads {
+        events.extend(decoder.feed(read));
+    }
+    events.extend(decoder.flush());
+    events
 }
 
 /// First line the prefix, each further line `section action key...`.

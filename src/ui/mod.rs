@@ -10,7 +10,7 @@ mod copy_command;
 mod effects;
 mod event_loop;
 mod filter;
-mod input;
+pub(crate) mod input;
 pub(crate) use crate::keys;
 pub(crate) use crate::keys::map as keymap;
 mod marks;

@@ -1,13 +1,13 @@
 //! Asking the outer terminal what it is like (its colours, its cell size)
 //! once at start-up, so jobs answer their programs' colour questions as this
-//! terminal would. Done before crossterm reads the terminal: its parser would
-//! take the replies for keys.
+//! terminal would. Done before the UI reads the terminal, so the answers
+//! come back here, while the UI's reader skips any that come late.
 
 use std::io::{self, Write};
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::Event;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use crate::protocol::TerminalFacts;
@@ -94,42 +94,28 @@ fn answered(input: &[u8]) -> bool {
     })
 }
 
-/// Takes the colour answers out of `input` into `facts`; what is left is keys.
+/// Takes the colour answers out of `input` into `facts`; the rest is keys
+/// typed meanwhile (the decoder drops the answers themselves).
 fn read_answers(input: &[u8], facts: &mut TerminalFacts) -> Vec<Event> {
-    let mut typed = Vec::new();
     let mut i = 0;
-    while i < input.len() {
-        if input[i..].starts_with(b"\x1b]") {
-            // OSC answer, ended by BEL or ST.
-            let body = &input[i + 2..];
-            let (end, skip) = match (
-                body.iter().position(|&b| b == 0x07),
-                body.windows(2).position(|w| w == b"\x1b\\"),
-            ) {
-                (Some(a), Some(b)) if a < b => (a, 1),
-                (_, Some(b)) => (b, 2),
-                (Some(a), None) => (a, 1),
-                (None, None) => break,
-            };
-            colour_answer(&body[..end], facts);
-            i += 2 + end + skip;
-            continue;
-        }
-        if input[i..].starts_with(b"\x1b[?") {
-            // DA1's answer.
-            match input[i + 3..]
-                .iter()
-                .position(|b| !b"0123456789;".contains(b))
-            {
-                Some(n) => i += 3 + n + 1,
-                None => break,
-            }
-            continue;
-        }
-        let (event, n) = key(&input[i..]);
-        typed.extend(event);
-        i += n;
+    while let Some(start) = input[i..].windows(2).position(|w| w == b"\x1b]") {
+        // OSC answer, ended by BEL or ST.
+        let body = &input[i + start + 2..];
+        let (end, skip) = match (
+            body.iter().position(|&b| b == 0x07),
+            body.windows(2).position(|w| w == b"\x1b\\"),
+        ) {
+            (Some(a), Some(b)) if a < b => (a, 1),
+            (_, Some(b)) => (b, 2),
+            (Some(a), None) => (a, 1),
+            (None, None) => break,
+        };
+        colour_answer(&body[..end], facts);
+        i += start + 2 + end + skip;
     }
+    let mut decoder = super::input::Decoder::default();
+    let mut typed = decoder.feed(input);
+    typed.extend(decoder.flush());
     typed
 }
 
@@ -154,45 +140,10 @@ fn colour_answer(body: &[u8], facts: &mut TerminalFacts) {
     }
 }
 
-/// One key typed ahead, as crossterm would read it, and its length; plain
-/// keys only (escape sequences for special keys are dropped whole).
-fn key(input: &[u8]) -> (Option<Event>, usize) {
-    let press = |code, mods| Some(Event::Key(KeyEvent::new(code, mods)));
-    match input[0] {
-        b'\r' | b'\n' => (press(KeyCode::Enter, KeyModifiers::NONE), 1),
-        b'\t' => (press(KeyCode::Tab, KeyModifiers::NONE), 1),
-        0x7f => (press(KeyCode::Backspace, KeyModifiers::NONE), 1),
-        0x1b => {
-            // A special key's sequence: skip to its final byte.
-            let n = input[1..]
-                .iter()
-                .position(|b| b.is_ascii_alphabetic() || *b == b'~')
-                .map_or(input.len(), |n| n + 2);
-            (None, n.min(input.len()))
-        }
-        c @ 0x01..=0x1a => (
-            press(KeyCode::Char((c - 1 + b'a') as char), KeyModifiers::CONTROL),
-            1,
-        ),
-        _ => {
-            let len = match input[0] {
-                0xf0..=0xf7 => 4,
-                0xe0..=0xef => 3,
-                0xc0..=0xdf => 2,
-                _ => 1,
-            };
-            let text = input.get(..len).and_then(|b| std::str::from_utf8(b).ok());
-            match text.and_then(|t| t.chars().next()) {
-                Some(c) if !c.is_control() => (press(KeyCode::Char(c), KeyModifiers::NONE), len),
-                _ => (None, len.min(input.len())),
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::KeyCode;
 
     #[test]
     fn answers_are_read_and_keys_typed_meanwhile_kept() {
