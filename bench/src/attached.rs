@@ -173,13 +173,22 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
     // The ceiling a job can reach: its emulator alone (the job keeps
     // history), and a view's without history, on the same bytes.
     let text = std::fs::read(&file).map_err(|e| format!("reading {}: {e}", file.display()))?;
-    let (mut job, mut bare_parser) = (Vec::new(), Vec::new());
+    // As the job reads them from the PTY, which ends lines with CR LF.
+    let seq_text = std::fs::read_to_string(&seq)
+        .map_err(|e| format!("reading {}: {e}", seq.display()))?
+        .replace('\n', "\r\n")
+        .into_bytes();
+    let (mut job, mut bare_parser, mut seq_job) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ctx.sizes.heavy_runs {
         job.push(parse_only(
             &text,
             sessui::testing::config::DEFAULT_SCROLLBACK,
         ));
         bare_parser.push(parse_only(&text, 0));
+        seq_job.push(parse_only(
+            &seq_text,
+            sessui::testing::config::DEFAULT_SCROLLBACK,
+        ));
     }
     ctx.rows.push(
         mbps.row(
@@ -225,6 +234,17 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
             Unit::MBps,
         )
         .sessui(&bare_parser),
+    );
+    ctx.rows.push(
+        Row::new(
+            "throughput",
+            format!(
+                "the `seq` bytes (CR LF) through one Emulator, {} lines of history",
+                sessui::testing::config::DEFAULT_SCROLLBACK
+            ),
+            Unit::MBps,
+        )
+        .sessui(&seq_job),
     );
     Ok(())
 }

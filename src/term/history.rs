@@ -57,6 +57,19 @@ impl History {
         });
     }
 
+    /// Pushes `count` unwrapped lines at once; those the capacity would
+    /// drop at once are only counted.
+    pub fn push_lines<'a>(&mut self, lines: impl Iterator<Item = &'a str>, count: usize) {
+        if self.cap == 0 {
+            return;
+        }
+        let dropped = count.saturating_sub(self.cap);
+        self.pushed += dropped as u64;
+        for line in lines.skip(dropped) {
+            self.push(line, false);
+        }
+    }
+
     pub fn clear(&mut self) {
         self.rows.clear();
         self.rows.shrink_to_fit();
@@ -124,6 +137,22 @@ mod tests {
         assert_eq!(h.nth_newest(0), Some("4"));
         assert_eq!(h.nth_newest(3), None);
         assert_eq!(h.tail(1)[0].text, "4");
+    }
+
+    #[test]
+    fn lines_pushed_at_once_are_kept_and_counted_like_one_by_one() {
+        let lines = ["a", "b", "c", "d", "e"];
+        for cap in [0, 2, 5, 9] {
+            let (mut one, mut all) = (History::new(cap), History::new(cap));
+            one.push("x", true);
+            all.push("x", true);
+            for l in lines {
+                one.push(l, false);
+            }
+            all.push_lines(lines.into_iter(), lines.len());
+            assert_eq!(one.tail(10), all.tail(10), "capacity {cap}");
+            assert_eq!(one.pushed(), all.pushed(), "capacity {cap}");
+        }
     }
 
     #[test]

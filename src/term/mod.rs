@@ -8,6 +8,7 @@
 
 mod answer;
 mod filter;
+mod flood;
 mod history;
 mod marks;
 mod query;
@@ -71,6 +72,9 @@ struct Recorder {
     /// Where a leaving row is formatted; reused, so a flood of rows does not
     /// grow a new string (several reallocations) per row.
     scratch: String,
+    /// Rows vt100 formatted for history, to show what a shortcut saved.
+    #[cfg(test)]
+    formatted: usize,
 }
 
 impl vt100::Callbacks for Recorder {
@@ -104,6 +108,10 @@ impl vt100::Callbacks for Recorder {
     fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate: bool) {
         if alternate || self.history.capacity() == 0 {
             return;
+        }
+        #[cfg(test)]
+        {
+            self.formatted += 1;
         }
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
@@ -151,6 +159,8 @@ pub struct Emulator {
     /// Set in the job only: answers to the program's questions, to be
     /// written to its PTY. Views see the same questions and never answer.
     answers: Option<Answers>,
+    /// Where a flood's lines are found (`flood`); reused between reads.
+    line_ends: Vec<usize>,
 }
 
 /// Modes vt100 ignores, kept here for the program's questions and for the view.
@@ -186,6 +196,7 @@ impl Emulator {
             modes: ExtraModes::default(),
             cwd: None,
             answers: None,
+            line_ends: Vec::new(),
         }
     }
 
@@ -276,11 +287,11 @@ impl Emulator {
         let mut events = std::mem::take(&mut self.events);
         let mut done = 0;
         for (at, event) in events.drain(..) {
-            self.guarded_process(&filtered[done..at]);
+            self.feed(&filtered[done..at]);
             done = at;
             self.handle(event);
         }
-        self.guarded_process(&filtered[done..]);
+        self.feed(&filtered[done..]);
         if !self.parser.screen().alternate_screen() {
             self.saved_main = None;
             self.regions[1] = None;
@@ -737,6 +748,8 @@ fn new_parser(cols: u16, rows: u16, history_lines: usize) -> vt100::Parser<Recor
             last_copy: Vec::new(),
             clipboard_asks: Vec::new(),
             scratch: String::new(),
+            #[cfg(test)]
+            formatted: 0,
         },
     )
 }
