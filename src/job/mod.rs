@@ -9,7 +9,7 @@
 //! arguments (`ps`). It keeps no descriptor it inherited.
 
 mod activity;
-mod agent_link;
+pub(crate) mod agent_link;
 mod clients;
 mod pty;
 mod record;
