@@ -11,6 +11,7 @@
 mod activity;
 pub(crate) mod agent_link;
 mod clients;
+pub(crate) mod follow;
 mod pty;
 mod record;
 mod server;
