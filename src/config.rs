@@ -163,6 +163,10 @@ pub struct SshConfig {
     pub remote_path: String,
     /// The ssh config file to read; empty means `~/.ssh/config`.
     pub config_file: String,
+    /// Forward the ssh-agent to hosts whose ssh config does not set
+    /// `ForwardAgent` (off by default, as in OpenSSH: whoever is root on the
+    /// host can use the agent while sessui is connected).
+    pub forward_agent: bool,
 }
 
 impl Default for Config {
@@ -220,6 +224,7 @@ impl Default for SshConfig {
             remote_idle: JOB_BACKSTOP,
             remote_path: String::new(),
             config_file: String::new(),
+            forward_agent: false,
         }
     }
 }

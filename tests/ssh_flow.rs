@@ -132,3 +132,130 @@ fn next_try(screen: &str) -> Option<u64> {
     let rest = screen.split("next try in ").nth(1)?;
     rest.split_whitespace().next()?.parse().ok()
 }
+
+/// An ssh-agent of the machine sessui runs on, holding the test user's key;
+/// it ends with the test, passed or not.
+struct TestAgent {
+    sock: std::path::PathBuf,
+    process: std::process::Child,
+}
+
+impl TestAgent {
+    fn start(sb: &Sandbox, key: &std::path::Path) -> TestAgent {
+        let sock = sb.home.join("agent.sock");
+        let process = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        assert!(wait_until(PATIENCE, || sock.exists()), "no ssh-agent");
+        let added = std::process::Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &sock)
+            .output()
+            .unwrap();
+        assert!(added.status.success(), "{added:?}");
+        TestAgent { sock, process }
+    }
+
+    fn sock(&self) -> String {
+        self.sock.display().to_string()
+    }
+}
+
+impl Drop for TestAgent {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// The key's fingerprint as `ssh-add -l` shows it.
+fn fingerprint(key: &std::path::Path) -> String {
+    let listed = std::process::Command::new("ssh-keygen")
+        .arg("-l")
+        .arg("-f")
+        .arg(key)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(listed.stdout).unwrap();
+    text.split_whitespace().nth(1).unwrap().to_string()
+}
+
+/// The word after `marker` on the screen's last line that has it.
+fn word_after(screen: &str, marker: &str) -> String {
+    let line = screen.lines().rfind(|l| l.contains(marker)).unwrap();
+    let rest = line.rsplit(marker).next().unwrap();
+    rest.split_whitespace().next().unwrap_or("").to_string()
+}
+
+/// sessui (with `agent` in its environment) in a new session `fwd` on `box`.
+fn session_on_box(sb: &Sandbox, agent: &TestAgent) -> common::pty::Tui {
+    let sock = agent.sock();
+    let mut t = common::pty::Tui::start_with(sb, &[], 120, 30, &[("SSH_AUTH_SOCK", &sock)]);
+    t.wait_for("press n");
+    t.keys("n");
+    t.wait_for("New session");
+    t.keys("fwd\tbox\r");
+    t.wait_for(" fwd ");
+    t
+}
+
+/// With `ForwardAgent yes` for the host, a remote shell's `SSH_AUTH_SOCK` is
+/// its session's own link, leading to the agent of the machine sessui runs
+/// on: `ssh-add -l` there lists the local agent's key. When the connection
+/// is cut and comes back, sshd forwards through a new socket and the old
+/// one is dead: the same running shell follows through the same link.
+#[test]
+fn a_forwarded_agent_reaches_a_remote_shell_and_follows_it_across_a_reconnect() {
+    let (sb, sshd) = setup();
+    let agent = TestAgent::start(&sb, &sshd.user_key);
+    let config = sb.home.join(".ssh/config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("  ForwardAgent yes\n");
+    std::fs::write(&config, text).unwrap();
+    let fingerprint = fingerprint(&sshd.user_key);
+
+    let mut t = session_on_box(&sb, &agent);
+    t.type_line("ssh-add -l; echo \"link=${SSH_AUTH_SOCK##*.} to=$(readlink \"$SSH_AUTH_SOCK\")\"");
+    t.wait_for(&fingerprint);
+    let before = word_after(&t.wait_for("link=agent to=/"), "to=");
+
+    assert!(sshd.kill_connections() > 0);
+    t.wait_for("reconnecting");
+    t.wait_gone("reconnecting \u{b7}");
+    t.wait_for(" box  running ");
+    t.type_line("clear; ssh-add -l >/dev/null; echo \"rc=$? now=$(readlink \"$SSH_AUTH_SOCK\")\"");
+    let screen = t.wait_for("now=/");
+    let now = word_after(&screen, "now=");
+    assert_ne!(now, before, "the link was not repointed:\n{screen}");
+    assert!(
+        !std::path::Path::new(&before).exists()
+            || std::os::unix::net::UnixStream::connect(&before).is_err(),
+        "the old forwarded socket still answers, so this proves nothing"
+    );
+    assert_eq!(word_after(&screen, "rc="), "0", "{screen}");
+    t.keys("\x02d");
+    t.wait_for("\u{25cf} box");
+    t.keys("q");
+    assert!(t.wait_exit());
+}
+
+/// Without `ForwardAgent` (the default, as in OpenSSH) a remote session has
+/// no agent, though sessui itself has one.
+#[test]
+fn without_forward_agent_a_remote_session_has_no_agent() {
+    let (sb, sshd) = setup();
+    let agent = TestAgent::start(&sb, &sshd.user_key);
+    let mut t = session_on_box(&sb, &agent);
+    t.type_line("ssh-add -l >/dev/null 2>&1; echo agent-rc=$?");
+    // 2: no agent to talk to (1 would be an agent with no keys).
+    t.wait_for("agent-rc=2");
+    t.keys("\x02d");
+    t.wait_for("\u{25cf} box");
+    t.keys("q");
+    assert!(t.wait_exit());
+}

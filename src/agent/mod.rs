@@ -74,6 +74,11 @@ pub fn main(args: AgentArgs) -> i32 {
             // Jobs started here say their own idle timeout; this backstop only
             // applies to a request without one, which sessui never sends.
             let local = Local::new(paths, crate::config::JOB_BACKSTOP);
+            // sshd set this when the client forwards its agent: a new
+            // socket for each connection.
+            if let Some(agent) = std::env::var_os("SSH_AUTH_SOCK").filter(|a| !a.is_empty()) {
+                runtime.block_on(follow_agent(&local, std::path::Path::new(&agent)));
+            }
             let served = serve(local, runtime_dir, tokio::io::stdin(), tokio::io::stdout());
             match runtime.block_on(served) {
                 Ok(()) => 0,
@@ -82,6 +87,26 @@ pub fn main(args: AgentArgs) -> i32 {
                     1
                 }
             }
+        }
+    }
+}
+
+/// A connection that forwards the client's ssh-agent: the running shells of
+/// this client's sessions use it from now on (each session's agent link is
+/// repointed), as a local attach does, so none keeps the socket of a
+/// connection that is gone.
+async fn follow_agent(local: &Local, agent: &std::path::Path) {
+    let jobs = match local.list_jobs().await {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            tracing::info!("agent links not repointed: {e}");
+            return;
+        }
+    };
+    for job in jobs.iter().filter(|j| j.alive) {
+        let link = crate::job::agent_link::link_path(&local.socket_path(&job.job));
+        if let Err(e) = crate::job::agent_link::repoint(&link, agent) {
+            tracing::info!(job = %job.job, "agent link not repointed: {e}");
         }
     }
 }

@@ -5,6 +5,7 @@ mod capture;
 mod complete;
 mod config;
 mod doctor;
+mod env;
 mod escapes;
 mod events;
 mod grep;
@@ -74,6 +75,9 @@ pub enum Command {
     Info(info::Args),
     /// Stop a session's shell and remove the session.
     Kill(kill::Args),
+    /// Print `export` lines for the variables that follow you (DISPLAY,
+    /// SSH_CONNECTION, ...) as of the last attach: `eval "$(sessui env)"`.
+    Env(env::Args),
     /// Print every change to every session as it happens (one line each).
     Events(events::Args),
     /// Wait until a session reaches a state (exit 0), or time out (exit 3).
@@ -278,6 +282,7 @@ fn session_key(cmd: &Command) -> Option<&str> {
         Command::Info(a) => Some(&a.session),
         Command::Kill(a) => Some(&a.session),
         Command::Wait(a) => Some(&a.session),
+        Command::Env(a) => a.session.as_deref(),
         _ => None,
     }
 }
@@ -308,6 +313,7 @@ fn run_command(cmd: Command, prompter: std::sync::Arc<CliPrompter>) -> CmdResult
             Command::Kill(a) => kill::run(&app, a).await,
             Command::Events(a) => events::run(&app, a).await,
             Command::Wait(a) => wait::run(&app, a).await,
+            Command::Env(a) => env::run(&app, a).await,
             Command::Grep(a) => grep::run(&app, a).await,
             Command::Attach { .. }
             | Command::Agent(_)

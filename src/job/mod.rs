@@ -9,8 +9,9 @@
 //! arguments (`ps`). It keeps no descriptor it inherited.
 
 mod activity;
-mod agent_link;
+pub(crate) mod agent_link;
 mod clients;
+pub(crate) mod follow;
 mod pty;
 mod record;
 mod server;

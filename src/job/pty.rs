@@ -117,6 +117,11 @@ impl Pty {
             tracing::info!("the session's agent link stays unset: {e}");
         }
         cmd.env("SSH_AUTH_SOCK", &link);
+        // The shell has the starter's display and connection: the first
+        // record `sessui env` hands out, until a view attaches.
+        if let Err(e) = super::follow::record(&spec.socket, &super::follow::from_env()) {
+            tracing::info!("the session's environment is not recorded: {e}");
+        }
         match &spec.start.cwd {
             Some(dir) if dir.is_dir() => cmd.cwd(dir),
             Some(dir) => return Err(format!("the directory {} does not exist", dir.display())),

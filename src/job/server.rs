@@ -283,6 +283,7 @@ fn start(
     let pty = Pty::spawn(spec, exited).inspect_err(|_| {
         let _ = std::fs::remove_file(&spec.socket);
         super::agent_link::remove(&super::agent_link::link_path(&spec.socket));
+        super::follow::remove(&spec.socket);
     })?;
     Ok((pty, listener, me))
 }
@@ -555,6 +556,11 @@ impl Job {
                     }
                 }
             }
+            ClientMsg::Follow(vars) => {
+                if self.clients.get(&id).is_some_and(|c| c.view.is_some()) {
+                    self.follow(id, vars);
+                }
+            }
             ClientMsg::Search(spec) => {
                 let answer = match crate::term::search::Query::new(spec) {
                     Ok(query) => ServerMsg::Found(self.emu.search(&query)),
@@ -566,6 +572,33 @@ impl Job {
             }
         }
         false
+    }
+
+    /// A view's login is where the user is now: the agent link leads to its
+    /// agent, and `sessui env` hands out its display and connection.
+    fn follow(&mut self, id: ClientId, vars: Vec<(String, Option<String>)>) {
+        let vars = super::follow::sanitized(vars);
+        let agent = vars
+            .iter()
+            .find(|(name, _)| name == "SSH_AUTH_SOCK")
+            .and_then(|(_, value)| value.clone());
+        let mut failed = Vec::new();
+        if let Some(agent) = agent {
+            let link = super::agent_link::link_path(&self.spec.socket);
+            if let Err(e) = super::agent_link::repoint(&link, Path::new(&agent)) {
+                failed.push(format!(
+                    "the session's SSH_AUTH_SOCK still points at the last agent: {e}"
+                ));
+            }
+        }
+        if let Err(e) = super::follow::record(&self.spec.socket, &vars) {
+            failed.push(format!(
+                "the session's environment for `sessui env` was not recorded: {e}"
+            ));
+        }
+        for message in failed {
+            self.send(id, &ServerMsg::Error { message });
+        }
     }
 
     /// Input or focus from a view: it becomes most recently active and its size applies.
@@ -774,6 +807,7 @@ async fn finish(
     }
     let _ = std::fs::remove_file(&job.spec.socket);
     super::agent_link::remove(&super::agent_link::link_path(&job.spec.socket));
+    super::follow::remove(&job.spec.socket);
     remove_state(&job.spec.records, job.spec.start.job.as_str());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     if let Ok(frame) = encode_frame(&ServerMsg::Exited(exit)) {

@@ -51,6 +51,12 @@ pub enum ClientMsg {
     /// Searches the history and the screen; answered by `Found`, or by
     /// `Error` for a pattern the job cannot compile (protocol 5).
     Search(QuerySpec),
+    /// What the attaching view's login says of where the user is: their
+    /// display, agent socket and connection (`job::follow` names them;
+    /// `None` for one that login lacks). The job records them for `sessui
+    /// env`, and points the session's agent link at `SSH_AUTH_SOCK`, as
+    /// `Environment` does (protocol 6).
+    Follow(Vec<(String, Option<String>)>),
 }
 
 /// The outer terminal's colours and cell size, as far as they are known.

@@ -301,15 +301,24 @@ async fn attach(
     if version >= crate::protocol::TERMINAL_FACTS {
         let _ = tx.send(crate::protocol::ClientMsg::Terminal(facts)).await;
     }
-    // The session's shell uses this client's agent from now on. A socket
-    // path here means nothing on another host: remote sessions keep theirs.
-    if version >= crate::protocol::ENVIRONMENT && att.session.host == crate::host::LOCAL {
+    // The session's shell uses this client's agent, display and connection
+    // from now on. Paths and displays here mean nothing on another host:
+    // remote sessions follow only the agent, through the connection.
+    if att.session.host == crate::host::LOCAL {
         let ssh_auth_sock = std::env::var("SSH_AUTH_SOCK")
             .ok()
             .filter(|s| !s.is_empty());
-        let _ = tx
-            .send(crate::protocol::ClientMsg::Environment { ssh_auth_sock })
-            .await;
+        let msg = if version >= crate::protocol::FOLLOW {
+            let mut vars = crate::job::follow::from_env();
+            vars.push(("SSH_AUTH_SOCK".into(), ssh_auth_sock));
+            Some(crate::protocol::ClientMsg::Follow(vars))
+        } else {
+            (version >= crate::protocol::ENVIRONMENT)
+                .then_some(crate::protocol::ClientMsg::Environment { ssh_auth_sock })
+        };
+        if let Some(msg) = msg {
+            let _ = tx.send(msg).await;
+        }
     }
     Ok(Attached {
         session: att.session,

@@ -38,11 +38,21 @@ pub struct AgentLink {
 
 impl AgentLink {
     /// Runs `command` (which execs `sessui agent`) and says hello.
-    pub async fn start(handle: &Handle<Client>, command: String) -> Result<AgentLink, SshError> {
+    pub async fn start(
+        handle: &Handle<Client>,
+        command: String,
+        forward_agent: bool,
+    ) -> Result<AgentLink, SshError> {
         let ch = handle
             .channel_open_session()
             .await
             .map_err(|e| SshError::Agent(format!("cannot open a channel: {e}")))?;
+        // The agent's SSH_AUTH_SOCK, and so its jobs' agent links, lead
+        // to our agent while the connection lasts. A server that refuses
+        // forwarding leaves them unset; that is no reason to fail.
+        if forward_agent && let Err(e) = ch.agent_forward(false).await {
+            tracing::info!("agent forwarding not requested: {e}");
+        }
         ch.exec(true, command)
             .await
             .map_err(|e| SshError::Agent(format!("cannot run it: {e}")))?;

@@ -27,6 +27,9 @@ pub struct Client {
     /// Why the host key was refused, for a better message than russh's.
     pub(super) verdict: Arc<Mutex<Option<SshError>>>,
     pub(super) lost: Lost,
+    /// The local agent socket the server may reach through this
+    /// connection (`ForwardAgent`); `None` refuses it.
+    pub(super) forward_agent: Option<std::path::PathBuf>,
 }
 
 /// Fires when the connection ends, with the reason.
@@ -188,6 +191,39 @@ impl client::Handler for Client {
                 }
             }
         }
+    }
+
+    /// The remote side uses our agent (`ForwardAgent`): each channel it
+    /// opens is joined to the local agent socket; refused if not asked for,
+    /// or if the agent cannot be reached (the program there is told at once).
+    async fn server_channel_open_agent_forward(
+        &mut self,
+        channel: russh::Channel<client::Msg>,
+        reply: client::ChannelOpenHandle,
+        _session: &mut client::Session,
+    ) -> Result<(), Self::Error> {
+        let Some(path) = self.forward_agent.clone() else {
+            reply
+                .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
+                .await;
+            return Ok(());
+        };
+        let mut local = match tokio::net::UnixStream::connect(&path).await {
+            Ok(local) => local,
+            Err(e) => {
+                tracing::info!("cannot reach the local agent {}: {e}", path.display());
+                reply.reject(russh::ChannelOpenFailure::ConnectFailed).await;
+                return Ok(());
+            }
+        };
+        reply.accept().await;
+        // Its own task, always reading: an unread channel stalls the
+        // whole connection.
+        tokio::spawn(async move {
+            let mut remote = channel.into_stream();
+            let _ = tokio::io::copy_bidirectional(&mut local, &mut remote).await;
+        });
+        Ok(())
     }
 
     async fn disconnected(

@@ -26,6 +26,9 @@ pub struct Tuning {
     pub keepalive_max: usize,
     pub connect_timeout: Duration,
     pub config_file: Option<std::path::PathBuf>,
+    /// sessui's `ssh.forward_agent`: forward the agent to hosts whose ssh
+    /// config says nothing of `ForwardAgent`.
+    pub forward_agent: bool,
 }
 
 /// A logged-in connection and the hops it runs through.
@@ -192,6 +195,7 @@ where
         prompting: prompting.clone(),
         verdict: verdict.clone(),
         lost: lost.clone(),
+        forward_agent: t.forwarded_agent(tuning.forward_agent),
     };
     let limit = t.connect_timeout.unwrap_or(tuning.connect_timeout);
     let handshake = within(

@@ -45,6 +45,19 @@ pub enum AgentChoice {
     Socket(PathBuf),
 }
 
+/// `ForwardAgent` for a host: whether the remote side may use an agent of
+/// this machine while connected, and which one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForwardAgent {
+    /// Not set for the host: sessui's own `ssh.forward_agent` decides.
+    Unset,
+    /// `no`, or an agent that is not there.
+    Off,
+    /// `yes` (the agent that logs in, as IdentityAgent says), or a socket
+    /// named by path or by `$VARIABLE`.
+    To(PathBuf),
+}
+
 /// Everything needed to reach one host, after the ssh config was applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -79,12 +92,25 @@ pub struct Target {
     /// `BatchMode yes`: never ask a person anything.
     pub batch_mode: bool,
     pub agent: AgentChoice,
+    /// What `ForwardAgent` says for this host.
+    pub forward_agent: ForwardAgent,
     /// Security settings in the config that sessui does not honour, for
     /// the user to see (never only a log line).
     pub warnings: Vec<String>,
 }
 
 impl Target {
+    /// The agent socket to forward, if any; `default` is sessui's own
+    /// `ssh.forward_agent`, used where the ssh config says nothing.
+    pub fn forwarded_agent(&self, default: bool) -> Option<PathBuf> {
+        match &self.forward_agent {
+            ForwardAgent::To(path) => Some(path.clone()),
+            ForwardAgent::Off => None,
+            ForwardAgent::Unset if default => agent_socket(&self.agent),
+            ForwardAgent::Unset => None,
+        }
+    }
+
     /// Every known_hosts file this host is looked up in: the user's, then
     /// the system's.
     pub fn known_hosts_files(&self) -> Vec<PathBuf> {
@@ -291,6 +317,23 @@ fn asks_for_nothing(key: &str, value: &str) -> bool {
     }
 }
 
+/// The agent that logs in (`IdentityAgent`, else `$SSH_AUTH_SOCK`), which
+/// is also the one `ForwardAgent yes` forwards, as in OpenSSH.
+fn agent_socket(agent: &AgentChoice) -> Option<PathBuf> {
+    match agent {
+        AgentChoice::Env => env_socket("SSH_AUTH_SOCK"),
+        AgentChoice::Socket(path) => Some(path.clone()),
+        AgentChoice::None => None,
+    }
+}
+
+/// A socket path held in an environment variable; unset or empty is none.
+fn env_socket(var: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Reads the ssh config (a missing file is an empty one) and resolves `dest`.
 pub fn resolve(dest: &Destination, config_file: Option<&Path>) -> Result<Target, SshError> {
     let home = home_dir();
@@ -460,6 +503,24 @@ pub fn resolve(dest: &Destination, config_file: Option<&Path>) -> Result<Target,
             },
         },
     };
+    // As ssh_config(5): yes, no, a socket path, or `$VARIABLE` naming one.
+    let forward_agent = match c.get("forwardagent") {
+        None => ForwardAgent::Unset,
+        Some(entry) => match entry.args.first().map(String::as_str) {
+            None => ForwardAgent::Off,
+            Some(_) if c.flag("forwardagent") == Some(true) => {
+                agent_socket(&agent).map_or(ForwardAgent::Off, ForwardAgent::To)
+            }
+            Some(v) if ["no", "false", "off"].contains(&v.to_ascii_lowercase().as_str()) => {
+                ForwardAgent::Off
+            }
+            Some(v) => match v.strip_prefix('$') {
+                Some(var) => env_socket(var.trim_matches(['{', '}']))
+                    .map_or(ForwardAgent::Off, ForwardAgent::To),
+                None => ForwardAgent::To(file(entry, v)?),
+            },
+        },
+    };
     let mut warnings = Vec::new();
     for (key, name, means) in UNHONOURED {
         if let Some(entry) = c.get(key) {
@@ -504,6 +565,7 @@ pub fn resolve(dest: &Destination, config_file: Option<&Path>) -> Result<Target,
         },
         methods,
         batch_mode: c.flag("batchmode") == Some(true),
+        forward_agent,
         agent,
         warnings,
     })
@@ -637,6 +699,36 @@ mod tests {
         assert_eq!(other.port, 22);
         assert!(other.proxy_jump.is_empty());
         assert!(other.identity_files.len() > 3);
+    }
+
+    /// `ForwardAgent` as ssh_config(5) reads it; unset, sessui's own
+    /// `ssh.forward_agent` decides, and it is off by default.
+    #[test]
+    fn forward_agent_is_read_like_openssh_and_off_unless_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config");
+        std::fs::write(
+            &cfg,
+            "Host yes\n  ForwardAgent yes\nHost no\n  ForwardAgent no\n\
+             Host path\n  ForwardAgent ~/a.sock\nHost var\n  ForwardAgent $SESSUI_NO_SUCH_VAR\n\
+             Host unagented\n  IdentityAgent none\n  ForwardAgent yes\n\
+             Host *\n  IdentityAgent /run/agent.sock\n",
+        )
+        .unwrap();
+        let forwarded = |host: &str, default: bool| {
+            resolve(&parse_destination(host).unwrap(), Some(&cfg))
+                .unwrap()
+                .forwarded_agent(default)
+        };
+        let agent = Some(PathBuf::from("/run/agent.sock"));
+        assert_eq!(forwarded("yes", false), agent);
+        assert_eq!(forwarded("no", true), None);
+        assert_eq!(forwarded("path", false), Some(home_dir().join("a.sock")));
+        assert_eq!(forwarded("var", true), None);
+        assert_eq!(forwarded("unagented", true), None);
+        assert_eq!(forwarded("other", false), None);
+        assert_eq!(forwarded("other", true), agent);
+        assert!(!crate::config::SshConfig::default().forward_agent);
     }
 
     #[test]

@@ -75,6 +75,7 @@ impl SshFactory {
                     keepalive_max: ssh.keepalive_max.max(1),
                     connect_timeout: ssh.connect_timeout.max(Duration::from_secs(1)),
                     config_file,
+                    forward_agent: ssh.forward_agent,
                 },
                 remote_idle: ssh.remote_idle,
                 remote_path: ssh.remote_path.clone(),

@@ -665,7 +665,10 @@ async fn establish(inner: &Arc<Inner>, gate: Arc<Gate>) -> Result<Live, HostFail
         "exec {bin} agent --client {}",
         deploy::sh_quote(&settings.client_id)
     ));
-    let agent = AgentLink::start(&session.handle, command)
+    let forward = target
+        .forwarded_agent(settings.tuning.forward_agent)
+        .is_some();
+    let agent = AgentLink::start(&session.handle, command, forward)
         .await
         .map_err(|e| fail(&addr, e))?;
     let runtime_dir = match agent.call(RequestBody::Where, QUERY_WAIT).await {
