@@ -12,6 +12,8 @@ mod activity;
 mod agent_link;
 mod clients;
 mod launch;
+mod log;
+mod memory;
 mod pty;
 mod record;
 mod server;
@@ -271,7 +273,7 @@ pub fn main(spec: JobSpec) -> i32 {
     // Our own session: no controlling terminal, so closing the terminal that
     // started sessui cannot hang the job up.
     let _ = nix::unistd::setsid();
-    let _log_guard = spec.log.as_deref().and_then(crate::logging::to_file);
+    let _log_guard = spec.log.as_deref().and_then(log::to_file);
     match server::run(spec) {
         Ok(()) => 0,
         Err(e) => {
