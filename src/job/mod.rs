@@ -113,7 +113,7 @@ impl JobSpec {
 }
 
 /// A job's command line, written and read only here:
-/// `job --session S --job J --build B --spec-stdin [--detach]`. It names
+/// `job --session S --job J [--build B] --spec-stdin [--detach]`. It names
 /// the job and the launcher's build and nothing else: anyone can read a
 /// process's arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +121,9 @@ struct JobArgs {
     session: String,
     job: String,
     detach: bool,
-    /// The launcher's `BUILD_ID`: the job must be of the same build.
+    /// The launcher's `BUILD_ID`: the job must be of the same build. Empty
+    /// from a launcher older than the check, which only ever ran its own
+    /// executable.
     build: String,
 }
 
@@ -173,9 +175,9 @@ impl JobArgs {
                 other => return Err(format!("unknown argument {other}")),
             }
         }
-        if ids.session.is_empty() || ids.job.is_empty() || ids.build.is_empty() || !spec_stdin {
+        if ids.session.is_empty() || ids.job.is_empty() || !spec_stdin {
             return Err(format!(
-                "--session, --job, --build and {SPEC_STDIN} are required (sessui starts jobs itself)"
+                "--session, --job and {SPEC_STDIN} are required (sessui starts jobs itself)"
             ));
         }
         Ok(ids)
@@ -192,7 +194,7 @@ pub fn entry(args: &[std::ffi::OsString]) -> i32 {
         Ok(ids) => ids,
         Err(e) => return refuse(&e),
     };
-    if ids.build != BUILD_ID {
+    if !ids.build.is_empty() && ids.build != BUILD_ID {
         // The launcher runs its own executable instead; nothing was started.
         report_ready(&format!("{OTHER_BUILD} {BUILD_ID}"));
         return 3;
