@@ -1,7 +1,8 @@
 //! sessui: a terminal session manager whose shells outlive the UI, locally and over SSH.
 //!
 //! The library's public surface is deliberately small: [`run`], the whole
-//! command line, which the `sessui` executable calls; `fuzzing`, entry points
+//! command line, which the `sessui` executable calls; [`run_job`], the
+//! job process alone, which the slim `sessui-job` executable calls; `fuzzing`, entry points
 //! for the fuzz targets and property tests; and, only with the `test-hooks`
 //! feature, `testing`, the few internals the integration tests and the
 //! benchmark drive. Every other module is private to the crate, so the
@@ -36,3 +37,8 @@ pub(crate) mod ui;
 /// Runs the `sessui` command line (the TUI, a subcommand, or an internal
 /// job or agent) and returns the process exit code.
 pub use cli::main as run;
+
+/// Runs a job process alone (`sessui-job job ...`, started by sessui) and
+/// returns its exit code. Nothing else of sessui is reached from here, so
+/// an executable calling only this links only the job.
+pub use job::slim_main as run_job;

@@ -283,7 +283,8 @@ fn find_sessui(given: Option<&Path>) -> Result<PathBuf, String> {
         let mut build = std::process::Command::new(cargo);
         build
             .current_dir(manifest)
-            .args(["build", "--package", "sessui", "--bin", "sessui"]);
+            // The slim job executable too: sessui runs local jobs from it.
+            .args(["build", "--package", "sessui", "--bins"]);
         if !cfg!(debug_assertions) {
             build.arg("--release");
         }

@@ -12,6 +12,9 @@ mod activity;
 pub(crate) mod agent_link;
 mod clients;
 pub(crate) mod follow;
+mod launch;
+mod log;
+mod memory;
 mod pty;
 mod record;
 mod server;
@@ -28,7 +31,16 @@ pub use record::{
     remove_records, write_session_facts,
 };
 
+pub use launch::{launch, self_exe};
+
 use crate::protocol::agent::StartJob;
+
+/// Which build this is: the crate version and a digest of the sources
+/// (see `build.rs`). A job refuses to start for a launcher of another build,
+/// which then runs its own executable instead.
+const BUILD_ID: &str = env!("SESSUI_BUILD_ID");
+/// The line a job of another build answers with, followed by its build id.
+const OTHER_BUILD: &str = "OTHER-BUILD";
 
 /// Everything a job needs to start. Its command line (`sessui job ...`)
 /// carries only the session and job ids (see `JobArgs`); the whole spec
@@ -96,28 +108,24 @@ impl JobSpec {
             session: self.start.session.to_string(),
             job: self.start.job.to_string(),
             detach: self.detach,
+            build: BUILD_ID.to_string(),
         }
     }
 }
 
-impl JobSpec {
-    /// Reads a job's command line (after `job`), then its spec from stdin.
-    pub fn from_args(args: &[std::ffi::OsString]) -> Result<JobSpec, String> {
-        let ids = JobArgs::decode(args)?;
-        let mut spec = JobSpec::read_spec(std::io::stdin().lock(), &ids.session, &ids.job)?;
-        spec.detach = ids.detach;
-        Ok(spec)
-    }
-}
-
 /// A job's command line, written and read only here:
-/// `job --session S --job J --spec-stdin [--detach]`. It names the job and
-/// nothing else: anyone can read a process's arguments.
+/// `job --session S --job J [--build B] --spec-stdin [--detach]`. It names
+/// the job and the launcher's build and nothing else: anyone can read a
+/// process's arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct JobArgs {
     session: String,
     job: String,
     detach: bool,
+    /// The launcher's `BUILD_ID`: the job must be of the same build. Empty
+    /// from a launcher older than the check, which only ever ran its own
+    /// executable.
+    build: String,
 }
 
 impl JobArgs {
@@ -128,6 +136,8 @@ impl JobArgs {
             self.session.clone().into(),
             "--job".into(),
             self.job.clone().into(),
+            "--build".into(),
+            self.build.clone().into(),
             SPEC_STDIN.into(),
         ];
         if self.detach {
@@ -142,6 +152,7 @@ impl JobArgs {
             session: String::new(),
             job: String::new(),
             detach: false,
+            build: String::new(),
         };
         let mut spec_stdin = false;
         let mut it = args.iter();
@@ -150,16 +161,16 @@ impl JobArgs {
             match flag.as_ref() {
                 "--detach" => ids.detach = true,
                 SPEC_STDIN => spec_stdin = true,
-                "--session" | "--job" => {
+                "--session" | "--job" | "--build" => {
                     let value = it
                         .next()
                         .ok_or_else(|| format!("{flag} needs a value"))?
                         .to_string_lossy()
                         .to_string();
-                    if flag == "--session" {
-                        ids.session = value;
-                    } else {
-                        ids.job = value;
+                    match flag.as_ref() {
+                        "--session" => ids.session = value,
+                        "--job" => ids.job = value,
+                        _ => ids.build = value,
                     }
                 }
                 other => return Err(format!("unknown argument {other}")),
@@ -174,87 +185,55 @@ impl JobArgs {
     }
 }
 
-/// A job that reported itself ready.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Started {
-    pub pid: u32,
-    /// `boot_id:start_ticks`, see `proc::ProcIdentity`.
-    pub start_token: String,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LaunchError {
-    #[error("cannot run sessui to start a job: {0}")]
-    Spawn(std::io::Error),
-    #[error("the job failed to start: {0}")]
-    Failed(String),
-    #[error("the job exited without saying why (see the log file)")]
-    Silent,
-}
-
-/// The executable to run again for jobs: the running binary itself, which
-/// stays valid even if an upgrade replaced the file meanwhile. Jobs are
-/// started with argv[0] `sessui`, so `ps` shows `sessui job ...`.
-pub fn self_exe() -> PathBuf {
-    PathBuf::from("/proc/self/exe")
-}
-
-/// Starts a job in the background with the sessui executable `exe` and waits
-/// until it listens. Blocking.
-pub fn launch(exe: &std::path::Path, spec: &JobSpec) -> Result<Started, LaunchError> {
-    let detached = JobSpec {
-        detach: true,
-        ..spec.clone()
-    };
-    let mut child = detached.spawn(exe).map_err(LaunchError::Spawn)?;
-    let line = child
-        .stdout
-        .take()
-        .map(|out| read_ready_line(BufReader::new(out)))
-        .unwrap_or(Err(LaunchError::Silent));
-    // The launcher step exits as soon as it has passed the line on.
-    let _ = child.wait();
-    line
-}
-
-fn read_ready_line(mut out: impl BufRead) -> Result<Started, LaunchError> {
-    let mut line = String::new();
-    out.read_line(&mut line).map_err(|_| LaunchError::Silent)?;
-    parse_ready_line(line.trim_end())
-}
-
-fn parse_ready_line(line: &str) -> Result<Started, LaunchError> {
-    if let Some(rest) = line.strip_prefix("READY ") {
-        let mut parts = rest.split(' ');
-        if let (Some(pid), Some(token)) = (parts.next(), parts.next())
-            && let Ok(pid) = pid.parse()
-        {
-            return Ok(Started {
-                pid,
-                start_token: token.to_string(),
-            });
-        }
-    }
-    match line.strip_prefix("ERROR ") {
-        Some(msg) => Err(LaunchError::Failed(msg.to_string())),
-        None => Err(LaunchError::Silent),
-    }
-}
-
 /// Entry point of `sessui job`, from its raw arguments (after `job`).
 pub fn entry(args: &[std::ffi::OsString]) -> i32 {
     // First, before anything of ours is open: whatever the starting process
     // left open (a log, a socket, a terminal) would otherwise stay open for
     // the job's whole life, days perhaps.
     close_inherited();
-    match JobSpec::from_args(args) {
-        Ok(spec) => main(spec),
-        Err(e) => {
-            eprintln!("sessui job: {e}");
-            report_ready(&format!("ERROR {e}"));
+    let ids = match JobArgs::decode(args) {
+        Ok(ids) => ids,
+        Err(e) => return refuse(&e),
+    };
+    if !ids.build.is_empty() && ids.build != BUILD_ID {
+        // The launcher runs its own executable instead; nothing was started.
+        report_ready(&format!("{OTHER_BUILD} {BUILD_ID}"));
+        return 3;
+    }
+    match JobSpec::read_spec(std::io::stdin().lock(), &ids.session, &ids.job) {
+        Ok(spec) => main(JobSpec {
+            detach: ids.detach,
+            ..spec
+        }),
+        Err(e) => refuse(&e),
+    }
+}
+
+/// Entry point of the slim `sessui-job` executable: `job ...` as for
+/// `sessui job`, or `--version`.
+pub fn slim_main() -> i32 {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some("job") => entry(&args[2..]),
+        Some("--version" | "-V") => {
+            println!("sessui-job {BUILD_ID}");
+            0
+        }
+        _ => {
+            eprintln!(
+                "sessui-job runs one session's shell for sessui, which starts it itself; \
+                 run `sessui` (or `sessui new`) instead"
+            );
             2
         }
     }
+}
+
+/// A job that cannot start says why, to its launcher and to stderr.
+fn refuse(why: &str) -> i32 {
+    eprintln!("sessui job: {why}");
+    report_ready(&format!("ERROR {why}"));
+    2
 }
 
 /// Closes every descriptor above stderr. Only for a process that has not
@@ -297,7 +276,7 @@ pub fn main(spec: JobSpec) -> i32 {
     // Our own session: no controlling terminal, so closing the terminal that
     // started sessui cannot hang the job up.
     let _ = nix::unistd::setsid();
-    let _log_guard = spec.log.as_deref().and_then(crate::logging::to_file);
+    let _log_guard = spec.log.as_deref().and_then(log::to_file);
     match server::run(spec) {
         Ok(()) => 0,
         Err(e) => {
@@ -373,6 +352,7 @@ mod tests {
         };
         // what a job gets: ids on the command line, the rest on stdin
         let args = spec.args().encode();
+        assert_eq!(spec.args().build, BUILD_ID);
         assert!(!args.iter().any(|a| a.to_string_lossy().contains("make")));
         assert_eq!(JobArgs::decode(&args[1..]).unwrap(), spec.args());
         let json = serde_json::to_vec(&spec).unwrap();
@@ -388,22 +368,5 @@ mod tests {
             .map(Into::into)
             .collect();
         assert!(JobArgs::decode(&flags).is_err());
-    }
-
-    #[test]
-    fn ready_lines_parse() {
-        assert_eq!(
-            parse_ready_line("READY 42 abc:7").unwrap(),
-            Started {
-                pid: 42,
-                start_token: "abc:7".into()
-            }
-        );
-        let err = parse_ready_line("ERROR no such directory: /x").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the job failed to start: no such directory: /x"
-        );
-        assert!(matches!(parse_ready_line(""), Err(LaunchError::Silent)));
     }
 }

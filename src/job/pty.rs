@@ -243,6 +243,12 @@ impl Pty {
         }
     }
 
+    /// Drops the read buffer (64 KiB once a flood came): an idle job
+    /// should not keep it, and the next read makes it again.
+    pub fn release_read_buffer(&mut self) {
+        self.scratch = Vec::new();
+    }
+
     pub fn resize(&self, cols: u16, rows: u16) {
         let _ = self.master.resize(PtySize {
             rows,

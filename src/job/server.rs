@@ -14,6 +14,7 @@ use super::activity::Tracker;
 use super::clients::{
     Client, ClientId, Incoming, MAX_CLIENTS, client_task, follows, has_room, is_request, offer,
 };
+use super::memory;
 use super::pty::Pty;
 use super::record::{JobRecord, remove_state, write_exit_record, write_job_record};
 use super::{JobSpec, report_ready};
@@ -66,7 +67,10 @@ struct Job {
 
 pub fn run(spec: JobSpec) -> Result<(), String> {
     let runtime = crate::runtime::current_thread()?;
-    runtime.block_on(serve(spec))
+    // On the heap: the loop's future is ~10 KiB, and tokio passes a future
+    // of that size by value through several frames, each a copy that
+    // stays in the stack's resident pages for the job's whole life.
+    runtime.block_on(Box::pin(serve(spec)))
 }
 
 async fn serve(spec: JobSpec) -> Result<(), String> {
@@ -119,6 +123,7 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut kill_at: Option<tokio::time::Instant> = None;
     let mut client_tasks = tokio::task::JoinSet::new();
+    let mut trimmer = memory::Trimmer::default();
 
     let exit_status = loop {
         tokio::select! {
@@ -202,6 +207,15 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                 job.activity.measure(job.me.pid);
                 if job.last_output != job.recorded_output || job.activity.stale() {
                     job.write_record();
+                }
+                let mark = memory::Mark {
+                    last_output: job.last_output,
+                    clients_seen: next_client,
+                    activity_seq: job.seq,
+                };
+                if trimmer.due(mark, now_millis()) {
+                    job.pty.release_read_buffer();
+                    memory::give_back();
                 }
             }
             // A socket (or its whole directory) deleted by a /tmp cleaner or
