@@ -27,7 +27,9 @@ pub use messages::*;
 /// 4: a client may watch without being a view (`ClientMsg::Watch`), and a
 /// view tells the job its agent socket (`ClientMsg::Environment`).
 /// 5: a job searches its history and screen (`ClientMsg::Search`).
-pub const PROTOCOL_VERSION: u16 = 5;
+/// 6: a job answers `Attach` with the screen first and the history after
+/// it, so a view is drawn without waiting for its scrollback.
+pub const PROTOCOL_VERSION: u16 = 6;
 /// The first version whose resync carries only the missed history.
 pub const RESYNC_APPENDS: u16 = 2;
 /// The first version that takes `ClientMsg::Terminal`; an older job would
@@ -40,6 +42,8 @@ pub const ENVIRONMENT: u16 = 4;
 /// The first version that takes `ClientMsg::Search`; an older job is not
 /// sent one, and its session is reported as not searchable.
 pub const SEARCH: u16 = 5;
+/// The first version whose `Attach` is answered screen first.
+pub const SCREEN_FIRST: u16 = 6;
 /// The oldest version this build still speaks.
 pub const MIN_PROTOCOL_VERSION: u16 = 1;
 
