@@ -8,7 +8,7 @@ use tokio::runtime::{Builder, Runtime};
 /// has tokio's blocking pool.
 const WORKERS: usize = 2;
 
-/// The runtime of the UI, the command line and the agent.
+/// The runtime of the command line and the agent.
 pub fn multi_thread() -> Result<Runtime, String> {
     Builder::new_multi_thread()
         .worker_threads(WORKERS)
@@ -17,8 +17,9 @@ pub fn multi_thread() -> Result<Runtime, String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
-/// The runtime of a job: one thread, as it lives for days beside many
-/// others and serves one PTY.
+/// The runtime of a job (one thread, as it lives for days beside many
+/// others and serves one PTY) and of the UI (one thread, so a key and its
+/// echo never wait for another thread to wake).
 pub fn current_thread() -> Result<Runtime, String> {
     Builder::new_current_thread()
         .enable_all()

@@ -36,7 +36,7 @@ pub mod job {
 pub mod protocol {
     pub use crate::protocol::{
         ClientMsg, ExitInfo, ExitReason, HistoryLine, JobInfo, MAGIC, MAX_FRAME, QuerySpec,
-        RESYNC_APPENDS, ServerMsg, encode_frame,
+        RESYNC_APPENDS, SCREEN_FIRST, ServerMsg, encode_frame,
     };
 
     /// The agent's requests and replies.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use common::{PATIENCE, Sandbox, TestView, assert_same_screen, pid_alive, wait_until};
 use sessui::testing::config::Config;
 use sessui::testing::manager::CreateOpts;
+use sessui::testing::protocol::ServerMsg;
 use sessui::testing::term::Emulator;
 
 fn job_pid(s: &Sandbox, name: &str) -> u32 {
@@ -514,6 +515,43 @@ fn pty_size(s: &Sandbox, session: &str) -> String {
         .unwrap();
     assert!(out.status.success(), "stty -F {}: {:?}", tty.display(), out);
     String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A view is drawn from the screen alone: the job sends it before the
+/// history, whose length then delays nothing on screen; the history comes
+/// after it and the view ends up with the job's, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attaching_sends_the_screen_before_the_history() {
+    let s = Sandbox::new();
+    s.ok(&["new", "--name", "long"]);
+    s.ok(&["send", "long", "seq 1 5000; echo end-$((2+2))\r"]);
+    s.wait_screen("long", "end-4");
+    let mgr = s.manager(Config::default());
+    let mut conn = mgr.attach("long", 80, 24).await.unwrap().conn;
+    let first = tokio::time::timeout(PATIENCE, conn.recv()).await.unwrap();
+    let kind = match &first {
+        Some(ServerMsg::Screen { .. }) => "the screen",
+        Some(ServerMsg::History { .. }) => "history",
+        Some(_) => "another message",
+        None => "nothing",
+    };
+    assert_eq!(kind, "the screen", "the first answer to attach");
+    let mut view = TestView::new(conn);
+    view.apply_msg(first.unwrap());
+    assert!(view.emu.screen_text().contains("end-4"));
+    // The session is quiet: what the job holds now is what the view gets.
+    let job = s.ok(&["capture", "long", "--scrollback", "10000"]);
+    let job = job.trim_end().to_string();
+    assert!(job.lines().count() > 5_000, "{job}");
+    let same = view
+        .until(|e| e.capture(10_000, false).trim_end() == job)
+        .await;
+    assert!(
+        same,
+        "the history that followed the screen is not the job's: {} lines of {}",
+        view.emu.capture(10_000, false).lines().count(),
+        job.lines().count()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

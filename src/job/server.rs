@@ -440,6 +440,29 @@ impl Job {
         self.send_snapshot_after(id, history, None);
     }
 
+    /// A snapshot for a view that is drawn from its screen alone: the screen,
+    /// then the history, whose size then delays nothing on screen.
+    fn send_screen_first(&self, id: ClientId, history: usize) {
+        let snap = self.emu.snapshot(history);
+        self.send(
+            id,
+            &ServerMsg::Screen {
+                cols: snap.cols,
+                rows: snap.rows,
+                state: snap.state,
+                title: snap.title,
+            },
+        );
+        for chunk in snap.history.chunks(HISTORY_CHUNK_LINES) {
+            self.send(
+                id,
+                &ServerMsg::History {
+                    lines: chunk.to_vec(),
+                },
+            );
+        }
+    }
+
     /// A snapshot; after `missed` rows left the screen unseen by the view, a
     /// row saying how many of them it will never get leads the history, at
     /// the place of the gap.
@@ -489,7 +512,15 @@ impl Job {
                 self.activity.looked();
                 self.write_record();
                 self.apply_size(cols, rows, Some(id));
-                self.send_snapshot(id, scrollback as usize);
+                let screen_first = self
+                    .clients
+                    .get(&id)
+                    .is_some_and(|c| c.version >= crate::protocol::SCREEN_FIRST);
+                if screen_first {
+                    self.send_screen_first(id, scrollback as usize);
+                } else {
+                    self.send_snapshot(id, scrollback as usize);
+                }
             }
             ClientMsg::Watch => {
                 if let Some(c) = self.clients.get_mut(&id) {

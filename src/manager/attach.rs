@@ -18,39 +18,31 @@ impl Manager {
     pub async fn attach(&self, key: &str, cols: u16, rows: u16) -> Result<Attachment> {
         let s = self.find(key).await?;
         self.host(&s.host)?.user_acts();
-        self.attach_with(key, cols, rows, true).await
+        self.attach_with(s, cols, rows, true).await
     }
 
     /// Attaches without ever starting a new shell: a view whose connection
     /// dropped comes back, or a switch moves on; a session that ended
     /// meanwhile says so (`Ended`) and stays ended until the user asks.
     pub async fn reattach(&self, key: &str, cols: u16, rows: u16) -> Result<Attachment> {
-        self.attach_with(key, cols, rows, false).await
+        let s = self.find(key).await?;
+        self.attach_with(s, cols, rows, false).await
     }
 
+    /// Connects while the view's row is written: the two wait on different
+    /// things (the job, the database), and the screen is on its way as soon
+    /// as both are done. Neither is left behind when the other fails.
     async fn attach_with(
         &self,
-        key: &str,
+        s: SessionRow,
         cols: u16,
         rows: u16,
         may_restart: bool,
     ) -> Result<Attachment> {
-        let s = self.find(key).await?;
         let host = self.host(&s.host)?;
         let s = self
             .ensure_running(s, &*host, cols, rows, may_restart)
             .await?;
-        let conn = self.connect_job(&s, &*host, "attaching to").await?;
-        conn.send(ClientMsg::Attach {
-            cols,
-            rows,
-            scrollback: self.config.scrollback_lines as u32,
-        })
-        .await
-        .map_err(|source| ManagerError::Host {
-            context: format!("attaching to session '{}'", s.label()),
-            source,
-        })?;
         let view = ViewId::new();
         let row = ViewRow {
             id: view.clone(),
@@ -59,22 +51,47 @@ impl Manager {
             start_token: self.me.start_token(),
             attached_at: now_millis(),
         };
-        let added = self.db(move |st| st.add_view(&row)).await?;
-        if !added {
-            return Err(ManagerError::NotFound(s.label()));
+        let connecting = async {
+            let conn = self.connect_job(&s, &*host, "attaching to").await?;
+            conn.send(ClientMsg::Attach {
+                cols,
+                rows,
+                scrollback: self.config.scrollback_lines as u32,
+            })
+            .await
+            .map_err(|source| ManagerError::Host {
+                context: format!("attaching to session '{}'", s.label()),
+                source,
+            })?;
+            Ok::<_, ManagerError>(conn)
+        };
+        // One trip to the database: the view, the bell it has now seen
+        // (the job forgot it as the view attached), and the row as it is.
+        let id = s.id.clone();
+        let recording = self.db(move |st| {
+            if !st.add_view(&row)? {
+                return Ok(None);
+            }
+            st.get(&id)
+        });
+        let (conn, recorded) = tokio::join!(connecting, recording);
+        match (conn, recorded) {
+            (Ok(conn), Ok(Some(session))) => Ok(Attachment {
+                session,
+                view,
+                conn,
+            }),
+            (Err(e), Ok(Some(_))) => {
+                // No view after all: the row goes again, so the session
+                // does not look watched (and never idles) for nothing.
+                if let Err(gone) = self.forget_view(view).await {
+                    tracing::warn!(session = %s.id, "removing a view that never was: {gone}");
+                }
+                Err(e)
+            }
+            (_, Ok(None)) => Err(ManagerError::NotFound(s.label())),
+            (_, Err(e)) => Err(e.into()),
         }
-        // The job forgot its bell as the view attached; the row follows
-        // at once rather than on the next activity pass.
-        let seen = s.id.clone();
-        if let Err(e) = self.db(move |st| st.clear_bell(&seen)).await {
-            tracing::debug!("clearing the bell of {}: {e}", s.id);
-        }
-        let session = self.session(&s.id).await?.unwrap_or(s);
-        Ok(Attachment {
-            session,
-            view,
-            conn,
-        })
     }
 
     /// Brings a session to running: a done session gets a fresh job (if
@@ -216,6 +233,17 @@ impl Manager {
             .store
             .call_blocking(|st| st.remove_view(view, now_millis()));
         self.note_detach(view, removed)
+    }
+
+    /// `detach` from async code.
+    async fn forget_view(&self, view: ViewId) -> Result<()> {
+        let removed = self
+            .db({
+                let view = view.clone();
+                move |st| st.remove_view(&view, now_millis())
+            })
+            .await;
+        self.note_detach(&view, removed)
     }
 
     fn note_detach(

@@ -9,8 +9,11 @@ use crate::clock::Millis;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClientMsg {
     /// Become a view: the job answers with `History` chunks (at most
-    /// `scrollback` lines), one `Screen`, then live `Output`. A view counts as
-    /// a client for the idle timeout, and its size competes for the PTY's.
+    /// `scrollback` lines), one `Screen`, then live `Output`; from protocol
+    /// 7 (`SCREEN_FIRST`) the `Screen` comes first and the `History` chunks
+    /// (oldest first, older than anything after them) follow it. A view
+    /// counts as a client for the idle timeout, and its size competes for
+    /// the PTY's.
     Attach {
         cols: u16,
         rows: u16,

@@ -29,7 +29,9 @@ pub use messages::*;
 /// 5: a job searches its history and screen (`ClientMsg::Search`).
 /// 6: a view tells the job the variables that follow the user
 /// (`ClientMsg::Follow`).
-pub const PROTOCOL_VERSION: u16 = 6;
+/// 7: a job answers `Attach` with the screen first and the history after
+/// it, so a view is drawn without waiting for its scrollback.
+pub const PROTOCOL_VERSION: u16 = 7;
 /// The first version whose resync carries only the missed history.
 pub const RESYNC_APPENDS: u16 = 2;
 /// The first version that takes `ClientMsg::Terminal`; an older job would
@@ -45,6 +47,8 @@ pub const SEARCH: u16 = 5;
 /// The first version that takes `ClientMsg::Follow`; an older job is sent
 /// `Environment` instead.
 pub const FOLLOW: u16 = 6;
+/// The first version whose `Attach` is answered screen first.
+pub const SCREEN_FIRST: u16 = 7;
 /// The oldest version this build still speaks.
 pub const MIN_PROTOCOL_VERSION: u16 = 1;
 

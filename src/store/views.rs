@@ -9,7 +9,8 @@ use crate::ids::{SessionId, ViewId};
 
 impl Store {
     /// Attaches a view: one transaction checks the session exists and adds the
-    /// view, so a concurrent delete cannot leave a view of nothing.
+    /// view, so a concurrent delete cannot leave a view of nothing. The
+    /// session's bell is seen: the job forgets it as a view attaches.
     pub fn add_view(&mut self, v: &ViewRow) -> Result<bool, StoreError> {
         let path = self.path.clone();
         let tx = self
@@ -39,7 +40,8 @@ impl Store {
         )
         .map_err(|e| classify(&path, e))?;
         tx.execute(
-            "UPDATE sessions SET idle_since = NULL, last_active_at = MAX(last_active_at, ?2) WHERE id = ?1",
+            "UPDATE sessions SET idle_since = NULL, bell_at = NULL,
+                 last_active_at = MAX(last_active_at, ?2) WHERE id = ?1",
             params![v.session.as_str(), v.attached_at],
         )
         .map_err(|e| classify(&path, e))?;

@@ -114,6 +114,40 @@ impl History {
         self.rows.iter().map(|r| (&*r.text, r.wrapped))
     }
 
+    /// Puts `lines` (oldest first) at row `at`, before the rows from there
+    /// on: history that arrived after the screen it led up to, and so after
+    /// rows that left that screen since. Past capacity the oldest rows go.
+    /// They count as pushed, as they would have been loaded before the
+    /// screen: line numbers (`pushed` minus the rows held) stay in range.
+    /// Returns where the next lines of the same run go.
+    pub fn insert_older(
+        &mut self,
+        at: usize,
+        lines: impl IntoIterator<Item = HistoryLine>,
+    ) -> usize {
+        let mut at = at.min(self.rows.len());
+        if self.cap == 0 {
+            return at;
+        }
+        let before = self.rows.len();
+        for l in lines {
+            self.rows.insert(
+                at,
+                Row {
+                    text: l.text.into(),
+                    wrapped: l.wrapped,
+                },
+            );
+            at += 1;
+            if self.rows.len() > self.cap {
+                self.rows.pop_front();
+                at -= 1;
+            }
+        }
+        self.pushed += (self.rows.len() - before) as u64;
+        at
+    }
+
     pub fn extend(&mut self, lines: impl IntoIterator<Item = HistoryLine>) {
         for l in lines {
             self.push(&l.text, l.wrapped);
@@ -124,6 +158,27 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn older_rows_go_before_newer_ones_and_the_oldest_make_room() {
+        let line = |t: &str| HistoryLine {
+            text: t.into(),
+            wrapped: false,
+        };
+        let mut h = History::new(4);
+        h.push("new", false);
+        let at = h.insert_older(0, [line("a"), line("b")]);
+        let at = h.insert_older(at, [line("c"), line("d")]);
+        assert_eq!(at, 3);
+        let texts: Vec<_> = h.texts().collect();
+        assert_eq!(texts, ["b", "c", "d", "new"]);
+        assert!(
+            h.pushed() >= h.len() as u64,
+            "lines are numbered from pushed"
+        );
+        assert_eq!(h.insert_older(0, [line("x")]), 0, "full of newer rows");
+        assert_eq!(h.texts().next(), Some("b"));
+    }
 
     #[test]
     fn keeps_the_newest_up_to_capacity() {

@@ -577,6 +577,12 @@ impl Emulator {
         &self.parser.callbacks().history
     }
 
+    /// History older than every row here, arriving after the screen (see
+    /// `History::insert_older`).
+    pub fn insert_older_history(&mut self, at: usize, lines: Vec<HistoryLine>) -> usize {
+        self.parser.callbacks_mut().history.insert_older(at, lines)
+    }
+
     pub fn title(&self) -> &str {
         &self.parser.callbacks().title
     }

@@ -20,7 +20,11 @@ pub fn run(app: App, prompter: Arc<UiPrompter>, attach: Option<String>) -> Resul
     keymap.mode_keys = app.config.ui.mode_keys;
     let command = app.config.ui.copy_command.trim();
     keymap.copy_command = (!command.is_empty()).then(|| command.to_string());
-    let runtime = crate::runtime::multi_thread()?;
+    // One thread: a key and its echo pass between the event loop and the
+    // connection's reader and writer tasks, which on a thread pool is a
+    // wake of another thread at each pass (three futex calls a key,
+    // measured); here it is a queue push. SQLite has the blocking pool.
+    let runtime = crate::runtime::current_thread()?;
     runtime.block_on(async move {
         // What the command line would say goes to the terminal as it is,
         // before the screen is taken: a damaged database, or no such session.

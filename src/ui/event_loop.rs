@@ -85,18 +85,20 @@ where
     // never shows an empty list it could not read.
     let (listed, attach) = fx.first_load(ctx.attach.clone()).await;
     ui.detach_quits = ctx.attach.is_some();
-    // What the first list asks for (the preview of the selected session) starts now.
-    for effect in update(&mut ui, listed).effects {
-        fx.run(effect);
-    }
     if let Some(s) = attach {
         ui.pending = Some(Pending::Attaching { label: s.label() });
-        // `sessui attach NAME` asks for that session: one that ended gets a new shell.
+        // `sessui attach NAME` asks for that session: one that ended gets a
+        // new shell. Started first: nothing else is on its way to the screen.
         fx.run(Effect::Attach {
             id: s.id.clone(),
             label: s.label(),
             restart: true,
         });
+    }
+    // What the first list asks for (the preview of the selected session,
+    // unless a view is coming) starts now.
+    for effect in update(&mut ui, listed).effects {
+        fx.run(effect);
     }
 
     let mut pacer = Pacer::new(ctx.max_fps, Instant::now());

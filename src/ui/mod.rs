@@ -33,6 +33,8 @@ mod update;
 #[cfg(test)]
 mod activity_tests;
 #[cfg(test)]
+mod attach_tests;
+#[cfg(test)]
 mod clipboard_tests;
 #[cfg(test)]
 mod copy_tests;

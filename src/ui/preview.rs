@@ -79,7 +79,10 @@ impl Previews {
 /// watched (it runs, and its host is this machine or already connected:
 /// a preview never opens a connection, nor asks a host's question).
 fn target(ui: &Ui) -> Option<(SessionId, Result<(), String>)> {
-    if !ui.preview.on || ui.view.is_some() {
+    // A view is on its way: a watch of the list's selection would only
+    // take the job's time (and a snapshot) from the view's first frame.
+    let attaching = matches!(ui.pending, Some(super::state::Pending::Attaching { .. }));
+    if !ui.preview.on || ui.view.is_some() || attaching {
         return None;
     }
     super::render::preview_room(ui)?;

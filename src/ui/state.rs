@@ -143,6 +143,13 @@ pub struct View {
     pub resync_appends: bool,
     /// A resync is on its way (`Lagged` came): its snapshot adds history.
     pub resyncing: bool,
+    /// The job sends the screen before the history (protocol 7).
+    pub screen_first: bool,
+    /// History is coming after the screen: it goes in at this row, before
+    /// what left the screen since. Ends with the first other message.
+    pub older_at: Option<usize>,
+    /// A search's match to land on, tried again as that history comes.
+    pub landing: Option<super::update::search::Landing>,
     /// Typed keys shown before their echo, and the link's round trip.
     pub predict: super::predict::Predictor,
     /// Opened from a search: its matches here and the one highlighted,
@@ -175,6 +182,9 @@ impl View {
             last_touch: Instant::now(),
             resync_appends: false,
             resyncing: false,
+            screen_first: false,
+            older_at: None,
+            landing: None,
             predict: Default::default(),
             found: None,
         }

@@ -22,6 +22,8 @@ pub struct TestView {
     pending_history: Vec<HistoryLine>,
     /// A `Lagged` came: the next snapshot adds to the history (protocol 2).
     resyncing: bool,
+    /// History following the screen goes in here (protocol 7).
+    older_at: Option<usize>,
     pub exited: Option<ExitInfo>,
     pub closed: bool,
 }
@@ -32,6 +34,7 @@ impl TestView {
             conn,
             emu: Emulator::new(80, 24, 10_000),
             resyncing: false,
+            older_at: None,
             pending_history: Vec::new(),
             exited: None,
             closed: false,
@@ -43,7 +46,12 @@ impl TestView {
     }
 
     fn apply(&mut self, msg: ServerMsg) {
+        let older_at = self.older_at.take();
         match msg {
+            ServerMsg::History { lines } if older_at.is_some() => {
+                let at = older_at.unwrap_or(0);
+                self.older_at = Some(self.emu.insert_older_history(at, lines));
+            }
             ServerMsg::History { lines } => self.pending_history.extend(lines),
             ServerMsg::Screen {
                 cols,
@@ -62,6 +70,8 @@ impl TestView {
                     self.emu.load_snapshot_after(snap);
                 } else {
                     self.emu.load_snapshot(snap);
+                    let screen_first = self.conn.version >= sessui::testing::protocol::SCREEN_FIRST;
+                    self.older_at = screen_first.then_some(0);
                 }
             }
             ServerMsg::Lagged { .. } => {

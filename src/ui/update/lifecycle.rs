@@ -138,6 +138,7 @@ pub(super) fn on_attached(
             let emu = Emulator::new(cols, rows, ui.history_lines);
             let mut view = View::new(att.session, att.view, generation, emu);
             view.resync_appends = att.version >= crate::protocol::RESYNC_APPENDS;
+            view.screen_first = att.version >= crate::protocol::SCREEN_FIRST;
             view.predict = crate::ui::predict::Predictor::new(ui.predict);
             if let Some(old) = ui.view.take() {
                 if reattach && old.session.id == view.session.id {

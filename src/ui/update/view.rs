@@ -12,7 +12,21 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
     if v.generation != generation {
         return;
     }
+    let older_at = v.older_at.take();
+    if older_at.is_none() || !matches!(msg, ServerMsg::History { .. }) {
+        v.landing = None;
+    }
     match msg {
+        ServerMsg::History { lines } if older_at.is_some() => {
+            let at = older_at.unwrap_or(0);
+            v.older_at = Some(v.emu.insert_older_history(at, lines));
+            // A search's match may be in what just came: land again.
+            let mut again = v.landing.clone();
+            search::land(&mut again, v, ui.keymap.mode_keys);
+            if let Some(c) = &mut v.copy {
+                c.clamp(&crate::ui::copy::EmuLines::new(&v.emu));
+            }
+        }
         ServerMsg::History { lines } => {
             // Kept until the screen comes; a job (or a remote host) that
             // sends history without end cannot make it grow past what the
@@ -38,13 +52,21 @@ pub(super) fn on_session(ui: &mut Ui, generation: u64, msg: ServerMsg, fx: &mut 
                 v.emu.load_snapshot_after(snap);
             } else {
                 v.emu = Emulator::from_snapshot(snap, history_lines);
+                // The history follows: the screen is drawn without it.
+                v.older_at = v.screen_first.then_some(0);
             }
             if let Some(c) = &mut v.copy {
                 c.clamp(&crate::ui::copy::EmuLines::new(&v.emu));
             }
             v.link = Link::Live;
             v.predict.fail();
-            search::land(&mut ui.landing, v, ui.keymap.mode_keys);
+            let landing = ui.landing.take_if(|l| l.session == v.session.id);
+            let mut now = landing.clone();
+            search::land(&mut now, v, ui.keymap.mode_keys);
+            // The match may be in the history still to come.
+            if v.older_at.is_some() {
+                v.landing = landing;
+            }
             if !v.loaded {
                 v.loaded = true;
                 // Keys typed while attaching go in now, in order.
