@@ -425,6 +425,29 @@ fn the_prefix_detaches_under_modify_other_keys_and_the_kitty_protocol() {
     assert_eq!(s.session_json("mk")["state"], "running");
 }
 
+/// A paste whose end marker is lost (a terminal bug, a cut connection)
+/// gives the keyboard back after a pause: what is typed next runs.
+#[test]
+fn a_paste_that_never_ends_does_not_swallow_the_keys_after_it() {
+    let s = Sandbox::new();
+    let mut t = Tui::start(&s, &["new", "--name", "pp", "--attach"], 100, 30);
+    in_session(&mut t, "pp");
+    t.keys("\x1b[200~echo after-$((6*7))");
+    // Enter, with pauses longer than a paste waits, until the shell runs
+    // the line: a key typed while the paste is still open joins it, the
+    // first after it ended runs it.
+    let ran = (0..20).any(|_| {
+        t.keys("\r");
+        t.wait_text(std::time::Duration::from_millis(1500), "after-42")
+            .is_ok()
+    });
+    assert!(
+        ran,
+        "the keys after an open paste never ran:\n{}",
+        t.screen()
+    );
+}
+
 /// What is typed reaches the shell as typed: UTF-8 text, arrows and
 /// line editing keys, Alt chords, and pastes, including one that arrives
 /// in pieces split inside its markers.

@@ -95,6 +95,23 @@ impl Decoder {
         self.paste.is_none() && matches!(self.held.as_slice(), [ESC] | [ESC, _])
     }
 
+    /// Whether a bracketed paste is open: its end marker has not come yet.
+    pub fn in_paste(&self) -> bool {
+        self.paste.is_some()
+    }
+
+    /// Ends a paste whose end marker never came: what arrived is the paste,
+    /// and what is typed next is read as keys again, never swallowed.
+    pub fn end_paste(&mut self) -> Vec<Event> {
+        match self.paste.take() {
+            Some(mut paste) => {
+                paste.append(&mut self.held);
+                vec![Event::Paste(String::from_utf8_lossy(&paste).into_owned())]
+            }
+            None => Vec::new(),
+        }
+    }
+
     /// What the held bytes mean once no more came in time: a lone ESC is
     /// the Esc key, ESC and a byte are Alt and that key. Anything else held
     /// (an unfinished sequence or paste) waits on.

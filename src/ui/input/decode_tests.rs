@@ -337,6 +337,19 @@ fn bracketed_paste() {
     assert_eq!(d.feed(b"[201~"), [Event::Paste("abc".into())]);
 }
 
+/// A paste whose end marker never comes ends after a pause: what came is
+/// the paste, and the keys typed next are keys, not more paste.
+#[test]
+fn a_paste_that_never_ends_gives_the_keyboard_back() {
+    let mut d = Decoder::default();
+    assert_eq!(d.feed(b"\x1b[200~half a paste\x1b[20"), []);
+    assert!(d.in_paste());
+    assert_eq!(d.end_paste(), [Event::Paste("half a paste\x1b[20".into())]);
+    assert!(!d.in_paste());
+    assert_eq!(d.feed(b"q"), [ch('q')]);
+    assert_eq!(d.end_paste(), [], "nothing to end");
+}
+
 /// Answers to sessui's own questions (colours, device attributes, the
 /// version) are no keys, even when they come late.
 #[test]

@@ -35,6 +35,11 @@ pub use decode::Decoder;
 /// vim 25 ms under `ttimeoutlen`).
 pub const ESC_WAIT: Duration = Duration::from_millis(25);
 
+/// How long an open bracketed paste waits for more bytes before it is taken
+/// as ended: a terminal sends a paste in one go, so a paste whose end
+/// marker is lost must not swallow every key typed after it.
+pub const PASTE_WAIT: Duration = Duration::from_secs(1);
+
 /// One read's worth: a large paste arrives in a few reads, not thousands.
 const READ_SIZE: usize = 64 * 1024;
 
@@ -44,7 +49,8 @@ struct Reader {
     resized: Signal,
     ready: VecDeque<Event>,
     decoder: Decoder,
-    /// When bytes that only a timeout can settle (a lone ESC) came.
+    /// When bytes that only a timeout can settle (a lone ESC, an open
+    /// paste) came.
     held_since: Option<Instant>,
     buf: Vec<u8>,
 }
@@ -112,7 +118,12 @@ impl Reader {
     /// Waits for input, a resize or the ESC timeout, and queues the events;
     /// `None` once the terminal is gone.
     async fn wait(&mut self) -> Option<io::Result<()>> {
-        let flush_at = self.held_since.map(|t| t + ESC_WAIT);
+        let wait = if self.decoder.in_paste() {
+            PASTE_WAIT
+        } else {
+            ESC_WAIT
+        };
+        let flush_at = self.held_since.map(|t| t + wait);
         let Reader {
             tty,
             resized,
@@ -130,7 +141,8 @@ impl Reader {
                     g.clear_ready();
                     match read {
                         Ok(true) => {
-                            *held_since = decoder.pending().then(Instant::now);
+                            *held_since =
+                                (decoder.pending() || decoder.in_paste()).then(Instant::now);
                             Ok(())
                         }
                         Ok(false) => return None,
@@ -143,7 +155,11 @@ impl Reader {
                 ready.push_back(Event::Resize(cols, rows));
             })),
             _ = sleep_until(flush_at) => {
-                ready.extend(decoder.flush());
+                if decoder.in_paste() {
+                    ready.extend(decoder.end_paste());
+                } else {
+                    ready.extend(decoder.flush());
+                }
                 *held_since = None;
                 Some(Ok(()))
             }
