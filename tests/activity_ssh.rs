@@ -27,8 +27,9 @@ fn a_remote_sessions_program_title_bell_and_usage_come_through_the_agent() {
     );
     // A fresh `ls` does not wait for the connection; a running list keeps
     // asking the agent and stores what it hears.
-    // Narrow enough that no preview shows (and sees) the session.
-    let t = Tui::start(&sb, &[], 120, 20);
+    // Too small for a preview to show (and see) the session: narrower than
+    // 140 columns, and less than ten rows free below the list.
+    let t = Tui::start(&sb, &[], 120, 14);
     let screen = t.wait_for("remote build");
     assert!(screen.contains("sleep"), "{screen}");
     t.wait_for("! running");

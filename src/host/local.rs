@@ -180,6 +180,7 @@ impl Host for Local {
                 Liveness::Dead => {
                     // A stale socket from a dead job: clean it, say what happened.
                     let _ = std::fs::remove_file(&path);
+                    job::follow::remove(&path);
                     Err(HostError::JobGone(job.id.to_string()))
                 }
                 Liveness::Alive => Err(HostError::Unreachable(format!(
@@ -310,7 +311,10 @@ impl Host for Local {
         }
         let exit = self.read_exit(&job.id);
         job::remove_records(&self.paths.jobs_dir(), job.id.as_str());
-        let _ = std::fs::remove_file(self.socket_path(&job.id));
+        let socket = self.socket_path(&job.id);
+        let _ = std::fs::remove_file(&socket);
+        // A killed job leaves the environment it recorded beside its socket.
+        job::follow::remove(&socket);
         exit
     }
 }
