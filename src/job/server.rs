@@ -25,7 +25,7 @@ use crate::protocol::{
     ClientMsg, ExitInfo, ExitReason, HISTORY_CHUNK_LINES, HistoryLine, JobInfo, ServerMsg,
     encode_frame,
 };
-use crate::term::Emulator;
+use crate::term::{Emulator, Snapshot};
 
 /// Requests handled in a row before PTY output gets its turn, so no client
 /// can keep the session's output waiting.
@@ -443,24 +443,10 @@ impl Job {
     /// A snapshot for a view that is drawn from its screen alone: the screen,
     /// then the history, whose size then delays nothing on screen.
     fn send_screen_first(&self, id: ClientId, history: usize) {
-        let snap = self.emu.snapshot(history);
-        self.send(
-            id,
-            &ServerMsg::Screen {
-                cols: snap.cols,
-                rows: snap.rows,
-                state: snap.state,
-                title: snap.title,
-            },
-        );
-        for chunk in snap.history.chunks(HISTORY_CHUNK_LINES) {
-            self.send(
-                id,
-                &ServerMsg::History {
-                    lines: chunk.to_vec(),
-                },
-            );
-        }
+        let mut snap = self.emu.snapshot(history);
+        let lines = std::mem::take(&mut snap.history);
+        self.send_screen(id, snap);
+        self.send_history(id, &lines);
     }
 
     /// A snapshot; after `missed` rows left the screen unseen by the view, a
@@ -474,7 +460,12 @@ impl Job {
                 snap.history.insert(0, not_kept_marker(not_kept));
             }
         }
-        for chunk in snap.history.chunks(HISTORY_CHUNK_LINES) {
+        self.send_history(id, &snap.history);
+        self.send_screen(id, snap);
+    }
+
+    fn send_history(&self, id: ClientId, lines: &[HistoryLine]) {
+        for chunk in lines.chunks(HISTORY_CHUNK_LINES) {
             self.send(
                 id,
                 &ServerMsg::History {
@@ -482,6 +473,10 @@ impl Job {
                 },
             );
         }
+    }
+
+    /// The screen of `snap` (its history is sent apart).
+    fn send_screen(&self, id: ClientId, snap: Snapshot) {
         self.send(
             id,
             &ServerMsg::Screen {

@@ -8,7 +8,7 @@ use crossterm::event::{
     MouseEventKind,
 };
 
-use super::decode::{Step, code_point_key, kind, modifiers, press};
+use super::decode::{Step, code_point_key, cursor_key, kind, modifiers, press};
 
 /// Longest escape sequence kept while it waits for its end: real ones are
 /// far shorter, and a stray `ESC [` must not swallow what follows for long.
@@ -145,29 +145,26 @@ fn kitty(params: &Params, len: usize) -> Step {
 /// keypad 5, F1-F4, back tab), and rxvt's Shift-arrows (`CSI a`).
 fn letter(params: &Params, last: u8, len: usize) -> Step {
     let (mut mods, state) = modifiers(params.get(1).unwrap_or(1));
-    let code = match last {
-        b'A' => KeyCode::Up,
-        b'B' => KeyCode::Down,
-        b'C' => KeyCode::Right,
-        b'D' => KeyCode::Left,
-        b'H' => KeyCode::Home,
-        b'F' => KeyCode::End,
-        b'E' => KeyCode::KeypadBegin,
-        b'P' => KeyCode::F(1),
-        b'Q' => KeyCode::F(2),
-        // Also the shape of a cursor position report (`CSI row;col R`);
-        // sessui never asks for one, so only F3's own form is read.
-        b'R' if params.get(0).unwrap_or(1) == 1 => KeyCode::F(3),
-        b'S' => KeyCode::F(4),
-        b'Z' => {
-            mods |= KeyModifiers::SHIFT;
-            KeyCode::BackTab
-        }
-        b'a'..=b'd' if params.is_empty() => {
-            mods |= KeyModifiers::SHIFT;
-            [KeyCode::Up, KeyCode::Down, KeyCode::Right, KeyCode::Left][usize::from(last - b'a')]
-        }
-        _ => return Step::Skip(len),
+    let code = match cursor_key(last) {
+        Some(code) => code,
+        None => match last {
+            b'P' => KeyCode::F(1),
+            b'Q' => KeyCode::F(2),
+            // Also the shape of a cursor position report (`CSI row;col R`);
+            // sessui never asks for one, so only F3's own form is read.
+            b'R' if params.get(0).unwrap_or(1) == 1 => KeyCode::F(3),
+            b'S' => KeyCode::F(4),
+            b'Z' => {
+                mods |= KeyModifiers::SHIFT;
+                KeyCode::BackTab
+            }
+            b'a'..=b'd' if params.is_empty() => {
+                mods |= KeyModifiers::SHIFT;
+                [KeyCode::Up, KeyCode::Down, KeyCode::Right, KeyCode::Left]
+                    [usize::from(last - b'a')]
+            }
+            _ => return Step::Skip(len),
+        },
     };
     key_step(code, mods, kind(params.sub(1, 1)), state, len)
 }

@@ -297,7 +297,35 @@ fn ss3(b: &[u8]) -> Step {
         .ok()
         .and_then(|s| s.parse::<u32>().ok())
         .map_or(KeyModifiers::NONE, |m| modifiers(m).0);
-    let code = match last {
+    let code = match cursor_key(last) {
+        Some(code) => code,
+        None => match last {
+            b'P'..=b'S' => KeyCode::F(last - b'P' + 1),
+            b'M' => KeyCode::Enter,
+            b'j' => KeyCode::Char('*'),
+            b'k' => KeyCode::Char('+'),
+            b'l' => KeyCode::Char(','),
+            b'm' => KeyCode::Char('-'),
+            b'n' => KeyCode::Char('.'),
+            b'o' => KeyCode::Char('/'),
+            b'X' => KeyCode::Char('='),
+            b'p'..=b'y' => KeyCode::Char(char::from(last - b'p' + b'0')),
+            // Not SS3 after all: Alt-O (Shift-Alt-o), then what follows.
+            _ if i == 2 => {
+                return Step::Event(
+                    press(KeyCode::Char('O'), KeyModifiers::ALT | KeyModifiers::SHIFT),
+                    2,
+                );
+            }
+            _ => return Step::Skip(i + 1),
+        },
+    };
+    Step::Event(press(code, mods), i + 1)
+}
+
+/// The cursor keys CSI and SS3 both end with the same letter.
+pub(super) fn cursor_key(last: u8) -> Option<KeyCode> {
+    Some(match last {
         b'A' => KeyCode::Up,
         b'B' => KeyCode::Down,
         b'C' => KeyCode::Right,
@@ -305,26 +333,8 @@ fn ss3(b: &[u8]) -> Step {
         b'H' => KeyCode::Home,
         b'F' => KeyCode::End,
         b'E' => KeyCode::KeypadBegin,
-        b'P'..=b'S' => KeyCode::F(last - b'P' + 1),
-        b'M' => KeyCode::Enter,
-        b'j' => KeyCode::Char('*'),
-        b'k' => KeyCode::Char('+'),
-        b'l' => KeyCode::Char(','),
-        b'm' => KeyCode::Char('-'),
-        b'n' => KeyCode::Char('.'),
-        b'o' => KeyCode::Char('/'),
-        b'X' => KeyCode::Char('='),
-        b'p'..=b'y' => KeyCode::Char(char::from(last - b'p' + b'0')),
-        // Not SS3 after all: Alt-O (Shift-Alt-o), then what follows.
-        _ if i == 2 => {
-            return Step::Event(
-                press(KeyCode::Char('O'), KeyModifiers::ALT | KeyModifiers::SHIFT),
-                2,
-            );
-        }
-        _ => return Step::Skip(i + 1),
-    };
-    Step::Event(press(code, mods), i + 1)
+        _ => return None,
+    })
 }
 
 /// The modifiers and lock-key state in an xterm/kitty modifier parameter
