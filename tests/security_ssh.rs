@@ -481,8 +481,22 @@ fn a_remote_that_floods_the_probe_is_cut_off() {
 #[test]
 fn a_remote_that_never_answers_the_probe_times_out() {
     let (sb, sshd) = setup();
-    std::fs::write(sshd.remote_home.join(".bashrc"), "sleep 3600\n").unwrap();
+    // The hung login shell says who it is, so the test can end it: killing
+    // sshd leaves a command's processes running.
+    std::fs::write(
+        sshd.remote_home.join(".bashrc"),
+        "echo $$ > \"$HOME/hung.pid\"; exec sleep 3600\n",
+    )
+    .unwrap();
     let err = fails_within(&sb, &["new", "--host", "box"], PATIENCE * 2);
+    if let Ok(pid) = std::fs::read_to_string(sshd.remote_home.join("hung.pid")) {
+        if let Ok(pid) = pid.trim().parse::<i32>() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
     assert!(
         err.contains("timed out") || err.contains("no answer"),
         "{err}"
