@@ -87,7 +87,9 @@ pub struct Sizes {
     pub scale_counts: Vec<usize>,
     /// The session count the filter keystrokes are timed on.
     pub filter_count: usize,
-    /// Idle time before reading memory, for shells to settle.
+    /// Idle time before reading memory: for shells to settle, and for a
+    /// job to hand back what its start-up used (it does so once it has
+    /// been quiet for 4 s), so "idle" means idle.
     pub settle: Duration,
 }
 
@@ -125,7 +127,7 @@ impl Sizes {
                 scrollback_lines: 100_000,
                 scale_counts: vec![1000, 10_000],
                 filter_count: 10_000,
-                settle: Duration::from_secs(1),
+                settle: Duration::from_secs(5),
             }
         };
         if let Some(r) = o.runs {
@@ -272,7 +274,9 @@ pub fn run(opts: Opts) -> Result<bool, String> {
 /// through cargo, it is rebuilt first, so a stale binary is never measured.
 fn find_sessui(given: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(p) = given {
-        return Ok(p.to_path_buf());
+        // Every world runs in a directory of its own: a relative path
+        // would name nothing there.
+        return std::fs::canonicalize(p).map_err(|e| format!("--sessui {}: {e}", p.display()));
     }
     let me = std::env::current_exe().map_err(|e| format!("cannot find myself: {e}"))?;
     let dir = me.parent().unwrap_or(Path::new("."));
