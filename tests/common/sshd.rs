@@ -371,13 +371,33 @@ impl Sshd {
 impl Drop for Sshd {
     fn drop(&mut self) {
         self.stop();
-        for pid in self.remote_job_pids() {
+        // Jobs outlive their connection by design; a test's must not
+        // outlive the test, nor those whose record was not written yet.
+        let mut pids = self.remote_job_pids();
+        pids.extend(processes_at_home(&self.remote_home));
+        for pid in pids {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid as i32),
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
     }
+}
+
+/// Every process whose HOME is `home`: the remote side of this test only,
+/// since each test's remote home is a directory of its own.
+fn processes_at_home(home: &Path) -> Vec<u32> {
+    let want = format!("HOME={}", home.display()).into_bytes();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == want.as_slice()))
+        })
+        .collect()
 }
 
 fn ppid_of(pid: u32) -> Option<u32> {
