@@ -7,6 +7,7 @@ use std::io::Write;
 use crate::app::App;
 use crate::job::follow;
 use crate::store::{SessionRow, Status};
+use crate::text::sh_quote;
 
 use super::{CmdResult, Failure};
 
@@ -97,11 +98,6 @@ fn shell_lines(vars: &[follow::Var], agent_link: &str) -> (String, Vec<String>) 
     }
     lines.push_str(&format!("export SSH_AUTH_SOCK={}\n", sh_quote(agent_link)));
     (lines, skipped)
-}
-
-/// Quotes for a POSIX shell: the text arrives as one word, whatever it holds.
-fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]

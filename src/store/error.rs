@@ -87,7 +87,7 @@ fn companions(db: &Path) -> [PathBuf; 3] {
 }
 
 fn quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
+    crate::text::sh_quote(&p.display().to_string())
 }
 
 /// One command that moves the database and whichever of its -wal and -shm

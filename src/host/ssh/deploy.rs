@@ -103,10 +103,7 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
         .collect())
 }
 
-/// Quotes for a POSIX shell: the text arrives as one word, whatever it holds.
-pub fn sh_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
+pub use crate::text::sh_quote;
 
 /// The remote login shell runs our command; wrap it in `sh -c` so the script
 /// means the same under bash, zsh or fish.
