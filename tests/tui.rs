@@ -6,6 +6,7 @@ mod common;
 
 use common::pty::{CTRL_B, Tui, in_session};
 use common::{PATIENCE, Sandbox, pid_alive, wait_until};
+use std::time::Duration;
 
 #[test]
 fn a_new_user_creates_detaches_renames_switches_quits_and_finds_everything_again() {
@@ -131,6 +132,31 @@ fn new_with_attach_opens_the_new_session_attached_and_detach_leaves_it_running()
     t.assert_terminal_restored();
     assert_eq!(s.session_json("na")["state"], "running");
     assert!(s.capture("na").contains("from-42"));
+}
+
+#[test]
+fn an_idle_attached_view_writes_nothing_to_the_terminal() {
+    let s = Sandbox::new();
+    let mut t = Tui::start(&s, &["new", "--name", "quiet", "--attach"], 100, 30);
+    in_session(&mut t, "quiet");
+    t.type_line("echo settled-$((6*7))");
+    t.wait_for("settled-42");
+    // Once the echo and any notice are drawn, a window of more than four
+    // ticks of the UI's clock passes with not one byte to the terminal.
+    let window = Duration::from_millis(1200);
+    let mut last = Vec::new();
+    let quiet = wait_until(Duration::from_secs(20), || {
+        let before = t.raw_output().len();
+        std::thread::sleep(window);
+        let raw = t.raw_output();
+        last = raw[before..].to_vec();
+        last.is_empty()
+    });
+    assert!(
+        quiet,
+        "an idle view kept writing, last window: {:?}",
+        String::from_utf8_lossy(&last)
+    );
 }
 
 #[test]

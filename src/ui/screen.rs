@@ -74,9 +74,6 @@ impl Screen for RealScreen {
             // ratatui clears the terminal: nothing painted is there any more.
             term.resize(area)?;
         }
-        // Terminals that know synchronized output (mode 2026) show the
-        // frame at once, never half; others ignore the two sequences.
-        crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
         let last = self.direct.take();
         match (render::direct(ui), &ui.view) {
             (Some((session, status)), Some(v)) => {
@@ -87,8 +84,10 @@ impl Screen for RealScreen {
                     Some((p, s)) if !resized && p.area() == session => (p, Some(s)),
                     _ => (render::Painted::new(session), None),
                 };
-                if drawn.as_ref() != Some(&status) {
-                    term.draw(|f| render::render_around_session(ui, f))?;
+                let status_changed = drawn.as_ref() != Some(&status);
+                // A ratatui frame moves the cursor.
+                if status_changed {
+                    painted.forget_cursor();
                 }
                 let mut out = Vec::new();
                 // Rows a prediction was drawn over are the session's again.
@@ -100,11 +99,24 @@ impl Screen for RealScreen {
                 if !overlay.is_empty() {
                     super::predict::paint(&overlay, session, &mut out);
                     self.predicted = overlay.rows();
+                    painted.forget_cursor();
+                }
+                if out.is_empty() && !status_changed && passed.is_empty() {
+                    // Nothing on the terminal would change: no frame at all.
+                    self.direct = Some((painted, status));
+                    return Ok(());
+                }
+                // Terminals that know synchronized output (mode 2026) show
+                // the frame at once, never half; others ignore the two sequences.
+                crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+                if status_changed {
+                    term.draw(|f| render::render_around_session(ui, f))?;
                 }
                 term.backend_mut().write_all(&out)?;
                 self.direct = Some((painted, status));
             }
             _ => {
+                crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
                 if last.is_some() && !resized {
                     // ratatui believes the session's area blank: whatever it
                     // would skip as unchanged may show painted text. Resizing
@@ -121,7 +133,7 @@ impl Screen for RealScreen {
         self.guard.out.send()
     }
     fn size(&self) -> (u16, u16) {
-        Screen::size(&self.guard.terminal)
+        terminal::size().unwrap_or((80, 24))
     }
     fn cursor_style(&mut self, style: vt100::CursorStyle) {
         use crossterm::cursor::SetCursorStyle as S;

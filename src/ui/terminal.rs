@@ -96,7 +96,7 @@ pub fn setup(mouse: bool) -> io::Result<Guard> {
     let _ = out.write_all(b"\x1b[22;0t").and_then(|_| out.flush());
     // A fixed viewport, resized by the UI as the terminal is: a full-screen
     // one asks the terminal for its size (opening /dev/tty) on every frame.
-    let (cols, rows) = crossterm::terminal::size()?;
+    let (cols, rows) = size()?;
     let options = TerminalOptions {
         viewport: Viewport::Fixed(Rect::new(0, 0, cols, rows)),
     };
@@ -164,4 +164,26 @@ fn install_panic_hook() {
         restore();
         previous(info);
     }));
+}
+
+/// The terminal's size, asked of standard output, where frames go.
+/// crossterm's `size` opens /dev/tty and closes it again each time: three
+/// system calls at every tick of a UI left open all day. It remains the
+/// fallback when standard output is not the terminal.
+#[allow(unsafe_code)]
+pub fn size() -> io::Result<(u16, u16)> {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one `winsize` through the pointer, which
+    // points at `ws` for the whole call.
+    let asked = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
+    if asked == 0 && ws.ws_col > 0 && ws.ws_row > 0 {
+        Ok((ws.ws_col, ws.ws_row))
+    } else {
+        crossterm::terminal::size()
+    }
 }

@@ -151,7 +151,7 @@ impl Reader {
                 }
                 Err(e) => Err(e),
             }),
-            _ = resized.recv() => Some(crossterm::terminal::size().map(|(cols, rows)| {
+            _ = resized.recv() => Some(crate::ui::terminal::size().map(|(cols, rows)| {
                 ready.push_back(Event::Resize(cols, rows));
             })),
             _ = sleep_until(flush_at) => {

@@ -18,6 +18,9 @@ use crate::term::{Color, Dirty, Emulator, Pen, attr};
 pub struct Painted {
     area: Rect,
     rows: Vec<Option<String>>,
+    /// The cursor as the last paint left it (the bytes that placed or hid
+    /// it); `None` once something else may have moved it.
+    cursor: Option<Vec<u8>>,
 }
 
 impl Painted {
@@ -26,11 +29,18 @@ impl Painted {
         Painted {
             area,
             rows: vec![None; usize::from(area.height)],
+            cursor: None,
         }
     }
 
     pub fn area(&self) -> Rect {
         self.area
+    }
+
+    /// Something else was written to the terminal and may have moved its
+    /// cursor: the next paint places it again.
+    pub fn forget_cursor(&mut self) {
+        self.cursor = None;
     }
 
     /// Something else was drawn over row `row`: the next paint writes it again.
@@ -41,7 +51,8 @@ impl Painted {
     }
 
     /// Appends to `out` what turns the terminal's area into `emu`'s live
-    /// screen, then places (or hides) the cursor. `dirty` is what the model
+    /// screen, then places (or hides) the cursor; appends nothing when the
+    /// terminal already shows all of it. `dirty` is what the model
     /// says changed since the last paint (`Emulator::take_dirty`); rows not
     /// in it are not looked at (a keystroke's echo: one). The area must be
     /// as wide as the screen and reach the terminal's right edge: a row is
@@ -78,18 +89,26 @@ impl Painted {
             if known.as_deref() != Some("") {
                 let _ = write!(out, "\x1b[{};{}H\x1b[K", area.y + r as u16 + 1, area.x + 1);
                 *known = Some(String::new());
+                wrote = true;
             }
         }
+        let mut cursor = Vec::new();
         let (row, col) = emu.cursor_position();
         if emu.hide_cursor() || row >= area.height || col >= area.width {
-            out.extend_from_slice(b"\x1b[?25l");
+            cursor.extend_from_slice(b"\x1b[?25l");
         } else {
             let _ = write!(
-                out,
+                cursor,
                 "\x1b[{};{}H\x1b[?25h",
                 area.y + row + 1,
                 area.x + col + 1
             );
+        }
+        // An idle session's frame (a tick, a status line that did not
+        // change) writes nothing: a terminal left open all day hears nothing.
+        if wrote || self.cursor.as_ref() != Some(&cursor) {
+            out.extend_from_slice(&cursor);
+            self.cursor = Some(cursor);
         }
     }
 }
@@ -269,7 +288,7 @@ mod tests {
             let mut out = Vec::new();
             let dirty = emu.take_dirty();
             painted.paint(&emu, dirty, &mut out);
-            assert!(out.len() < 20, "an unchanged screen wrote {out:?}");
+            assert!(out.is_empty(), "an unchanged screen wrote {out:?}");
             emu.process(b"x");
             let n = paint_onto(&mut emu, &mut painted, &mut outer);
             assert!(n < 80, "one changed row wrote {n} bytes");
@@ -283,6 +302,39 @@ mod tests {
             paint_onto(&mut emu, &mut painted, &mut outer);
             assert_shows(&emu, &outer, area);
         }
+    }
+
+    #[test]
+    fn an_idle_screen_writes_nothing_and_a_moved_cursor_only_itself() {
+        let area = Rect::new(0, 1, 20, 5);
+        let mut emu = Emulator::new(20, 5, 0);
+        let mut outer = outer_terminal(6, 20);
+        emu.process(b"$ ");
+        let mut painted = Painted::new(area);
+        paint_onto(&mut emu, &mut painted, &mut outer);
+        assert_eq!(paint_onto(&mut emu, &mut painted, &mut outer), 0);
+
+        // The program moves the cursor and writes nothing.
+        emu.process(b"\x1b[3;4H");
+        let mut out = Vec::new();
+        let dirty = emu.take_dirty();
+        painted.paint(&emu, dirty, &mut out);
+        assert_eq!(out, b"\x1b[4;4H\x1b[?25h");
+        outer.process(&out);
+        assert_shows(&emu, &outer, area);
+        emu.process(b"\x1b[?25l");
+        let mut out = Vec::new();
+        let dirty = emu.take_dirty();
+        painted.paint(&emu, dirty, &mut out);
+        assert_eq!(out, b"\x1b[?25l");
+
+        // Something else wrote to the terminal: the cursor is placed again.
+        painted.forget_cursor();
+        let mut out = Vec::new();
+        let dirty = emu.take_dirty();
+        painted.paint(&emu, dirty, &mut out);
+        assert_eq!(out, b"\x1b[?25l");
+        assert_eq!(paint_onto(&mut emu, &mut painted, &mut outer), 0);
     }
 
     /// Output cut anywhere (inside escape sequences and characters too),
