@@ -63,6 +63,16 @@ struct Job {
     recorded_output: Option<Millis>,
     /// What runs in the session, for the list (kept in the record).
     activity: Tracker,
+    /// Work an attach left for after its screen is on the wire: the
+    /// history each new view asked for, and the record's rewrite.
+    owed: Owed,
+}
+
+/// What `Job::pay` does once the writers have run.
+#[derive(Default)]
+struct Owed {
+    history: Vec<(ClientId, usize)>,
+    record: bool,
 }
 
 pub fn run(spec: JobSpec) -> Result<(), String> {
@@ -102,6 +112,7 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
         last_output: None,
         recorded_output: None,
         activity: Tracker::default(),
+        owed: Owed::default(),
     };
     // Recorded before it says it is ready: whoever started it (and then
     // anyone listing the host's jobs) finds it.
@@ -140,6 +151,13 @@ async fn serve(spec: JobSpec) -> Result<(), String> {
                         let request = is_request(&msg);
                         if job.handle(id, msg) {
                             kill_at = Some(tokio::time::Instant::now() + STOP_GRACE);
+                        }
+                        if job.owes() {
+                            // The client's writer sends the screen now; the
+                            // history and the record follow. Only this task
+                            // changes the job, so they are as of that screen.
+                            tokio::task::yield_now().await;
+                            job.pay();
                         }
                         if request && let Some(c) = job.clients.get(&id) {
                             c.queued.answered();
@@ -442,11 +460,27 @@ impl Job {
 
     /// A snapshot for a view that is drawn from its screen alone: the screen,
     /// then the history, whose size then delays nothing on screen.
-    fn send_screen_first(&self, id: ClientId, history: usize) {
-        let mut snap = self.emu.snapshot(history);
-        let lines = std::mem::take(&mut snap.history);
+    /// The history is owed: formatting and sending thousands of lines
+    /// would hold the screen in this task until they are done.
+    fn send_screen_first(&mut self, id: ClientId, history: usize) {
+        let snap = self.emu.snapshot(0);
         self.send_screen(id, snap);
-        self.send_history(id, &lines);
+        self.owed.history.push((id, history));
+    }
+
+    fn owes(&self) -> bool {
+        !self.owed.history.is_empty() || self.owed.record
+    }
+
+    /// Sends the histories owed, and writes the record if owed.
+    fn pay(&mut self) {
+        for (id, history) in std::mem::take(&mut self.owed.history) {
+            let lines = self.emu.history_tail(history);
+            self.send_history(id, &lines);
+        }
+        if std::mem::take(&mut self.owed.record) {
+            self.write_record();
+        }
     }
 
     /// A snapshot; after `missed` rows left the screen unseen by the view, a
@@ -505,7 +539,7 @@ impl Job {
                 }
                 self.idle_since = None;
                 self.activity.looked();
-                self.write_record();
+                self.owed.record = true;
                 self.apply_size(cols, rows, Some(id));
                 let screen_first = self
                     .clients

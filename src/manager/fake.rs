@@ -2,7 +2,7 @@
 //! and a connection is a duplex pipe to a tiny task speaking the real protocol.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -15,7 +15,7 @@ use crate::host::{
 use crate::ids::{JobId, SessionId};
 use crate::proc::Liveness;
 use crate::protocol::{
-    ClientMsg, ExitInfo, ExitReason, FrameReader, FrameWriter, ServerMsg, accept_hello,
+    ClientMsg, ExitInfo, ExitReason, FrameReader, FrameWriter, HistoryLine, ServerMsg, accept_hello,
 };
 
 #[derive(Debug, Clone)]
@@ -43,6 +43,8 @@ pub struct FakeHost {
     pub start_gate: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
     /// Runs once a job was stopped, before the caller goes on.
     pub on_stop: Mutex<Option<Box<dyn Fn() + Send>>>,
+    /// Lines of history a job sends behind its screen on attach.
+    pub attach_history: Arc<AtomicUsize>,
 }
 
 pub type TakeCheck = Box<dyn Fn(&JobId) + Send>;
@@ -119,7 +121,11 @@ impl Host for FakeHost {
             return Err(HostError::JobGone(job.id.to_string()));
         }
         let (client, server) = tokio::io::duplex(1 << 16);
-        tokio::spawn(fake_job(server, self.pushed_idle.clone()));
+        tokio::spawn(fake_job(
+            server,
+            self.pushed_idle.clone(),
+            self.attach_history.load(Ordering::SeqCst),
+        ));
         let (r, w) = tokio::io::split(client);
         Ok(JobConn::open(r, w).await?)
     }
@@ -210,8 +216,13 @@ impl Host for FakeHost {
     }
 }
 
-/// A job that answers requests and sends an empty screen on attach.
-async fn fake_job(stream: tokio::io::DuplexStream, pushed_idle: Arc<Mutex<Vec<u64>>>) {
+/// A job that answers requests and sends an empty screen on attach,
+/// followed by `history` lines of history.
+async fn fake_job(
+    stream: tokio::io::DuplexStream,
+    pushed_idle: Arc<Mutex<Vec<u64>>>,
+    history: usize,
+) {
     let (r, mut w) = tokio::io::split(stream);
     let mut r = BufReader::new(r);
     if accept_hello(&mut r, &mut w).await.is_err() {
@@ -251,10 +262,22 @@ async fn fake_job(stream: tokio::io::DuplexStream, pushed_idle: Arc<Mutex<Vec<u6
             }),
             _ => None,
         };
+        let attach = matches!(reply, Some(ServerMsg::Screen { .. }));
         if let Some(reply) = reply
             && writer.send(&reply).await.is_err()
         {
             return;
+        }
+        if attach && history > 0 {
+            let lines = (0..history)
+                .map(|n| HistoryLine {
+                    text: format!("older line {n}"),
+                    wrapped: false,
+                })
+                .collect();
+            if writer.send(&ServerMsg::History { lines }).await.is_err() {
+                return;
+            }
         }
     }
 }

@@ -474,6 +474,11 @@ impl Emulator {
 
     /// What a fresh emulator needs to show this screen, with up to `history`
     /// lines of history.
+    /// The last `n` lines of history, oldest first, as a snapshot holds them.
+    pub fn history_tail(&self, n: usize) -> Vec<HistoryLine> {
+        self.parser.callbacks().history.tail(n)
+    }
+
     pub fn snapshot(&self, history: usize) -> Snapshot {
         let (cols, rows) = self.size();
         let screen = self.parser.screen();

@@ -102,8 +102,7 @@ where
     }
 
     let mut pacer = Pacer::new(ctx.max_fps, Instant::now());
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut ticks = spawn_ticks();
     let mut queue: VecDeque<UiEvent> = VecDeque::new();
 
     loop {
@@ -118,46 +117,49 @@ where
             debug_panic_hook();
         }
         let draw_at = pacer.next_at(Instant::now());
-        tokio::select! {
-            biased;
-            ev = events.next() => match ev {
-                Some(Ok(ev)) => queue.extend(translate(ev)),
-                Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
-                None => queue.push_back(UiEvent::Quit),
-            },
-            (generation, msg) = recv_view(&mut conn) => match msg {
-                Some(msg) => {
-                    queue.push_back(UiEvent::Session { generation, msg });
-                    // Take what else is waiting, then draw once.
-                    if let Some(c) = &mut conn {
-                        while queue.len() < DRAIN_BATCH {
-                            match c.rx.try_recv() {
-                                Ok(msg) => queue.push_back(UiEvent::Session { generation, msg }),
-                                Err(_) => break,
+        // Events left over from a pass that stopped to draw come first.
+        if queue.is_empty() {
+            tokio::select! {
+                biased;
+                ev = events.next() => match ev {
+                    Some(Ok(ev)) => queue.extend(translate(ev)),
+                    Some(Err(e)) => return Err(format!("cannot read the terminal: {e}")),
+                    None => queue.push_back(UiEvent::Quit),
+                },
+                (generation, msg) = recv_view(&mut conn) => match msg {
+                    Some(msg) => {
+                        queue.push_back(UiEvent::Session { generation, msg });
+                        // Take what else is waiting, then draw once.
+                        if let Some(c) = &mut conn {
+                            while queue.len() < DRAIN_BATCH {
+                                match c.rx.try_recv() {
+                                    Ok(msg) => queue.push_back(UiEvent::Session { generation, msg }),
+                                    Err(_) => break,
+                                }
                             }
                         }
                     }
-                }
-                None => {
-                    conn = None;
-                    queue.push_back(UiEvent::SessionClosed { generation });
-                }
-            },
-            Some(ev) = ev_rx.recv() => queue.push_back(ev),
-            _ = sleep_until(draw_at) => {}
-            _ = tick.tick() => {
-                queue.push_back(UiEvent::Tick);
-                // crossterm drops a resize that comes in the same wakeup as
-                // a key (its reader returns on the key, and the signal's
-                // edge-triggered readiness is not reported again): catch up.
-                let size = screen.size();
-                if size != ui.size {
-                    queue.push_back(UiEvent::Resize(size.0, size.1));
-                }
-                // Connection states change without the database: follow them here.
-                let hosts = effects::host_states(&ctx.manager);
-                if hosts != ui.hosts {
-                    queue.push_back(UiEvent::Hosts(hosts));
+                    None => {
+                        conn = None;
+                        queue.push_back(UiEvent::SessionClosed { generation });
+                    }
+                },
+                Some(ev) = ev_rx.recv() => queue.push_back(ev),
+                _ = sleep_until(draw_at) => {}
+                Some(()) = ticks.recv() => {
+                    queue.push_back(UiEvent::Tick);
+                    // crossterm drops a resize that comes in the same wakeup as
+                    // a key (its reader returns on the key, and the signal's
+                    // edge-triggered readiness is not reported again): catch up.
+                    let size = screen.size();
+                    if size != ui.size {
+                        queue.push_back(UiEvent::Resize(size.0, size.1));
+                    }
+                    // Connection states change without the database: follow them here.
+                    let hosts = effects::host_states(&ctx.manager);
+                    if hosts != ui.hosts {
+                        queue.push_back(UiEvent::Hosts(hosts));
+                    }
                 }
             }
         }
@@ -167,6 +169,13 @@ where
             if let UiEvent::Resize(c, r) = &ev {
                 fx.size = (*c, r.saturating_sub(1).max(1));
             }
+            let screen = matches!(
+                ev,
+                UiEvent::Session {
+                    msg: ServerMsg::Screen { .. },
+                    ..
+                }
+            );
             let step = update(&mut ui, ev);
             pacer.note(step.redraw, Instant::now());
             for effect in step.effects {
@@ -192,6 +201,11 @@ where
                     other => fx.run(other),
                 }
             }
+            // A view's screen is drawn before the history that came behind
+            // it (thousands of lines) is taken in.
+            if screen {
+                break;
+            }
         }
         // A view that is gone takes its connection with it.
         match (&ui.view, &conn) {
@@ -207,6 +221,27 @@ where
             return Ok(());
         }
     }
+}
+
+/// The clock's ticks, from a task of their own: an interval polled in the
+/// loop's `select!` re-arms its timer at every pass, and each re-arming
+/// wakes the runtime's driver once more (a write and an extra `epoll_wait`
+/// per key and per echo, seen with gdb on the eventfd).
+fn spawn_ticks() -> mpsc::Receiver<()> {
+    let (tx, rx) = mpsc::channel(1);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            // A tick the loop has not taken yet stands for this one too.
+            match tx.try_send(()) {
+                Err(mpsc::error::TrySendError::Closed(())) => return,
+                _ => continue,
+            }
+        }
+    });
+    rx
 }
 
 /// Test hook (debug builds only): `SESSUI_DEBUG_PANIC=after-first-frame`

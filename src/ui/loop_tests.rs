@@ -4,6 +4,7 @@
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
@@ -31,6 +32,9 @@ const PATIENCE: Duration = Duration::from_secs(30);
 struct Watched {
     term: Terminal<TestBackend>,
     frames: watch::Sender<String>,
+    /// Each frame drawn while attached: whether it showed the session's
+    /// screen, and the lines of history the view held then.
+    attached: Arc<std::sync::Mutex<Vec<(bool, usize)>>>,
 }
 
 impl Screen for Watched {
@@ -43,6 +47,11 @@ impl Screen for Watched {
                 text.push_str(buf[(x, y)].symbol());
             }
             text.push('\n');
+        }
+        if let Some(v) = &ui.view {
+            let shown = text.contains("fake screen");
+            let held = v.emu.history_len();
+            self.attached.lock().unwrap().push((shown, held));
         }
         self.frames.send_replace(text);
         Ok(())
@@ -79,6 +88,7 @@ struct Running {
     host: Arc<FakeHost>,
     manager: Arc<Manager>,
     frames: watch::Receiver<String>,
+    attached: Arc<std::sync::Mutex<Vec<(bool, usize)>>>,
     keys: mpsc::Sender<io::Result<Event>>,
     ui: tokio::task::JoinHandle<Result<(), String>>,
 }
@@ -98,9 +108,11 @@ fn start(busy: Duration) -> Running {
         .unwrap(),
     );
     let (frames_tx, frames) = watch::channel(String::new());
+    let attached = Arc::default();
     let mut screen = Watched {
         term: Terminal::new(TestBackend::new(80, 24)).unwrap(),
         frames: frames_tx,
+        attached: Arc::clone(&attached),
     };
     let (keys, events) = mpsc::channel::<io::Result<Event>>(64);
     let ctx = Context {
@@ -126,6 +138,7 @@ fn start(busy: Duration) -> Running {
         host,
         manager,
         frames,
+        attached,
         keys,
         ui,
     }
@@ -191,6 +204,35 @@ async fn start_create_type_detach_quit() {
     assert!(matches!(ended, Ok(Ok(Ok(())))), "the loop did not end well");
     assert_eq!(r.manager.list().unwrap()[0].views, 0, "the detach was lost");
     assert_eq!(r.host.alive_count(), 1, "detaching ended the session");
+}
+
+/// A view's screen is drawn before the history behind it is taken in:
+/// thousands of lines of it would otherwise hold the first frame.
+#[tokio::test(flavor = "current_thread")]
+async fn the_screen_is_drawn_before_the_history_behind_it_is_taken_in() {
+    let mut r = start(Duration::from_secs(10));
+    r.host.attach_history.store(5000, Ordering::SeqCst);
+    r.create("api").await;
+    let held = || {
+        let log = r.attached.lock().unwrap();
+        log.iter().find(|(shown, _)| *shown).map(|&(_, held)| held)
+    };
+    assert_eq!(held(), Some(0), "{:?}", r.attached.lock().unwrap());
+    // And the history did come in after it.
+    let took_in = || {
+        r.attached
+            .lock()
+            .unwrap()
+            .last()
+            .is_some_and(|&(_, n)| n > 0)
+    };
+    let all_in = tokio::time::timeout(PATIENCE, async {
+        while !took_in() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(all_in.is_ok(), "{:?}", r.attached.lock().unwrap().last());
 }
 
 /// Another process holding the database's write lock never holds the
