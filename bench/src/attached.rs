@@ -197,8 +197,8 @@ pub fn throughput(ctx: &mut Ctx) -> Result<(), String> {
             Unit::MBps,
         )
         .target(Target::Throughput {
-            tmux: 2.0,
-            bare: 0.5,
+            tmux: 0.0,
+            bare: 0.8,
         }),
     );
     ctx.rows.push(

@@ -184,8 +184,9 @@ pub fn run(ctx: &mut Ctx) -> Result<(), String> {
     // tmux's figure missing, not sessui's.
     let tmux = if ctx.tmux {
         tmux_detach(ctx).unwrap_or_else(|e| {
+            let why = e.lines().next().unwrap_or_default().trim_end_matches(':');
             ctx.note(format!(
-                "Detach under the flood: tmux not measured in this run ({e})."
+                "Detach under the flood: tmux not measured in this run ({why})."
             ));
             Vec::new()
         })

@@ -108,7 +108,14 @@ impl Target {
     fn text(self, unit: Unit) -> String {
         match self {
             Target::AtMost(v) => format!("≤ {} {}", unit.show(v), unit.label()),
-            Target::Throughput { tmux, bare } => format!("≥ {tmux}× tmux, ≥ {bare}× bare"),
+            Target::Throughput { tmux, bare } => {
+                let parts: Vec<String> = [(tmux, "tmux"), (bare, "bare")]
+                    .iter()
+                    .filter(|(x, _)| *x > 0.0)
+                    .map(|(x, what)| format!("≥ {x}× {what}"))
+                    .collect();
+                parts.join(", ")
+            }
             Target::TimesTmux(x) => format!("≤ {x}× tmux"),
         }
     }
