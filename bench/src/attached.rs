@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::term::{Term, near_cursor, row_text};
-use super::world::{PATIENCE, Sandbox, Sessui, Tmux, bare_bash, poll, ready, unique};
+use super::world::{PATIENCE, Sandbox, Sessui, Shpool, Tmux, bare_bash, poll, ready, unique};
 use super::{Ctx, Row, Target, Unit, ms, percentile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,7 @@ enum Kind {
     Bare,
     Tmux,
     Sessui,
+    Shpool,
 }
 
 /// Every program's attached view, and the worlds that keep them alive.
@@ -23,6 +24,7 @@ struct Panes {
     panes: Vec<(Kind, Term)>,
     tmux: Option<Tmux>,
     sessui: Sessui,
+    _shpool: Option<Shpool>,
     _bare: Sandbox,
 }
 
@@ -46,10 +48,21 @@ impl Panes {
         let mut term = sessui.pty(&["attach", "main"])?;
         ready(&mut term)?;
         panes.push((Kind::Sessui, term));
+
+        let shpool = match ctx.shpool {
+            Some(_) => Some(Shpool::new()?),
+            None => None,
+        };
+        if let Some(sp) = &shpool {
+            let mut term = sp.pty("main")?;
+            ready(&mut term)?;
+            panes.push((Kind::Shpool, term));
+        }
         Ok(Panes {
             panes,
             tmux,
             sessui,
+            _shpool: shpool,
             _bare: bare_sb,
         })
     }
@@ -63,7 +76,7 @@ impl Panes {
             })
         };
         let ok = match kind {
-            Kind::Bare => return Ok(()),
+            Kind::Bare | Kind::Shpool => return Ok(()),
             Kind::Tmux => {
                 let Some(t) = &self.tmux else { return Ok(()) };
                 if t.run(&["has-session", "-t", "flood"]).is_err() {
@@ -90,7 +103,7 @@ impl Panes {
 
     fn stop_flood(&self, kind: Kind) -> Result<(), String> {
         match kind {
-            Kind::Bare => {}
+            Kind::Bare | Kind::Shpool => {}
             Kind::Tmux => {
                 if let Some(t) = &self.tmux {
                     t.run(&["send-keys", "-t", "flood", "C-c"])?;
@@ -112,6 +125,7 @@ struct Samples {
     bare: Vec<f64>,
     tmux: Vec<f64>,
     sessui: Vec<f64>,
+    shpool: Vec<f64>,
 }
 
 impl Samples {
@@ -120,6 +134,7 @@ impl Samples {
             Kind::Bare => &mut self.bare,
             Kind::Tmux => &mut self.tmux,
             Kind::Sessui => &mut self.sessui,
+            Kind::Shpool => &mut self.shpool,
         }
     }
 
@@ -128,6 +143,7 @@ impl Samples {
             .sessui(&self.sessui)
             .tmux(&self.tmux)
             .bare(&self.bare)
+            .peer("shpool", &self.shpool)
     }
 }
 
@@ -464,7 +480,12 @@ pub fn echo(ctx: &mut Ctx) -> Result<(), String> {
     ];
     let mut flood: [Samples; 3] = Default::default();
     let kinds: Vec<Kind> = panes.panes.iter().map(|(k, _)| *k).collect();
-    for kind in kinds.into_iter().filter(|k| *k != Kind::Bare) {
+    // The flood runs in a second session of the same server: tmux's and
+    // sessui's (peers are measured idle only).
+    for kind in kinds
+        .into_iter()
+        .filter(|k| matches!(k, Kind::Tmux | Kind::Sessui))
+    {
         panes.start_flood(kind)?;
         let result = (|| {
             for _ in 0..runs {

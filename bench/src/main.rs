@@ -58,6 +58,9 @@ pub struct Opts {
     /// Leave tmux out even if it is installed.
     #[arg(long)]
     pub no_tmux: bool,
+    /// Leave shpool and zellij out even if they are on PATH.
+    #[arg(long)]
+    pub no_peers: bool,
     /// Size of the throughput file in MB (default 20).
     #[arg(long)]
     pub mb: Option<u64>,
@@ -149,6 +152,8 @@ pub struct Ctx {
     pub exe: PathBuf,
     pub sizes: Sizes,
     pub tmux: bool,
+    /// shpool's version, when it is measured beside tmux.
+    pub shpool: Option<String>,
     /// Generated data files live here.
     pub data: Sandbox,
     pub rows: Vec<Row>,
@@ -205,16 +210,36 @@ pub fn run(opts: Opts) -> Result<bool, String> {
     }
     let tmux = !opts.no_tmux && world::Tmux::installed();
     let sizes = Sizes::for_opts(&opts);
+    let shpool = if opts.no_peers {
+        None
+    } else {
+        world::Shpool::version()
+    };
     let mut ctx = Ctx {
         exe: exe.clone(),
         sizes,
         tmux,
+        shpool: shpool.clone(),
         data: Sandbox::try_new()?,
         rows: Vec::new(),
         notes: Vec::new(),
     };
     if !tmux {
         ctx.note("tmux was not measured (not installed, or --no-tmux).");
+    }
+    if !opts.no_peers {
+        ctx.note(format!(
+            "Peers: {}; zellij {}.",
+            match &shpool {
+                Some(v) => format!("{v} (throughput and idle echo, in the table of peers)"),
+                None => "shpool not found on PATH, not measured".into(),
+            },
+            if world::on_path("zellij") {
+                "found but not measured (the harness does not drive it yet)"
+            } else {
+                "not found on PATH, not measured"
+            }
+        ));
     }
     let wanted = |s: Section| opts.only.is_empty() || opts.only.contains(&s);
     let mut loads = Vec::new();

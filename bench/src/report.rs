@@ -128,6 +128,8 @@ pub struct Row {
     pub sessui: Option<Stat>,
     pub tmux: Option<Stat>,
     pub bare: Option<Stat>,
+    /// Other session managers measured the same way (shpool), by name.
+    pub peers: Vec<(&'static str, Stat)>,
     pub target: Option<Target>,
 }
 
@@ -140,8 +142,38 @@ impl Row {
             sessui: None,
             tmux: None,
             bare: None,
+            peers: Vec::new(),
             target: None,
         }
+    }
+
+    pub fn peer(mut self, name: &'static str, samples: &[f64]) -> Row {
+        if let Some(stat) = Stat::of(samples) {
+            self.peers.push((name, stat));
+        }
+        self
+    }
+
+    /// One line per peer: what, sessui, the peer's name and figure, and
+    /// sessui's median over the peer's.
+    fn peer_cells(&self) -> Vec<[String; 5]> {
+        self.peers
+            .iter()
+            .map(|(name, stat)| {
+                [
+                    format!("{} ({})", self.what, self.unit.label()),
+                    self.sessui
+                        .map(|s| s.show(self.unit))
+                        .unwrap_or_else(|| "–".into()),
+                    name.to_string(),
+                    stat.show(self.unit),
+                    match self.sessui {
+                        Some(s) if stat.median > 0.0 => format!("{:.2}×", s.median / stat.median),
+                        _ => "–".into(),
+                    },
+                ]
+            })
+            .collect()
     }
 
     pub fn sessui(mut self, samples: &[f64]) -> Row {
@@ -321,6 +353,11 @@ impl Report {
             out.push_str(line.trim_end());
             out.push('\n');
         }
+        for r in &self.rows {
+            for p in r.peer_cells() {
+                out.push_str(&format!("peer: {}\n", p.join("  ")));
+            }
+        }
         out
     }
 
@@ -365,6 +402,21 @@ impl Report {
                 let _ = writeln!(out, "| **{section}** | | | | | | |");
             }
             let _ = writeln!(out, "| {} |", r.cells().join(" | "));
+        }
+        let peers: Vec<[String; 5]> = self.rows.iter().flat_map(Row::peer_cells).collect();
+        if !peers.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nPeers, in the same runs (interleaved with the programs above):\n"
+            );
+            let _ = writeln!(
+                out,
+                "| measurement | sessui | peer | peer's figure | sessui ÷ peer |"
+            );
+            let _ = writeln!(out, "|---|---|---|---|---|");
+            for p in &peers {
+                let _ = writeln!(out, "| {} |", p.join(" | "));
+            }
         }
         if !self.notes.is_empty() {
             out.push('\n');

@@ -232,6 +232,89 @@ impl Drop for Tmux {
     }
 }
 
+/// Whether `program` is an executable file in a directory of PATH.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// A shpool daemon of its own (socket and config in a sandbox), measured
+/// when `shpool` is on PATH: no prompt prefix, no message of the day, so
+/// its shell shows what bash shows.
+pub struct Shpool {
+    pub sb: Sandbox,
+    socket: PathBuf,
+    config: PathBuf,
+    daemon: std::process::Child,
+}
+
+impl Shpool {
+    /// `shpool version`'s answer, if shpool is installed.
+    pub fn version() -> Option<String> {
+        let out = Command::new("shpool").arg("version").output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    pub fn new() -> Result<Shpool, String> {
+        let sb = Sandbox::try_new()?;
+        let socket = sb.root().join("shpool.sock");
+        let config = sb.root().join("shpool.toml");
+        std::fs::write(&config, "prompt_prefix = \"\"\nmotd = \"never\"\n")
+            .map_err(|e| format!("shpool config: {e}"))?;
+        let mut cmd = sb.command(Path::new("shpool"));
+        cmd.arg("--config-file")
+            .arg(&config)
+            .arg("--socket")
+            .arg(&socket)
+            .arg("daemon")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let daemon = cmd.spawn().map_err(|e| format!("shpool daemon: {e}"))?;
+        let shpool = Shpool {
+            sb,
+            socket,
+            config,
+            daemon,
+        };
+        if !poll(PATIENCE, Duration::from_millis(20), || {
+            shpool.socket.exists()
+        }) {
+            return Err("shpool: the daemon never made its socket".into());
+        }
+        Ok(shpool)
+    }
+
+    /// `shpool attach NAME` in a PTY of the standard size: the session is
+    /// made on first attach.
+    pub fn pty(&self, name: &str) -> Result<Term, String> {
+        let mut cmd = self.sb.pty_command(Path::new("shpool"));
+        cmd.arg("--config-file");
+        cmd.arg(&self.config);
+        cmd.arg("--socket");
+        cmd.arg(&self.socket);
+        cmd.args(["attach", name]);
+        Term::spawn("shpool", cmd, COLS, ROWS)
+    }
+}
+
+impl Drop for Shpool {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+        // The sessions' shells were the daemon's children; what is left of
+        // them holds the sandbox's HOME.
+        let home = self.sb.root().to_string_lossy().into_owned();
+        let _ = Command::new("pkill")
+            .args(["-f", "-9", "--", &home])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
 /// bash straight in a PTY: the reference for what the machine can do.
 pub fn bare_bash(sb: &Sandbox) -> Result<Term, String> {
     let mut cmd = sb.pty_command(Path::new("/bin/bash"));
