@@ -472,13 +472,13 @@ impl Emulator {
         self.parser.screen_mut().clear_scrollback();
     }
 
-    /// What a fresh emulator needs to show this screen, with up to `history`
-    /// lines of history.
     /// The last `n` lines of history, oldest first, as a snapshot holds them.
     pub fn history_tail(&self, n: usize) -> Vec<HistoryLine> {
         self.parser.callbacks().history.tail(n)
     }
 
+    /// What a fresh emulator needs to show this screen, with up to `history`
+    /// lines of history.
     pub fn snapshot(&self, history: usize) -> Snapshot {
         let (cols, rows) = self.size();
         let screen = self.parser.screen();
