@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::term::{Term, near_cursor, row_text};
-use super::world::{PATIENCE, Sandbox, Sessui, Shpool, Tmux, bare_bash, poll, ready, unique};
+use super::world::{
+    PATIENCE, Sandbox, Sessui, Shpool, Tmux, Zellij, bare_bash, poll, ready, unique,
+};
 use super::{Ctx, Row, Target, Unit, ms, percentile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +18,7 @@ enum Kind {
     Tmux,
     Sessui,
     Shpool,
+    Zellij,
 }
 
 /// Every program's attached view, and the worlds that keep them alive.
@@ -25,6 +28,7 @@ struct Panes {
     tmux: Option<Tmux>,
     sessui: Sessui,
     _shpool: Option<Shpool>,
+    _zellij: Option<Zellij>,
     _bare: Sandbox,
 }
 
@@ -58,11 +62,21 @@ impl Panes {
             ready(&mut term)?;
             panes.push((Kind::Shpool, term));
         }
+        let zellij = match ctx.zellij {
+            Some(_) => Some(Zellij::new()?),
+            None => None,
+        };
+        if let Some(z) = &zellij {
+            let mut term = z.pty("main")?;
+            ready(&mut term)?;
+            panes.push((Kind::Zellij, term));
+        }
         Ok(Panes {
             panes,
             tmux,
             sessui,
             _shpool: shpool,
+            _zellij: zellij,
             _bare: bare_sb,
         })
     }
@@ -76,7 +90,7 @@ impl Panes {
             })
         };
         let ok = match kind {
-            Kind::Bare | Kind::Shpool => return Ok(()),
+            Kind::Bare | Kind::Shpool | Kind::Zellij => return Ok(()),
             Kind::Tmux => {
                 let Some(t) = &self.tmux else { return Ok(()) };
                 if t.run(&["has-session", "-t", "flood"]).is_err() {
@@ -103,7 +117,7 @@ impl Panes {
 
     fn stop_flood(&self, kind: Kind) -> Result<(), String> {
         match kind {
-            Kind::Bare | Kind::Shpool => {}
+            Kind::Bare | Kind::Shpool | Kind::Zellij => {}
             Kind::Tmux => {
                 if let Some(t) = &self.tmux {
                     t.run(&["send-keys", "-t", "flood", "C-c"])?;
@@ -126,6 +140,7 @@ struct Samples {
     tmux: Vec<f64>,
     sessui: Vec<f64>,
     shpool: Vec<f64>,
+    zellij: Vec<f64>,
 }
 
 impl Samples {
@@ -135,6 +150,7 @@ impl Samples {
             Kind::Tmux => &mut self.tmux,
             Kind::Sessui => &mut self.sessui,
             Kind::Shpool => &mut self.shpool,
+            Kind::Zellij => &mut self.zellij,
         }
     }
 
@@ -144,6 +160,7 @@ impl Samples {
             .tmux(&self.tmux)
             .bare(&self.bare)
             .peer("shpool", &self.shpool)
+            .peer("zellij", &self.zellij)
     }
 }
 

@@ -154,6 +154,8 @@ pub struct Ctx {
     pub tmux: bool,
     /// shpool's version, when it is measured beside tmux.
     pub shpool: Option<String>,
+    /// zellij's version, when it is measured beside tmux.
+    pub zellij: Option<String>,
     /// Generated data files live here.
     pub data: Sandbox,
     pub rows: Vec<Row>,
@@ -210,16 +212,17 @@ pub fn run(opts: Opts) -> Result<bool, String> {
     }
     let tmux = !opts.no_tmux && world::Tmux::installed();
     let sizes = Sizes::for_opts(&opts);
-    let shpool = if opts.no_peers {
-        None
+    let (shpool, zellij) = if opts.no_peers {
+        (None, None)
     } else {
-        world::Shpool::version()
+        (world::Shpool::version(), world::Zellij::version())
     };
     let mut ctx = Ctx {
         exe: exe.clone(),
         sizes,
         tmux,
         shpool: shpool.clone(),
+        zellij: zellij.clone(),
         data: Sandbox::try_new()?,
         rows: Vec::new(),
         notes: Vec::new(),
@@ -228,17 +231,14 @@ pub fn run(opts: Opts) -> Result<bool, String> {
         ctx.note("tmux was not measured (not installed, or --no-tmux).");
     }
     if !opts.no_peers {
+        let peer = |name: &str, version: &Option<String>| match version {
+            Some(v) => format!("{v} (throughput and idle echo, in the table of peers)"),
+            None => format!("{name} not found on PATH, not measured"),
+        };
         ctx.note(format!(
-            "Peers: {}; zellij {}.",
-            match &shpool {
-                Some(v) => format!("{v} (throughput and idle echo, in the table of peers)"),
-                None => "shpool not found on PATH, not measured".into(),
-            },
-            if world::on_path("zellij") {
-                "found but not measured (the harness does not drive it yet)"
-            } else {
-                "not found on PATH, not measured"
-            }
+            "Peers: {}; {}.",
+            peer("shpool", &shpool),
+            peer("zellij", &zellij)
         ));
     }
     let wanted = |s: Section| opts.only.is_empty() || opts.only.contains(&s);

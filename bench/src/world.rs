@@ -232,12 +232,6 @@ impl Drop for Tmux {
     }
 }
 
-/// Whether `program` is an executable file in a directory of PATH.
-pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
-}
-
 /// A shpool daemon of its own (socket and config in a sandbox), measured
 /// when `shpool` is on PATH: no prompt prefix, no message of the day, so
 /// its shell shows what bash shows.
@@ -306,6 +300,86 @@ impl Drop for Shpool {
         let _ = self.daemon.wait();
         // The sessions' shells were the daemon's children; what is left of
         // them holds the sandbox's HOME.
+        let home = self.sb.root().to_string_lossy().into_owned();
+        let _ = Command::new("pkill")
+            .args(["-f", "-9", "--", &home])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// A zellij of its own, measured when `zellij` is on PATH: config, data
+/// and socket directories in a sandbox, the compact layout (one status
+/// row), no pane frames, no tips or release notes, bash as its shell.
+pub struct Zellij {
+    pub sb: Sandbox,
+    config: PathBuf,
+    sockets: PathBuf,
+}
+
+impl Zellij {
+    /// `zellij --version`'s answer, if zellij is installed.
+    pub fn version() -> Option<String> {
+        let out = Command::new("zellij").arg("--version").output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    pub fn new() -> Result<Zellij, String> {
+        let sb = Sandbox::try_new()?;
+        let config = sb.root().join("zellij-config");
+        let sockets = sb.root().join("zellij-sockets");
+        for dir in [&config, &sockets] {
+            std::fs::create_dir_all(dir).map_err(|e| format!("zellij dirs: {e}"))?;
+        }
+        std::fs::write(
+            config.join("config.kdl"),
+            "default_shell \"/bin/bash\"\n\
+             default_layout \"compact\"\n\
+             pane_frames false\n\
+             show_startup_tips false\n\
+             show_release_notes false\n\
+             session_serialization false\n",
+        )
+        .map_err(|e| format!("zellij config: {e}"))?;
+        Ok(Zellij {
+            sb,
+            config,
+            sockets,
+        })
+    }
+
+    fn env(&self) -> [(&'static str, &Path); 2] {
+        [
+            ("ZELLIJ_CONFIG_DIR", self.config.as_path()),
+            ("ZELLIJ_SOCKET_DIR", self.sockets.as_path()),
+        ]
+    }
+
+    /// A new zellij session named `name`, attached in a PTY of the standard size.
+    pub fn pty(&self, name: &str) -> Result<Term, String> {
+        let mut cmd = self.sb.pty_command(Path::new("zellij"));
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        cmd.args(["--session", name]);
+        Term::spawn("zellij", cmd, COLS, ROWS)
+    }
+}
+
+impl Drop for Zellij {
+    fn drop(&mut self) {
+        let mut cmd = self.sb.command(Path::new("zellij"));
+        for (k, v) in self.env() {
+            cmd.env(k, v);
+        }
+        let _ = cmd
+            .args(["kill-all-sessions", "--yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let home = self.sb.root().to_string_lossy().into_owned();
         let _ = Command::new("pkill")
             .args(["-f", "-9", "--", &home])
