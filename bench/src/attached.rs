@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::term::{Term, near_cursor, row_text};
 use super::world::{
-    PATIENCE, Sandbox, Sessui, Shpool, Tmux, Zellij, bare_bash, poll, ready, unique,
+    PATIENCE, Sandbox, Sessui, Shpool, Tmux, Zellij, bare_bash, poll, ready, ready_retrying, unique,
 };
 use super::{Ctx, Row, Target, Unit, ms, percentile};
 
@@ -68,6 +68,9 @@ impl Panes {
         };
         if let Some(z) = &zellij {
             let mut term = z.pty("main")?;
+            ready_retrying(&mut term)?;
+            // Back to a clear screen, as the others start.
+            term.send(b"clear\r")?;
             ready(&mut term)?;
             panes.push((Kind::Zellij, term));
         }

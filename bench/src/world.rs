@@ -64,6 +64,22 @@ pub fn ready(term: &mut Term) -> Result<(), String> {
     Ok(())
 }
 
+/// `ready` for a program that drops what is typed before its pane's shell
+/// is up (zellij): the probe is typed again every two seconds until one
+/// comes back.
+pub fn ready_retrying(term: &mut Term) -> Result<(), String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let n = unique();
+        term.send(format!("echo READY-$((40+{n}))\r").as_bytes())?;
+        match term.wait_text(Duration::from_secs(2), &format!("READY-{}", 40 + n)) {
+            Ok(_) => return Ok(()),
+            Err(e) if Instant::now() >= deadline => return Err(e),
+            Err(_) => {}
+        }
+    }
+}
+
 /// A sessui installation of its own.
 pub struct Sessui {
     pub exe: PathBuf,
