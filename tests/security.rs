@@ -393,10 +393,21 @@ async fn the_runtime_dir_is_checked_again_before_each_connect() {
         impostor.accept().is_err(),
         "sessui connected to the impostor's socket"
     );
-    // the real one back: all is well again
+    // the real one back: all is well again. The job checks its socket every
+    // second and remakes a missing directory: if it did so between the
+    // link's removal and the rename, its socket is in the one it made.
     std::fs::remove_file(&run).unwrap();
-    std::fs::rename(&moved, &run).unwrap();
-    assert!(mgr.capture(&id, 0, false).await.is_ok());
+    if let Err(e) = std::fs::rename(&moved, &run) {
+        assert!(run.is_dir(), "putting the directory back: {e}");
+    }
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while let Err(e) = mgr.capture(&id, 0, false).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the job is not reached again: {e}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 // ---------------------------------------------------------------------------
