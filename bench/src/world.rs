@@ -248,6 +248,25 @@ impl Drop for Tmux {
     }
 }
 
+/// The first line `program arg` prints, if it runs and succeeds.
+fn version_of(program: &str, arg: &str) -> Option<String> {
+    let out = Command::new(program).arg(arg).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Ends every process whose command line names `sb`'s directory: what a
+/// peer left behind of its sessions (their shells run with that HOME).
+fn end_processes_of(sb: &Sandbox) {
+    let home = sb.root().to_string_lossy().into_owned();
+    let _ = Command::new("pkill")
+        .args(["-f", "-9", "--", &home])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
 /// A shpool daemon of its own (socket and config in a sandbox), measured
 /// when `shpool` is on PATH: no prompt prefix, no message of the day, so
 /// its shell shows what bash shows.
@@ -261,10 +280,7 @@ pub struct Shpool {
 impl Shpool {
     /// `shpool version`'s answer, if shpool is installed.
     pub fn version() -> Option<String> {
-        let out = Command::new("shpool").arg("version").output().ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        version_of("shpool", "version")
     }
 
     pub fn new() -> Result<Shpool, String> {
@@ -314,14 +330,8 @@ impl Drop for Shpool {
     fn drop(&mut self) {
         let _ = self.daemon.kill();
         let _ = self.daemon.wait();
-        // The sessions' shells were the daemon's children; what is left of
-        // them holds the sandbox's HOME.
-        let home = self.sb.root().to_string_lossy().into_owned();
-        let _ = Command::new("pkill")
-            .args(["-f", "-9", "--", &home])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        // The sessions' shells were the daemon's children.
+        end_processes_of(&self.sb);
     }
 }
 
@@ -337,10 +347,7 @@ pub struct Zellij {
 impl Zellij {
     /// `zellij --version`'s answer, if zellij is installed.
     pub fn version() -> Option<String> {
-        let out = Command::new("zellij").arg("--version").output().ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        version_of("zellij", "--version")
     }
 
     pub fn new() -> Result<Zellij, String> {
@@ -396,12 +403,7 @@ impl Drop for Zellij {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
-        let home = self.sb.root().to_string_lossy().into_owned();
-        let _ = Command::new("pkill")
-            .args(["-f", "-9", "--", &home])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        end_processes_of(&self.sb);
     }
 }
 
